@@ -1,0 +1,53 @@
+# The NN-debug course kit. `make demo` builds everything; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SHARD ?=
+
+.PHONY: venv data subset model release autograde merge bench fidelity demo test lint clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/nndebug.pth"
+	touch $@
+
+venv: $(STAMP)
+
+data: venv
+	$(PY) -m nndebug data
+
+subset: data
+	$(PY) -m nndebug subset
+
+model: data
+	$(PY) -m nndebug model
+
+release: venv
+	$(PY) -m nndebug release
+
+autograde: venv
+	$(PY) -m nndebug autograde $(if $(SHARD),--shard $(SHARD))
+
+merge: venv
+	$(PY) -m nndebug merge
+
+bench: subset
+	$(PY) -m nndebug bench
+
+fidelity: data model
+	$(PY) -m nndebug fidelity
+
+demo: data subset model release autograde
+	$(PY) -m nndebug summary
+
+lint: venv
+	$(PY) -m ruff check .
+
+test: venv lint
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf data autograded feedback submitted grades.csv gradebook.db
