@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SHARD ?=
 
-.PHONY: venv data subset model release autograde merge bench fidelity demo test lint clean
+.PHONY: venv data subset model release samples autograde merge bench fidelity demo test lint clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ model: data
 release: venv
 	$(PY) -m nndebug release
 
+samples: release
+	$(PY) -m nndebug samples
+
 autograde: venv
-	$(PY) -m nndebug autograde $(if $(SHARD),--shard $(SHARD))
+	$(PY) -m nndebug autograde $(if $(SHARD),--shard $(SHARD)) $(if $(STUDENT),--student $(STUDENT)) \
+		$(if $(FORCE),--force) $(if $(NO_SANDBOX),--no-sandbox)
 
 merge: venv
 	$(PY) -m nndebug merge
@@ -40,7 +44,8 @@ bench: subset
 fidelity: data model
 	$(PY) -m nndebug fidelity
 
-demo: data subset model release autograde
+demo: data subset model release samples
+	$(MAKE) autograde
 	$(PY) -m nndebug summary
 
 lint: venv
@@ -51,3 +56,8 @@ test: venv lint
 
 clean:
 	rm -rf data autograded feedback submitted grades.csv gradebook.db
+
+# The grading sandbox: bwrap (Debian/Ubuntu package bubblewrap); setpriv and prlimit come with util-linux.
+.PHONY: sandbox-deps
+sandbox-deps:
+	command -v bwrap >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q bubblewrap)

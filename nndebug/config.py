@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ FEEDBACK_DIR = ROOT / "feedback"
 DOCS_DIR = ROOT / "docs"
 
 
-@lru_cache(maxsize=None)
+@cache
 def settings() -> dict[str, Any]:
     """The parsed ``kit.toml``."""
     with open(SETTINGS_FILE, "rb") as fh:

@@ -1,0 +1,41 @@
+"""Feedback for students: nbgrader generate_feedback (with StripFeedback) and a check for leaks."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+from nbgrader.utils import is_grade, is_solution
+
+# Lines too generic to identify a hidden test (they also occur in given code or in messages).
+MIN_LINE = 12
+
+
+def hidden_test_lines(source_dir: Path, release_dir: Path) -> set[str]:
+    """Distinctive lines of the instructor's test cells that the released notebooks do not show."""
+    lines: set[str] = set()
+    for path in sorted(source_dir.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+                for line in cell.source.splitlines():
+                    line = line.strip()
+                    if len(line) >= MIN_LINE and not line.startswith("###"):
+                        lines.add(line)
+    shown: set[str] = set()
+    for path in sorted(release_dir.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            shown.update(line.strip() for line in cell.source.splitlines())
+    return lines - shown
+
+
+def visible_text(path: Path) -> str:
+    """The text of a feedback HTML file, tags dropped and entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8", errors="replace")))
+
+
+def leaked_lines(feedback_file: Path, secret: set[str]) -> list[str]:
+    """The hidden-test lines that appear in ``feedback_file``."""
+    text = visible_text(feedback_file)
+    return sorted(line for line in secret if line in text)

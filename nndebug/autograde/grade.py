@@ -1,0 +1,337 @@
+"""The autograde run: every (or one shard's, or named) student through sandboxed ``nbgrader autograde``.
+
+Per student: check and stage the submission, write ``answers.json``, back up the previous result, run
+``nbgrader autograde --student``, on failure put the previous result back, else generate feedback.
+Then ``nbgrader export`` (grades.csv), ``autograded/scores.csv`` and ``autograded/report.md``.
+Unchanged submissions graded before are skipped (``--force`` regrades them).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from nndebug import config
+from nndebug.autograde import report
+from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
+from nndebug.autograde.limits import ENV_VAR as LIMITS_ENV
+from nndebug.autograde.limits import Limits
+from nndebug.autograde.nbgrader_cli import run_nbgrader
+from nndebug.autograde.sandbox import NO_SANDBOX_ENV, check_sandbox
+from nndebug.autograde.scores import gradebook_rows, read_csv, write_scores
+from nndebug.autograde.shard import shard_students
+from nndebug.autograde.stage import (
+    ENV_ANSWERS,
+    ENV_DATA,
+    ENV_MODEL,
+    ENV_SUBMISSION,
+    Inputs,
+    ensure_inputs,
+    write_answers,
+)
+from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
+
+STATE_FILE = ".nndebug-state.json"   # under autograded/: what was graded from which files
+# Errors the grader itself puts in cells: the notebook was graded, but a TA should know.
+CELL_TROUBLE = {
+    "KernelDied": "the kernel died",
+    "NotebookTimeout": "the notebook ran out of time",
+    "CellTimeoutError": "a cell ran past the time limit",
+    "MemoryError": "a cell ran out of memory",
+}
+
+
+@dataclass
+class Course:
+    """An nbgrader course directory and what grading it needs."""
+
+    root: Path = config.ROOT
+    assignment: str = field(default_factory=config.assignment)
+    inputs: Inputs = field(default_factory=Inputs)
+    limits: Limits = field(default_factory=Limits.from_settings)
+    sandbox: bool = True
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    @property
+    def work(self) -> Path:
+        return self.root / ".grading"
+
+    @property
+    def autograded(self) -> Path:
+        return self.root / "autograded"
+
+    def submitted(self, student: str) -> Path:
+        return self.root / "submitted" / student / self.assignment
+
+    def notebooks(self) -> list[str]:
+        """The assignment's notebooks, as the gradebook knows them."""
+        if not (self.root / "gradebook.db").exists():
+            raise MissingEntry(f"{self.root / 'gradebook.db'} does not exist")
+        with Gradebook(self.db_url) as gb:
+            return sorted(nb.name for nb in gb.find_assignment(self.assignment).notebooks)
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission."""
+
+    student: str
+    status: str                     # graded | failed | skipped
+    problems: list[Problem] = field(default_factory=list)
+
+
+class CourseNotReady(RuntimeError):
+    """The course has no release/gradebook yet."""
+
+
+def check_course(course: Course) -> None:
+    """Make sure the gradebook knows the assignment; fail with the fix when there is no source."""
+    source = course.root / "source" / course.assignment
+    if not source.is_dir() or not any(source.glob("*.ipynb")):
+        raise CourseNotReady(f"{source}: no source notebooks; run `make release` first.")
+    try:
+        course.notebooks()
+        return
+    except MissingEntry:
+        pass
+    # The release is generated elsewhere (release/ stays as built): here only the gradebook is filled,
+    # with nbgrader's own record of the graded cells, their points and the hidden tests.
+    log = course.work / "logs" / "gradebook.log"
+    release = (course.work / "release").relative_to(course.root)
+    rc = run_nbgrader(course.root, "generate_assignment", course.assignment, "--force",
+                      f"--CourseDirectory.release_directory={release}",
+                      log=log, timeout=600)
+    if rc != 0:
+        raise CourseNotReady(f"could not record {course.assignment} in gradebook.db; see {log}")
+    course.notebooks()
+
+
+def all_students(course: Course) -> list[str]:
+    """Every student with a ``submitted/<student>/<assignment>/`` folder."""
+    base = course.root / "submitted"
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / course.assignment).is_dir())
+
+
+def grading_fingerprint(course: Course) -> str:
+    """A hash of what grading depends on besides the submission: tests, grading code, settings."""
+    parts = [fingerprint(course.root / "source" / course.assignment)]
+    parts.append(fingerprint(config.ROOT / "nndebug" / "grading"))
+    parts.append(json.dumps(config.settings(), sort_keys=True, default=str))
+    parts.append(json.dumps(course.limits.__dict__, sort_keys=True))
+    return "|".join(parts)
+
+
+def load_state(course: Course) -> dict:
+    path = course.autograded / STATE_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_state(course: Course, state: dict) -> None:
+    course.autograded.mkdir(parents=True, exist_ok=True)
+    (course.autograded / STATE_FILE).write_text(json.dumps(state, indent=1, sort_keys=True))
+
+
+def failure_reason(log: Path) -> str:
+    """The last error nbgrader logged for a student, in one line."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    for marker in ("SandboxUnavailable", "did not finish within"):
+        for line in text.splitlines():
+            if marker in line:
+                return line.strip()
+    errors = [ln.strip() for ln in text.splitlines()
+              if ln.strip() and ("Error" in ln or "Exception" in ln) and "[AutogradeApp" not in ln]
+    return errors[-1][:300] if errors else "nbgrader autograde failed"
+
+
+def cell_troubles(notebook: Path) -> list[str]:
+    """What went wrong inside the cells of an autograded notebook (kernel death, time, memory, output)."""
+    found: list[str] = []
+    not_run = 0
+    nb = nbformat.read(notebook, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            name, value = out.get("ename", ""), str(out.get("evalue", ""))
+            if out.get("output_type") == "error" and value.startswith("not run:"):
+                not_run += 1
+            elif out.get("output_type") == "error" and name in CELL_TROUBLE:
+                found.append(f"cell {index}: {CELL_TROUBLE[name]} ({value[:300]})")
+            if out.get("output_type") == "stream" and "[output truncated:" in out.get("text", ""):
+                found.append(f"cell {index}: its output was cut at the output limit")
+    if not_run:
+        found.append(f"{not_run} later cell(s) were not run and score 0")
+    return found
+
+
+class Backup:
+    """The student's previous result (gradebook, autograded/ and feedback/ folders), to put back."""
+
+    def __init__(self, course: Course, student: str) -> None:
+        self.course, self.student = course, student
+        self.dir = course.work / "backup" / student
+        self.folders = [course.autograded / student, course.root / "feedback" / student]
+
+    def save(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        shutil.copy2(self.course.root / "gradebook.db", self.dir / "gradebook.db")
+        for i, folder in enumerate(self.folders):
+            if folder.exists():
+                shutil.copytree(folder, self.dir / str(i), symlinks=True)
+
+    def restore(self) -> None:
+        shutil.copy2(self.dir / "gradebook.db", self.course.root / "gradebook.db")
+        for i, folder in enumerate(self.folders):
+            shutil.rmtree(folder, ignore_errors=True)
+            if (self.dir / str(i)).exists():
+                shutil.copytree(self.dir / str(i), folder, symlinks=True)
+
+    def had_grade(self) -> bool:
+        return (self.dir / "0" / self.course.assignment).exists()
+
+
+def nbgrader_env(course: Course, staged: Path, answers: Path) -> dict[str, str]:
+    """What the nbgrader process (and so the kernel manager) needs to know about this student."""
+    env = {LIMITS_ENV: course.limits.to_env(), ENV_DATA: str(course.inputs.data.resolve()),
+           ENV_MODEL: str(course.inputs.model.resolve()), ENV_SUBMISSION: str(staged.resolve()),
+           ENV_ANSWERS: str(answers.resolve())}
+    env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
+    return env
+
+
+def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome:
+    """Grade one student's submission; on failure, keep the previous result."""
+    staged = course.work / "submitted" / student / course.assignment
+    problems = check_and_stage(course.submitted(student), staged, notebooks,
+                               course.root / "release" / course.assignment)
+    answers = write_answers(staged, course.work / "answers" / f"{student}.json")
+    log = course.work / "logs" / f"{student}.log"
+    log.unlink(missing_ok=True)
+    backup = Backup(course, student)
+    backup.save()
+    if problems and backup.had_grade():
+        problems.append(Problem("", "could not be regraded (see above); its previous grade is kept."))
+        return Outcome(student, "failed", problems)
+    if not any(staged.glob("*.ipynb")):
+        record_zeros(course, student)
+        return Outcome(student, "graded", problems)
+    timeout = course.limits.notebook_timeout_s * max(1, len(notebooks)) + 120
+    rc = run_nbgrader(course.root, "autograde", course.assignment, "--student", student, "--force",
+                      f"--CourseDirectory.submitted_directory={staged.parents[1].relative_to(course.root)}",
+                      env=nbgrader_env(course, staged, answers), log=log, timeout=timeout)
+    graded = course.autograded / student / course.assignment
+    expected = [p.stem for p in staged.glob("*.ipynb")]
+    if rc != 0 or not all((graded / f"{nb}.ipynb").exists() for nb in expected):
+        backup.restore()
+        kept = "its previous grade is kept" if backup.had_grade() else "it has no grade yet"
+        problems.append(Problem("", f"could not be graded: {failure_reason(log)}; {kept}. "
+                                    f"Full log: {log.relative_to(course.root)}"))
+        return Outcome(student, "failed", problems)
+    for nb in expected:
+        problems += [Problem(nb, t) for t in cell_troubles(graded / f"{nb}.ipynb")]
+    problems += generate_feedback(course, student, log)
+    return Outcome(student, "graded", problems)
+
+
+def record_zeros(course: Course, student: str) -> None:
+    """A submission with no gradable notebook: every cell scores 0 (as nbgrader does for a missing one)."""
+    with Gradebook(course.db_url) as gb:
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(course.assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
+    """``nbgrader generate_feedback`` for one student; a feedback file that shows a hidden test is removed."""
+    rc = run_nbgrader(course.root, "generate_feedback", course.assignment, "--student", student, "--force",
+                      log=log, timeout=300)
+    if rc != 0:
+        return [Problem("", f"feedback was not generated (see {log.relative_to(course.root)})")]
+    secret = hidden_test_lines(course.root / "source" / course.assignment,
+                               course.root / "release" / course.assignment)
+    problems = []
+    for html_file in sorted((course.root / "feedback" / student / course.assignment).glob("*.html")):
+        if leaked_lines(html_file, secret):
+            html_file.unlink()
+            problems.append(Problem(html_file.stem, "feedback removed: it showed hidden-test code"))
+    return problems
+
+
+def export_grades(course: Course, students: list[str] | None) -> Path:
+    """``nbgrader export`` to grades.csv (only ``students``' rows when given)."""
+    path = course.root / "grades.csv"
+    if run_nbgrader(course.root, "export", log=course.work / "logs" / "export.log", timeout=300) != 0:
+        raise RuntimeError(f"nbgrader export failed; see {course.work / 'logs' / 'export.log'}")
+    rows = read_csv(path)
+    if students is not None:
+        rows = [r for r in rows if r["student_id"] in students]
+    write_grades(rows, path)
+    return path
+
+
+def write_grades(rows: list[dict], path: Path) -> None:
+    """grades.csv in a stable order: assignment, student."""
+    if not rows:
+        path.write_text("")
+        return
+    rows = sorted(rows, key=lambda r: (r.get("assignment", ""), r["student_id"]))
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def autograde(course: Course, *, shard: tuple[int, int] | None = None, students: list[str] | None = None,
+              force: bool = False, echo=print) -> list[Outcome]:
+    """Grade the selected students; write grades.csv, autograded/scores.csv and autograded/report.md."""
+    check_course(course)
+    if course.sandbox:
+        check_sandbox()
+    else:
+        echo("autograde: WARNING: the sandbox is off; student code runs with your user's rights.")
+    ensure_inputs(course.inputs)
+    selected = shard_students(all_students(course), shard)
+    if students:
+        unknown = sorted(set(students) - set(all_students(course)))
+        if unknown:
+            raise FileNotFoundError(f"no submitted/<student>/{course.assignment}/ for: {', '.join(unknown)}")
+        selected = [s for s in selected if s in students]
+    notebooks = course.notebooks()
+    state, base = load_state(course), grading_fingerprint(course)
+    outcomes = []
+    for student in selected:
+        stamp = fingerprint(course.submitted(student), base)
+        previous = state.get(student, {})
+        if not force and previous.get("fingerprint") == stamp:
+            echo(f"autograde: {student}: unchanged since the last run; kept")
+            outcomes.append(Outcome(student, "skipped", [Problem(**p) for p in previous.get("problems", [])]))
+            continue
+        echo(f"autograde: {student}: grading")
+        outcome = grade_student(course, student, notebooks)
+        echo(f"autograde: {student}: {outcome.status}" + (f", {len(outcome.problems)} problem(s)"
+                                                          if outcome.problems else ""))
+        state[student] = {"fingerprint": stamp, "status": outcome.status,
+                          "problems": [p.to_dict() for p in outcome.problems]}
+        save_state(course, state)
+        outcomes.append(outcome)
+    save_state(course, state)
+    scope = selected if shard else None
+    export_grades(course, scope)
+    write_scores(gradebook_rows(course.db_url, course.assignment, scope), course.autograded / "scores.csv")
+    text = report.render(outcomes)
+    (course.autograded / "report.md").write_text(text)
+    echo(text)
+    return outcomes

@@ -1,0 +1,33 @@
+"""The nbgrader configuration of the kit's autograder, applied from the course's nbgrader_config.py."""
+from __future__ import annotations
+
+from typing import Any
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from nndebug.autograde.limits import Limits
+from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback
+
+
+def configure(c: Any) -> None:
+    """Autograde in sandboxed kernels under the kit's limits; feedback without hidden tests."""
+    limits = Limits.from_env()
+    c.Autograde.autograde_preprocessors = [
+        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        AssignLatePenalties, CheckCellMetadata,
+    ]
+    c.Execute.timeout = limits.cell_timeout_s
+    c.Execute.extra_arguments = ["--HistoryManager.enabled=False"]
+    c.LimitOutput.max_lines = 1000          # per output; SandboxedExecute caps the bytes a cell keeps
+    c.LimitOutput.max_traceback = 100
+    # A test or answer cell the student deleted is put back (and then run) rather than lost.
+    c.OverwriteCells.add_missing_cells = True
+    c.GenerateFeedback.preprocessors = [StripFeedback, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -1,0 +1,5 @@
+"""nbgrader preprocessors of the kit's autograder, one per module (configured in nbgrader_config.py)."""
+from nndebug.autograde.preprocessors.sandboxed_execute import SandboxedExecute
+from nndebug.autograde.preprocessors.strip_feedback import StripFeedback
+
+__all__ = ["SandboxedExecute", "StripFeedback"]

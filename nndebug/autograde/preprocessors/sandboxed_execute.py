@@ -1,0 +1,163 @@
+"""nbgrader's Execute with the kit's limits, a sandboxed kernel and honest error reporting.
+
+- each kernel starts under bwrap (:class:`SandboxedKernelManager`) unless the instructor opted out;
+- per-cell and per-notebook wall time, and a cap on the output kept per cell;
+- a kernel that dies (``os._exit``, memory) fails the cell it ran and every later one, with the
+  reason, instead of failing the student's whole submission;
+- before each test cell the shell's error reporting is restored (:mod:`nndebug.autograde.kernel_guard`),
+  and a cell whose reply says "error" always gets an error output.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from time import monotonic
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_solution
+
+from nndebug.autograde.limits import Limits
+from nndebug.autograde.sandbox import SandboxedKernelManager, check_sandbox, sandbox_disabled
+from nndebug.autograde.stage import inputs_from_env, stage_links
+
+INSTALL_GUARD = "__import__('nndebug.autograde.kernel_guard').autograde.kernel_guard.install()"
+RESTORE_GUARD = "__import__('nndebug.autograde.kernel_guard').autograde.kernel_guard.restore()"
+TIMINGS_ENV = "NN_DEBUG_TIMINGS"  # set by `make bench`: where each notebook's timings go
+TRUNCATED = "\n[output truncated: this cell printed more than {kb} KB]\n"
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    """An error output nbgrader counts as a failed cell."""
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    """An autograder test cell: graded, not an answer."""
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+class SandboxedExecute(Execute):
+    """Execute every notebook in a sandboxed kernel under the kit's limits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.limits = Limits.from_env()
+        if sandbox_disabled():
+            kwargs.setdefault("kernel_manager_class", AsyncKernelManager)
+        else:
+            kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(**kwargs)
+        self.timeout = self.limits.cell_timeout_s
+
+    def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
+        if sandbox_disabled():
+            path = (resources or {}).get("metadata", {}).get("path")
+            if path:
+                stage_links(Path(path), inputs_from_env())
+        else:
+            check_sandbox()
+        self._deadline = monotonic() + self.limits.notebook_timeout_s
+        self._kernel_lost = ""
+        self._guarded = False
+        self._output_bytes: dict[int, int] = {}
+        self._timings = {"start": monotonic(), "kernel_start": 0.0, "imports": 0.0, "cells": 0.0,
+                         "tests": 0.0}
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._write_timings(resources)
+
+    def _write_timings(self, resources: Any) -> None:
+        """Append this notebook's timings to ``NN_DEBUG_TIMINGS`` (a JSON-lines file), when it is set."""
+        path = os.environ.get(TIMINGS_ENV)
+        if not path:
+            return
+        timings = {k: v for k, v in self._timings.items() if k != "start"}
+        timings["total"] = monotonic() - self._timings["start"]
+        timings["notebook"] = (resources or {}).get("unique_key", "")
+        with open(path, "a") as fh:
+            fh.write(json.dumps(timings) + "\n")
+
+    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
+        self._check_assign_resources(resources)
+        return run_sync(self._async_run_cell)(cell, index), self.resources
+
+    def _remaining(self) -> float:
+        return self._deadline - monotonic()
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        return max(1, int(min(self.limits.cell_timeout_s, self._remaining())))
+
+    async def _async_run_cell(self, cell: NotebookNode, index: int) -> NotebookNode:
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell
+        if self._kernel_lost:
+            cell.outputs = [error_output("KernelDied", f"not run: {self._kernel_lost}")]
+            return cell
+        if self._remaining() <= 0:
+            cell.outputs = [error_output(
+                "NotebookTimeout", f"not run: the notebook used up its {self.limits.notebook_timeout_s} s")]
+            return cell
+        first = not self._guarded
+        if first:
+            self._timings["kernel_start"] = monotonic() - self._timings["start"]
+        began = monotonic()
+        kind = "imports" if first else "tests" if is_test_cell(cell) else "cells"
+        try:
+            if first:
+                await self._run_silently(INSTALL_GUARD)
+                self._guarded = True
+            if is_test_cell(cell):
+                await self._run_silently(RESTORE_GUARD)
+            return await self.async_execute_cell(cell, index, store_history=True)
+        except DeadKernelError:
+            self._kernel_lost = self._death_reason(index)
+            cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", self._kernel_lost)]
+            return cell
+        except CellTimeoutError:
+            self._kernel_lost = (f"cell {index} ran past {self._get_timeout(cell)} s and did not stop when "
+                                 "interrupted, so its kernel was stopped; cells after it were not run")
+            cell.outputs = [*cell.get("outputs", []), error_output("CellTimeoutError", self._kernel_lost)]
+            await self._stop_kernel()
+            return cell
+        finally:
+            self._timings[kind] += monotonic() - began
+
+    async def _stop_kernel(self) -> None:
+        try:
+            await ensure_async(self.km.shutdown_kernel(now=True))
+        except Exception as err:  # noqa: BLE001 - already gone is fine
+            self.log.warning("stopping the kernel: %s", err)
+
+    async def _run_silently(self, code: str) -> None:
+        assert self.kc is not None
+        msg_id = await ensure_async(self.kc.execute(code, silent=True, store_history=False,
+                                                    allow_stdin=False))
+        await self.async_wait_for_reply(msg_id)
+
+    def _death_reason(self, index: int) -> str:
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        code = process.poll() if process is not None else None
+        how = f"exit code {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
+        return (f"the kernel died in cell {index} ({how}); cells after it were not run. "
+                f"Causes: os._exit/sys.exit in the code, memory over {self.limits.memory_mb} MB, "
+                f"or more than {self.limits.max_processes} processes")
+
+    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        used = self._output_bytes.get(cell_index, 0)
+        cap = self.limits.max_output_kb * 1024
+        self._output_bytes[cell_index] = used + size
+        if used + size <= cap:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= cap:
+            out = new_output("stream", name="stdout", text=TRUNCATED.format(kb=self.limits.max_output_kb))
+            outs.append(out)
+            return out
+        return None

@@ -1,0 +1,196 @@
+"""A bwrap sandbox for grading kernels, and the jupyter KernelManager that starts kernels inside it.
+
+A sandboxed kernel sees: its own scratch copy of the submission (writable, at the autograded folder's
+path, so relative paths work), the staged grading data and model (read-only), the Python installation
+and virtual environment (read-only), the kit's ``nndebug`` package with ``kit.toml`` and the rubric
+(read-only, the hidden tests import them), and the student's ``answers.json``. No network, an empty
+``/tmp``, no ``source/``, ``release/``, gradebook, config or other students. Run as root, bwrap keeps
+root only to build the mounts; the kernel itself runs as ``nobody``, so ``RLIMIT_NPROC`` applies.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+from nndebug import config
+from nndebug.autograde.limits import Limits
+
+NOBODY = 65534
+NO_SANDBOX_ENV = "NN_DEBUG_NO_SANDBOX"   # "1": run kernels unsandboxed (the instructor's explicit opt-out)
+KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED",
+            "NBGRADER_EXECUTION")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bwrap is missing or cannot build a sandbox on this machine."""
+
+
+def sandbox_disabled() -> bool:
+    """Whether the instructor opted out of the sandbox (``NN_DEBUG_NO_SANDBOX=1``)."""
+    return os.environ.get(NO_SANDBOX_ENV, "") not in ("", "0")
+
+
+def drops_to_nobody() -> bool:
+    """Root builds the sandbox, then the kernel runs as ``nobody``; others stay themselves."""
+    return os.geteuid() == 0
+
+
+@dataclass
+class SandboxSpec:
+    """Everything one sandboxed kernel may see."""
+
+    cwd: Path                                   # the kernel's working directory, as seen inside
+    workdir: Path                               # host folder mounted writable at ``cwd``
+    runtime_dir: Path                           # host folder with the connection file and IPC sockets
+    readonly: list[tuple[Path, Path]] = field(default_factory=list)  # (host path, path inside)
+    env: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits.from_settings)
+
+
+def python_dirs() -> list[Path]:
+    """The Python installation and the virtual environment the kernel needs (read-only)."""
+    dirs = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    return sorted(dirs)
+
+
+def kit_files() -> list[Path]:
+    """The parts of the repository the hidden tests import: ``nndebug/``, ``kit.toml``, the rubric."""
+    return [p for p in (config.ROOT / "nndebug", config.SETTINGS_FILE, config.RUBRIC_FILE) if p.exists()]
+
+
+def limit_prefix(limits: Limits) -> list[str]:
+    """``prlimit`` (and, as root, ``setpriv`` to ``nobody``) in front of the kernel command."""
+    data = limits.memory_mb * 1024 * 1024
+    cmd = ["prlimit", f"--nproc={limits.max_processes}", f"--data={data}", "--core=0", "--"]
+    if drops_to_nobody():
+        cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+               "--inh-caps=-all", "--bounding-set=-all", "--", *cmd]
+    return cmd
+
+
+def parent_dirs(destinations: list[Path], covered: list[Path]) -> list[Path]:
+    """Folders to create (mode 0755) above the mount points, outside ``covered`` mounts and /tmp itself;
+    bwrap would make them 0700, closed to ``nobody``."""
+    made: list[Path] = []
+    for dest in destinations:
+        for parent in reversed(dest.parents):
+            if parent == Path("/") or parent in made:
+                continue
+            if parent == Path("/tmp") or any(parent == c or c in parent.parents for c in covered):
+                continue
+            made.append(parent)
+    return made
+
+
+def bwrap_command(spec: SandboxSpec, argv: list[str]) -> list[str]:
+    """The bwrap command line that runs ``argv`` inside the sandbox of ``spec``."""
+    cmd = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-pid",
+           "--hostname", "grader", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    system = [Path(p) for p in SYSTEM_DIRS if Path(p).exists()]
+    readonly = [(p, p) for p in python_dirs()] + list(spec.readonly)
+    writable = [(spec.runtime_dir, spec.runtime_dir), (spec.workdir, spec.cwd)]
+    destinations = [inside for _, inside in writable + readonly]
+    covered = [*system, spec.cwd, spec.runtime_dir]
+    for folder in parent_dirs(destinations, covered):
+        cmd += ["--perms", "0755", "--dir", str(folder)]
+    for path in system:
+        cmd += ["--ro-bind", str(path), str(path)]
+    # Writable binds first; read-only ones after them, as the staged data lies inside the writable
+    # folder. All of them after the tmpfs on /tmp, which would hide them.
+    for host, inside in writable:
+        cmd += ["--bind", str(host), str(inside)]
+    for host, inside in readonly:
+        cmd += ["--ro-bind", str(host), str(inside)]
+    cmd += ["--chdir", str(spec.cwd), "--clearenv"]
+    env = {k: os.environ[k] for k in KEPT_ENV if k in os.environ}
+    env.update({"HOME": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",
+                "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update(spec.env)
+    for key, value in sorted(env.items()):
+        cmd += ["--setenv", key, value]
+    return cmd + ["--", *limit_prefix(spec.limits), *argv]
+
+
+def give_to_kernel(path: Path) -> None:
+    """Make ``path`` (recursively) writable by the kernel's user."""
+    if not drops_to_nobody():
+        return
+    for root, dirs, files in os.walk(path):
+        os.chown(root, NOBODY, NOBODY)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), NOBODY, NOBODY, follow_symlinks=False)
+
+
+@lru_cache(maxsize=1)
+def check_sandbox() -> None:
+    """Raise SandboxUnavailable, with the fix, unless bwrap can run a Python process here."""
+    if shutil.which("bwrap") is None:
+        raise SandboxUnavailable(
+            "bwrap (bubblewrap) is not installed: grading runs student code in a bwrap sandbox. "
+            "Install it (Debian/Ubuntu: apt-get install bubblewrap) or, only if you trust every "
+            f"submission, opt out with `make autograde NO_SANDBOX=1` ({NO_SANDBOX_ENV}=1).")
+    with tempfile.TemporaryDirectory(prefix="nndebug-sandbox-check-") as tmp:
+        work, runtime = Path(tmp, "work"), Path(tmp, "run")
+        work.mkdir()
+        runtime.mkdir()
+        give_to_kernel(Path(tmp))
+        spec = SandboxSpec(cwd=work, workdir=work, runtime_dir=runtime)
+        argv = [sys.executable, "-c", "import socket, sys; print(sys.version_info[0])"]
+        proc = subprocess.run(bwrap_command(spec, argv), capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0 or proc.stdout.strip() != "3":
+        raise SandboxUnavailable(
+            f"bwrap cannot start a sandboxed Python here (exit {proc.returncode}): "
+            f"{proc.stderr.strip()[-500:]}\nGrading needs user/mount namespaces (as root, or with "
+            "unprivileged user namespaces enabled; in Docker: --privileged). Only if you trust every "
+            f"submission, opt out with `make autograde NO_SANDBOX=1` ({NO_SANDBOX_ENV}=1).")
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernel runs under bwrap and talks to the client over IPC sockets.
+
+    What the sandbox mounts comes from :func:`nndebug.autograde.stage.sandbox_spec`, which reads the
+    driver's environment variables; the kernel's working directory is the one nbclient asks for.
+    """
+
+    def __init__(self, **kwargs):
+        self._runtime = Path(tempfile.mkdtemp(prefix="nndebug-kernel-"))
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", str(self._runtime / "kernel"))
+        super().__init__(**kwargs)
+        self.connection_file = str(self._runtime / "kernel.json")
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        from nndebug.autograde.stage import sandbox_spec
+
+        cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
+        spec = sandbox_spec(cwd, self._runtime)
+        give_to_kernel(self._runtime)
+        kw["cwd"] = str(spec.workdir)
+        await super()._async_launch_kernel(bwrap_command(spec, kernel_cmd), **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._runtime, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
+
+    async def _async_interrupt_kernel(self) -> None:
+        # In its own PID namespace the kernel misses a SIGINT sent to its process group from outside;
+        # asked over the control channel, ipykernel signals itself.
+        if self.has_kernel:
+            self.session.send(self._connect_control_socket() or self._control_socket,
+                              self.session.msg("interrupt_request", content={}))
+        else:
+            await super()._async_interrupt_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel

@@ -1,0 +1,137 @@
+"""What a graded notebook needs beside it: the grading subset, the model, the student's answers.
+
+The driver (:mod:`nndebug.autograde.grade`) prepares them per student and hands their paths to the
+nbgrader process in ``NN_DEBUG_*`` environment variables; :func:`sandbox_spec` turns them into the
+mounts of one kernel's sandbox.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from nndebug import config
+from nndebug.autograde.limits import Limits
+from nndebug.autograde.sandbox import SandboxSpec, give_to_kernel, kit_files
+
+DATA_NAME = "mnist_data"               # staged beside each notebook, as in the seed's Colab
+MODEL_NAME = "pretrained_model.pt"
+ENV_DATA = "NN_DEBUG_STAGE_DATA"       # host path of the grading subset
+ENV_MODEL = "NN_DEBUG_STAGE_MODEL"     # host path of the bug-seeded model
+ENV_SUBMISSION = "NN_DEBUG_SUBMISSION"  # host path of the student's (validated) submission folder
+ENV_ANSWERS = "NN_DEBUG_ANSWERS"       # path of answers.json; the hidden tests read it
+STAGED_NAMES = (DATA_NAME, MODEL_NAME)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The grading subset and the model every notebook gets."""
+
+    data: Path = config.SUBSET_DATA
+    model: Path = config.MODEL_FILE
+
+
+def ensure_inputs(inputs: Inputs) -> None:
+    """Build the grading subset and the model with the kit's own commands when they are missing."""
+    for path, verb in ((inputs.data, "subset"), (inputs.model, "model")):
+        if path.exists():
+            continue
+        if path not in (config.SUBSET_DATA, config.MODEL_FILE):
+            raise FileNotFoundError(f"{path}: the grading input is missing; build it or pass its path.")
+        print(f"autograde: {path} is missing; building it with `python -m nndebug {verb}`", flush=True)
+        subprocess.run([sys.executable, "-m", "nndebug", verb], check=True, cwd=config.ROOT)
+        if not path.exists():
+            raise FileNotFoundError(f"`python -m nndebug {verb}` did not write {path}.")
+
+
+def explanation_answers(folder: Path) -> dict[str, str]:
+    """{grade_id: source} of every ``*_explanation`` cell in the notebooks of ``folder``."""
+    answers: dict[str, str] = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 - unreadable notebooks are reported elsewhere
+            continue
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            if grade_id.endswith("_explanation"):
+                answers[grade_id] = cell.source
+    return answers
+
+
+def write_answers(folder: Path, out: Path) -> Path:
+    """Write ``answers.json`` for the submission in ``folder`` to ``out`` (outside that folder)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(explanation_answers(folder), ensure_ascii=False, indent=1))
+    return out
+
+
+def stage_links(cwd: Path, inputs: Inputs) -> None:
+    """Without a sandbox: symlink the data and model beside the notebook (read-only is not enforced)."""
+    for name, target in ((DATA_NAME, inputs.data), (MODEL_NAME, inputs.model)):
+        link = cwd / name
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.is_dir():
+            shutil.rmtree(link)
+        link.symlink_to(target.resolve())
+
+
+def inputs_from_env() -> Inputs:
+    """The grading inputs the driver chose, else the kit's defaults."""
+    return Inputs(Path(os.environ.get(ENV_DATA, config.SUBSET_DATA)),
+                  Path(os.environ.get(ENV_MODEL, config.MODEL_FILE)))
+
+
+def submission_for(cwd: Path) -> Path:
+    """The student's own files for the kernel whose working dir is ``cwd`` (autograded/<s>/<a>)."""
+    if ENV_SUBMISSION in os.environ:
+        return Path(os.environ[ENV_SUBMISSION])
+    student, assignment = cwd.parent.name, cwd.name
+    return cwd.parents[2] / "submitted" / student / assignment
+
+
+def fill_workdir(work: Path, cwd: Path) -> None:
+    """The kernel's scratch folder: the student's files and the non-notebook files nbgrader copied.
+
+    Notebooks come from the submission only: the autograded folder holds this student's notebooks
+    already graded, with their hidden tests in them.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    submission = submission_for(cwd)
+    for folder, with_notebooks in ((cwd, False), (submission, True)):
+        if not folder.is_dir():
+            continue
+        for item in folder.iterdir():
+            if item.name in STAGED_NAMES or (item.suffix == ".ipynb" and not with_notebooks):
+                continue
+            target = work / item.name
+            if item.is_dir() and not item.is_symlink():
+                shutil.copytree(item, target, symlinks=True, dirs_exist_ok=True)
+            elif item.is_file() and not item.is_symlink():
+                shutil.copy2(item, target)
+
+
+def sandbox_spec(cwd: Path, runtime: Path) -> SandboxSpec:
+    """The mounts of the kernel that runs with working dir ``cwd``, its files under ``runtime``."""
+    inputs = inputs_from_env()
+    work = runtime / "work"
+    fill_workdir(work, cwd)
+    readonly = [(p, p) for p in kit_files()]
+    for name, host in ((DATA_NAME, inputs.data), (MODEL_NAME, inputs.model)):
+        if host.exists():
+            readonly.append((host.resolve(), cwd / name))
+    env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
+    answers = os.environ.get(ENV_ANSWERS)
+    if answers and Path(answers).is_file():
+        readonly.append((Path(answers).resolve(), Path(answers)))
+        env[ENV_ANSWERS] = answers
+    give_to_kernel(work)
+    return SandboxSpec(cwd=cwd, workdir=work, runtime_dir=runtime, readonly=readonly, env=env,
+                       limits=Limits.from_env())

@@ -1,0 +1,86 @@
+"""``make bench`` section: seconds to autograde one full submission (the three reference notebooks).
+
+Each run grades the reference solutions in a scratch copy of the course, in grading mode, once with
+the sandbox and once without (interleaved); the figures are medians over the runs. The split comes from
+the kit's Execute preprocessor: kernel start, the first (imports) cell, the other notebook cells
+(training), and the test cells. The floor, starting the three kernels with their imports, is shown
+beside the total.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from nndebug import config
+
+TITLE = "autograde: seconds per submission (3 notebooks, grading mode, median)"
+RUNS_ENV = "NN_DEBUG_BENCH_RUNS"
+GOAL_S, STRETCH_S = 90, 60
+
+
+def scratch_course(root: Path) -> Path:
+    """A copy of the course (source, release, config) with the reference solutions as one submission."""
+    assignment = config.assignment()
+    for name in ("source", "release"):
+        src = config.ROOT / name / assignment
+        if not src.is_dir():
+            raise FileNotFoundError(f"{src}: missing; run `make release` first")
+        shutil.copytree(src, root / name / assignment)
+    shutil.copy2(config.ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(config.SOURCE_DIR / assignment, root / "submitted" / "reference" / assignment)
+    return root
+
+
+def one_run(root: Path, sandbox: bool) -> dict[str, float]:
+    """Grade the reference submission once; the summed per-notebook timings and the wall total."""
+    from nndebug.autograde.grade import Course, autograde
+    from nndebug.autograde.preprocessors.sandboxed_execute import TIMINGS_ENV
+
+    timings = root / "timings.jsonl"
+    timings.unlink(missing_ok=True)
+    os.environ[TIMINGS_ENV] = str(timings)
+    try:
+        start = time.perf_counter()
+        [outcome] = autograde(Course(root=root, sandbox=sandbox), force=True, echo=lambda *_: None)
+        wall = time.perf_counter() - start
+    finally:
+        os.environ.pop(TIMINGS_ENV, None)
+    if outcome.status != "graded":
+        raise RuntimeError(f"the reference submission was not graded: {outcome.problems}")
+    rows = [json.loads(line) for line in timings.read_text().splitlines()]
+    sums = {k: sum(r[k] for r in rows) for k in ("kernel_start", "imports", "cells", "tests")}
+    return dict(sums, notebooks=len(rows), wall=wall)
+
+
+def run() -> list[str]:
+    runs = int(os.environ.get(RUNS_ENV, "3"))
+    results: dict[bool, list[dict[str, float]]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="nndebug-bench-") as tmp:
+        root = scratch_course(Path(tmp))
+        one_run(root, True)  # warm-up: gradebook, page cache
+        for _ in range(runs):
+            for sandbox in (True, False):
+                results[sandbox].append(one_run(root, sandbox))
+
+    def med(sandbox: bool, key: str) -> float:
+        return statistics.median(r[key] for r in results[sandbox])
+
+    lines = [f"runs: {runs} each, CPU cores: {os.cpu_count()}"]
+    for sandbox in (True, False):
+        floor = med(sandbox, "kernel_start") + med(sandbox, "imports")
+        lines.append(
+            f"{'sandboxed  ' if sandbox else 'unsandboxed'}: total {med(sandbox, 'wall'):6.1f} s | "
+            f"floor (3 kernels start + imports) {floor:5.1f} s | notebook cells (training) "
+            f"{med(sandbox, 'cells'):5.1f} s | tests {med(sandbox, 'tests'):5.1f} s")
+    total, bare = med(True, "wall"), med(False, "wall")
+    lines.append(f"sandbox overhead: {100 * (total / bare - 1):+.1f}% (goal <= +10%)")
+    verdict = "meets the stretch goal" if total <= STRETCH_S else "meets the goal" if total <= GOAL_S else \
+        "OVER the goal"
+    lines.append(f"per submission: {total:.1f} s sandboxed; goal {GOAL_S} s, stretch {STRETCH_S} s: "
+                 f"{verdict}")
+    return lines

@@ -1,0 +1,45 @@
+"""``python -m nndebug fidelity``: the seed's experiments on the full data, buggy vs. fixed, into docs/."""
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from nndebug import config
+from nndebug.notebook import fidelity, fidelity_report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tasks", type=int, nargs="+", default=list(config.TASKS), help="which tasks to run")
+    parser.add_argument("--out", type=Path, default=config.DOCS_DIR, help="where to write fidelity.*")
+
+
+def run(args: argparse.Namespace) -> int:
+    for needed, make in ((config.MNIST_DATA / "train.csv", "make data"), (config.MODEL_FILE, "make model")):
+        if not needed.exists():
+            print(f"{needed} is missing: run `{make}` first")
+            return 1
+    protocol = fidelity.protocol()
+    val_images = None if protocol == "gpu" else int(config.settings()["fidelity"]["cpu_val_images"])
+    threads = torch.get_num_threads()
+    device = torch.cuda.get_device_name(0) if protocol == "gpu" else f"CPU ({threads} threads)"
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="nndebug-fidelity-") as tmp:
+        for task in args.tasks:
+            for variant in ("buggy", "fixed"):
+                folder = fidelity.stage(Path(tmp) / f"task{task}_{variant}", val_images)
+                result = fidelity.experiment(task, variant, folder)
+                per_epoch = ", ".join(f"{a:.3f}" for a in result.accuracy)
+                print(f"task {task} {variant}: val acc {per_epoch} ({result.seconds:.0f} s)", flush=True)
+                runs.append(result)
+        val = len(pd.read_csv(Path(tmp) / f"task{args.tasks[0]}_buggy" / "mnist_data" / "val.csv"))
+    train = len(pd.read_csv(config.MNIST_DATA / "train.csv"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    fidelity_report.write_csv(runs, args.out / "fidelity.csv")
+    fidelity_report.write_plot(runs, args.out / "fidelity.png")
+    fidelity_report.write_markdown(runs, args.out / "fidelity.md", protocol, device, train, val)
+    print(f"wrote {args.out}/fidelity.md, fidelity.csv, fidelity.png")
+    return 0

@@ -1,0 +1,81 @@
+"""``summary``: what the kit has built, and the score table of the last autograde."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from nndebug import config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scores", type=Path, default=config.AUTOGRADED_DIR / "scores.csv",
+                        help="scores.csv to tabulate (default: autograded/scores.csv)")
+
+
+def _size(path: Path) -> str:
+    if path.is_dir():
+        count = sum(1 for p in path.rglob("*") if p.is_file())
+        return f"{count} files"
+    return f"{path.stat().st_size / 2**20:.1f} MiB"
+
+
+def built_lines() -> list[str]:
+    """One line per pipeline stage: built (with its size) or missing."""
+    stages = [
+        ("MNIST data", config.MNIST_DATA),
+        ("zip", config.MNIST_ZIP),
+        ("grading subset", config.SUBSET_DATA),
+        ("pretrained model", config.MODEL_FILE),
+        ("source notebooks", config.SOURCE_DIR / config.assignment()),
+        ("release notebooks", config.RELEASE_DIR / config.assignment()),
+    ]
+    lines = []
+    for name, path in stages:
+        state = _size(path) if path.exists() else "missing"
+        lines.append(f"  {name:18s} {path.relative_to(config.ROOT)}  [{state}]")
+    for manifest in sorted(config.DATA_DIR.glob("*.manifest.json")):
+        info = json.loads(manifest.read_text())
+        source = info.get("source") or info.get("data_source")
+        if source:
+            lines.append(f"  {manifest.name}: source = {source}")
+    return lines
+
+
+def score_table(path: Path) -> list[str]:
+    """Per student, the score of each task's fix and explanation, and the total."""
+    if not path.exists():
+        return [f"  no {path.relative_to(config.ROOT) if path.is_relative_to(config.ROOT) else path} yet"]
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    columns = [f"task{t}_{kind}" for t in config.TASKS for kind in ("fix", "explanation")]
+    table: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
+    for row in rows:
+        column = next((c for c in columns if row["grade_id"].startswith(c)), None)
+        if column is None:
+            continue
+        cell = table[row["student_id"]][column]
+        cell[0] += float(row["score"] or 0)
+        cell[1] += float(row["max_score"] or 0)
+    width = max([len(s) for s in table] + [10])
+    lines = ["  " + "student".ljust(width) + "".join(f"{c:>18s}" for c in columns) + f"{'total':>12s}"]
+    for student in sorted(table):
+        cells = table[student]
+        got = sum(v[0] for v in cells.values())
+        top = sum(v[1] for v in cells.values())
+        shown = "".join(f"{cells[c][0]:>11.2f}/{cells[c][1]:<6.2f}" for c in columns)
+        lines.append("  " + student.ljust(width) + shown + f"{got:>7.2f}/{top:.2f}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    print("Built:")
+    print("\n".join(built_lines()))
+    print("\nScores (autograded/scores.csv):")
+    print("\n".join(score_table(args.scores)))
+    report = config.AUTOGRADED_DIR / "report.md"
+    if report.exists():
+        print(f"\nWhat could not be graded: {report.relative_to(config.ROOT)}")
+    return 0

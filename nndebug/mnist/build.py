@@ -1,0 +1,141 @@
+"""Build ``data/mnist_data/`` (the seed's layout), ``data/mnist_data.zip`` and the manifest.
+
+Deterministic: the same source gives byte-identical CSVs, PNGs, zip and manifest. A re-run whose build is
+valid (outputs match the manifest, the inputs are the same files) skips. Output is written beside the
+target and moved into place at the end, so an interrupted build leaves nothing half-valid.
+"""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from nndebug import config
+from nndebug.mnist import layout, manifest, sources
+from nndebug.mnist.errors import DataError
+
+FORMAT = 1
+MANIFEST_FILE = config.DATA_DIR / "mnist_data.manifest.json"
+PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 9]
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+ZIP_TOP = "mnist_data"
+
+
+@dataclass
+class Result:
+    """What a build did: ``skipped`` when the existing build was valid; its manifest; notes to print."""
+
+    skipped: bool
+    manifest: dict[str, Any]
+    notes: list[str]
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """A 28x28 grayscale PNG (``cv2.imread`` reads it as 3 equal channels)."""
+    ok, data = cv2.imencode(".png", image, PNG_PARAMS)
+    if not ok:
+        raise DataError("OpenCV could not encode a PNG; check the opencv-python-headless install")
+    return data.tobytes()
+
+
+def problems(out_dir: Path, zip_path: Path, recorded: dict[str, Any] | None) -> list[str]:
+    """Why the build on disk is not the one its manifest records; empty when it is."""
+    if recorded is None:
+        return [f"{MANIFEST_FILE.name} missing"]
+    if recorded.get("format") != FORMAT:
+        return [f"{MANIFEST_FILE.name} has an older format"]
+    found = layout.problems(out_dir, recorded["sha256"])
+    if not zip_path.is_file() or manifest.sha256_file(zip_path) != recorded["sha256"].get(zip_path.name):
+        found.append(f"{zip_path} missing or changed")
+    return found
+
+
+def build(out_dir: Path = config.MNIST_DATA, zip_path: Path = config.MNIST_ZIP,
+          manifest_path: Path = MANIFEST_FILE, force: bool = False, download: bool = True,
+          progress: bool = True) -> Result:
+    """Build the data unless a valid build from the same source is there (``force`` rebuilds)."""
+    with manifest.build_lock(out_dir):
+        located = sources.locate(download=False)
+        recorded = manifest.read(manifest_path)
+        if not force and recorded is not None and recorded.get("source", {}).get("name") == located.name:
+            same_inputs = recorded["source"].get("inputs") == located.input_hashes()
+            if same_inputs and not problems(out_dir, zip_path, recorded):
+                return Result(True, recorded, [])
+        if download and not located.full:
+            located = sources.locate(download=True)
+        train, val = sources.load(located)
+        new = write(out_dir, zip_path, located, train, val, progress)
+        manifest.write(manifest_path, new)
+        return Result(False, new, located.notes)
+
+
+def write(out_dir: Path, zip_path: Path, located: sources.Located, train: sources.Split,
+          val: sources.Split, progress: bool) -> dict[str, Any]:
+    """Write PNGs, CSVs and zip for the two splits; the manifest describing them."""
+    order = {"train": np.argsort(train.labels, kind="stable"), "val": np.arange(len(val.labels))}
+    splits = {"train": train, "val": val}
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    files: dict[str, bytes] = {}  # path inside the top folder -> bytes, for the zip
+    sha: dict[str, str] = {}
+    histograms: dict[str, dict[str, int]] = {}
+    total = len(train.labels) + len(val.labels)
+    with tqdm(total=total, desc="PNG", unit="img", disable=not progress) as bar:
+        for split, digits in splits.items():
+            (staging / split).mkdir(parents=True)
+            rows = [(digits.names[i], int(digits.labels[i])) for i in order[split]]
+            pngs = {}
+            for i, name in enumerate(digits.names):
+                pngs[name] = encode_png(digits.images[i])
+                layout.png_path(staging, split, name).write_bytes(pngs[name])
+                files[f"{split}/{name}.png"] = pngs[name]
+                bar.update()
+            text = layout.csv_text(rows).encode()
+            (staging / f"{split}.csv").write_bytes(text)
+            files[f"{split}.csv"] = text
+            sha[f"{split}.csv"] = manifest.sha256_bytes(text)
+            sha[f"{split}/"] = layout.digest_of(pngs)
+            histograms[split] = manifest.histogram(label for _, label in rows)
+    write_zip(zip_path, files)
+    sha[zip_path.name] = manifest.sha256_file(zip_path)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    staging.replace(out_dir)
+    return {
+        "format": FORMAT,
+        "source": {"name": located.name, "description": located.description(),
+                   "inputs": located.input_hashes()},
+        "counts": {split: len(digits.labels) for split, digits in splits.items()},
+        "label_histogram": histograms,
+        "train_sorted_by_label": True,
+        "image_names": "zero-padded index of the digit in its source file",
+        "sha256": sha,
+    }
+
+
+def write_zip(zip_path: Path, files: dict[str, bytes]) -> None:
+    """A zip whose top folder is ``mnist_data/``: sorted entries, fixed timestamps and modes."""
+    entries = dict(files)
+    for name in files:
+        parts = name.split("/")[:-1]
+        for depth in range(len(parts)):
+            entries.setdefault("/".join(parts[: depth + 1]) + "/", b"")
+    entries[""] = b""  # the top folder itself
+    tmp = zip_path.with_name(zip_path.name + ".partial")
+    with zipfile.ZipFile(tmp, "w") as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(f"{ZIP_TOP}/{name}", date_time=ZIP_DATE)
+            info.create_system = 3
+            if name == "" or name.endswith("/"):
+                info.external_attr = (0o40755 << 16) | 0x10
+                archive.writestr(info, b"")
+            else:
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
+                archive.writestr(info, entries[name], compresslevel=9)
+    tmp.replace(zip_path)

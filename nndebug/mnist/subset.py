@@ -1,0 +1,93 @@
+"""The grading subset ``data/grading/mnist_data/``: the first N digits of each class, same layout.
+
+Train keeps ``train.csv``'s order (sorted by label, so 128 a class is one unshuffled batch per class);
+val keeps ``val.csv``'s order. PNGs are copied from ``data/mnist_data``. Skips when valid.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from nndebug import config
+from nndebug.mnist import build as data_build
+from nndebug.mnist import layout, manifest
+from nndebug.mnist.errors import DataError
+
+FORMAT = 1
+MANIFEST_FILE = config.SUBSET_DATA.with_name(config.SUBSET_DATA.name + ".manifest.json")
+
+
+def per_class() -> dict[str, int]:
+    """kit.toml [subset]: digits a class for train and val."""
+    settings = config.settings()["subset"]
+    return {"train": int(settings["train_per_class"]), "val": int(settings["val_per_class"])}
+
+
+def first_per_class(rows: list[tuple[str, int]], count: int, source: Path) -> list[tuple[str, int]]:
+    """The first ``count`` rows of each label, in the rows' order; an error when a label has fewer."""
+    taken: dict[int, int] = {}
+    kept = []
+    for name, label in rows:
+        if taken.get(label, 0) < count:
+            taken[label] = taken.get(label, 0) + 1
+            kept.append((name, label))
+    short = {label: taken.get(label, 0) for label in range(10) if taken.get(label, 0) < count}
+    if short:
+        raise DataError(f"{source}: too few digits for {count} a class (have {short}); lower kit.toml "
+                        "[subset] or build more data")
+    return kept
+
+
+def problems(out_dir: Path, recorded: dict[str, Any] | None, expected: dict[str, Any]) -> list[str]:
+    """Why the subset on disk is stale or broken; empty when valid."""
+    if recorded is None:
+        return [f"{MANIFEST_FILE.name} missing"]
+    stale = [key for key in ("format", "per_class", "parent_manifest_sha256")
+             if recorded.get(key) != expected[key]]
+    if stale:
+        return [f"{MANIFEST_FILE.name}: {', '.join(stale)} changed"]
+    return layout.problems(out_dir, recorded["sha256"])
+
+
+def build(src: Path = config.MNIST_DATA, out_dir: Path = config.SUBSET_DATA,
+          manifest_path: Path = MANIFEST_FILE, parent_manifest: Path = data_build.MANIFEST_FILE,
+          force: bool = False, progress: bool = True) -> data_build.Result:
+    """Build the subset from the built data unless a valid one from the same data is there."""
+    if not parent_manifest.is_file():
+        raise DataError(f"{parent_manifest}: missing; build the data first (`make data`)")
+    parent = manifest.read(parent_manifest) or {}
+    expected = {"format": FORMAT, "per_class": per_class(),
+                "parent_manifest_sha256": manifest.sha256_file(parent_manifest)}
+    with manifest.build_lock(out_dir):
+        recorded = manifest.read(manifest_path)
+        if not force and not problems(out_dir, recorded, expected):
+            return data_build.Result(True, recorded, [])
+        staging = out_dir.with_name(out_dir.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        sha: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        histograms: dict[str, dict[str, int]] = {}
+        for split in layout.SPLITS:
+            csv_path = src / f"{split}.csv"
+            rows = first_per_class(layout.read_csv(csv_path), expected["per_class"][split], csv_path)
+            (staging / split).mkdir(parents=True)
+            for name, _ in tqdm(rows, desc=f"subset {split}", unit="img", disable=not progress):
+                source_png = layout.png_path(src, split, name)
+                if not source_png.is_file():
+                    raise DataError(f"{source_png}: missing; rebuild the data (`make data`)")
+                shutil.copyfile(source_png, layout.png_path(staging, split, name))
+            text = layout.csv_text(rows)
+            (staging / f"{split}.csv").write_text(text, encoding="utf-8")
+            sha[f"{split}.csv"] = manifest.sha256_bytes(text.encode())
+            sha[f"{split}/"] = layout.tree_digest(staging, split, [name for name, _ in rows])
+            counts[split] = len(rows)
+            histograms[split] = manifest.histogram(label for _, label in rows)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        staging.replace(out_dir)
+        new = expected | {"source": parent.get("source", {}).get("name"), "counts": counts,
+                          "label_histogram": histograms, "sha256": sha, "train_sorted_by_label": True}
+        manifest.write(manifest_path, new)
+        return data_build.Result(False, new, [])

@@ -1,0 +1,1 @@
+"""Notebook building: authoring sources in ``notebooks/`` -> nbgrader source notebooks in ``source/``."""

@@ -1,0 +1,136 @@
+"""Authoring source + shared cells -> one nbgrader source notebook (solutions and hidden tests in it).
+
+Deterministic: cell ids come from the authoring file (or its order), no timestamps, sorted JSON keys.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from nndebug import cells, config
+from nndebug.notebook import colab, snippets
+from nndebug.notebook.authoring import INLINE_INCLUDE, CellSpec, parse
+
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def task_of(notebook: str) -> int:
+    """The task number whose kit.toml ``notebook`` is this name."""
+    for number in config.TASKS:
+        if config.task(number)["notebook"] == notebook:
+            return number
+    names = ", ".join(config.task(n)["notebook"] for n in config.TASKS)
+    raise KeyError(f"{notebook!r} is no task notebook in kit.toml [tasks.N].notebook ({names})")
+
+
+def authoring_file(task_number: int) -> Path:
+    """``notebooks/<notebook>.py`` of one task."""
+    return config.NOTEBOOKS_DIR / f"{config.task(task_number)['notebook']}.py"
+
+
+def placeholders(task_number: int) -> dict[str, str]:
+    """The ``{{name}}`` values a cell's text may use."""
+    settings = config.task(task_number)
+    return {
+        "task": str(task_number),
+        "badge": colab.badge(settings["notebook"]),
+        "epochs": str(settings["epochs"]),
+        "points": f"{settings['points_fix'] + settings['points_explanation']:g}",
+        "points_fix": f"{settings['points_fix']:g}",
+        "points_explanation": f"{settings['points_explanation']:g}",
+    }
+
+
+def include(name: str, task_number: int, shuffle: bool | None = None) -> str:
+    """The text of a kit-rendered cell: a shared cell, ``setup``, ``tensorboard`` or a snippet."""
+    if name == "setup":
+        return colab.setup_cell(with_model=task_number == 3)
+    if name == "tensorboard":
+        return colab.tensorboard_cell()
+    if name in snippets.SNIPPETS:
+        return snippets.SNIPPETS[name]
+    if shuffle is not None:
+        return cells.render_trainer(cells.cell_source(name), shuffle=shuffle)
+    return cells.cell_source(name, task_number)
+
+
+def build(task_number: int) -> nbformat.NotebookNode:
+    """The nbgrader source notebook of one task."""
+    path = authoring_file(task_number)
+    values = placeholders(task_number)
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    seen: set[str] = set()
+    for number, spec in enumerate(parse(path), start=1):
+        cell_id = _unique(spec.cell_id or spec.include or f"cell-{number:02d}", seen)
+        source = _render(spec, task_number, values, path)
+        new = nbformat.v4.new_markdown_cell if spec.kind == "markdown" else nbformat.v4.new_code_cell
+        cell = new(source=source, id=cell_id)
+        metadata = _nbgrader(spec, cell_id, task_number, path)
+        if metadata:
+            cell.metadata["nbgrader"] = metadata
+        notebook.cells.append(cell)
+    return notebook
+
+
+def write(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Write a notebook the same way every time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.validate(notebook)
+    path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
+
+
+def _render(spec: CellSpec, task_number: int, values: dict[str, str], path: Path) -> str:
+    if spec.role == "include":
+        return include(spec.include or "", task_number)
+    lines = []
+    for line in spec.source.split("\n"):
+        match = INLINE_INCLUDE.match(line)
+        if match and spec.kind == "code":
+            shuffle = None if match.group(2) is None else match.group(2) == "True"
+            lines.append(include(match.group(1), task_number, shuffle))
+        else:
+            lines.append(line)
+    text = "\n".join(lines)
+
+    def value(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise KeyError(f"{path}: cell at line {spec.line}: unknown placeholder {match.group(0)} "
+                           f"(known: {', '.join(values)})")
+        return values[match.group(1)]
+
+    return PLACEHOLDER.sub(value, text)
+
+
+def _nbgrader(spec: CellSpec, cell_id: str, task_number: int, path: Path) -> dict:
+    role = "locked" if spec.role == "include" else spec.role
+    if role is None:
+        return {}
+    meta = {"grade": False, "grade_id": cell_id, "locked": role in ("locked", "test"),
+            "schema_version": 3, "solution": role == "answer", "task": False}
+    if role == "answer" and spec.kind == "markdown":
+        meta.update(grade=True, points=0)
+    if role == "test":
+        meta.update(grade=True, points=_points(spec.points or "", task_number, path, spec.line))
+    return meta
+
+
+def _points(value: str, task_number: int, path: Path, line: int) -> float:
+    if value in ("fix", "explanation"):
+        return float(config.task(task_number)[f"points_{value}"])
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{path}:{line}: points={value!r}: a number, 'fix' or 'explanation'") from None
+
+
+def _unique(cell_id: str, seen: set[str]) -> str:
+    candidate, n = cell_id, 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{cell_id}-{n}"
+    seen.add(candidate)
+    return candidate

@@ -1,0 +1,85 @@
+"""Write the fidelity results: ``docs/fidelity.csv``, ``docs/fidelity.md`` and ``docs/fidelity.png``."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from nndebug import config
+from nndebug.notebook.fidelity import Run
+
+GOALS = {  # the seed's words for each task's buggy run
+    1: "за 10 эпох метрика вырастает всего до ~0.15",
+    2: "не выше случайного угадывания (~0.1)",
+    3: "стоит около 0.1",
+}
+FIXED_GOAL = 0.98
+
+
+def write_csv(runs: list[Run], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["task", "variant", "epoch", "val_acc"])
+        for run in runs:
+            for epoch, value in enumerate(run.accuracy, start=1):
+                writer.writerow([run.task, run.variant, epoch, f"{value:.4f}"])
+
+
+def write_plot(runs: list[Run], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(config.TASKS), figsize=(4 * len(config.TASKS), 3.4), sharey=True)
+    for axis, task in zip(axes, config.TASKS, strict=True):
+        for run in (r for r in runs if r.task == task):
+            epochs = range(1, len(run.accuracy) + 1)
+            axis.plot(epochs, run.accuracy, marker="o", label=run.variant,
+                      color="tab:red" if run.variant == "buggy" else "tab:green")
+        axis.axhline(FIXED_GOAL, color="grey", linestyle="--", linewidth=0.8, label=f">= {FIXED_GOAL}")
+        axis.set_title(f"task {task}: {config.task(task)['notebook']}")
+        axis.set_xlabel("epoch")
+        axis.set_ylim(0, 1.02)
+        if axis.lines:
+            axis.legend(loc="center right")
+    axes[0].set_ylabel("val accuracy")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def write_markdown(runs: list[Run], path: Path, protocol: str, device: str, train: int, val: int) -> None:
+    lines = [
+        "# Fidelity: the seed's experiments, buggy against fixed",
+        "",
+        "Written by `make fidelity` (`python -m nndebug fidelity`): each run executes the source notebook's",
+        "own cells (shared dataset, model and trainer cells, the task's experiment cell, and for `fixed` the",
+        "reference `taskN_fix` cell) on `data/mnist_data`, then `trainer.train(epochs)`; the accuracy is the",
+        "`val/metrics` the trainer logs after every epoch. Plot: `fidelity.png`; all values: `fidelity.csv`.",
+        "",
+        f"- protocol: **{protocol}** on {device}; {train:,} training images, {val:,} val images",
+        "- gpu protocol: the seed's (all of val.csv); cpu protocol: val.csv cut to kit.toml "
+        "[fidelity].cpu_val_images (equally many per class)",
+        f"- goal (the seed): buggy as the seed describes it; every fix >= {FIXED_GOAL}",
+        "",
+        "| task | epochs | buggy: final val acc | seed's buggy | fixed: final val acc | fixed >= "
+        f"{FIXED_GOAL} | minutes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task in config.TASKS:
+        by = {r.variant: r for r in runs if r.task == task}
+        buggy, fixed = by.get("buggy"), by.get("fixed")
+        final = [r.accuracy[-1] if r and r.accuracy else float("nan") for r in (buggy, fixed)]
+        minutes = sum(r.seconds for r in by.values()) / 60
+        lines.append(f"| {task} ({config.task(task)['notebook']}) | {config.task(task)['epochs']} | "
+                     f"{final[0]:.3f} | {GOALS[task]} | {final[1]:.3f} | "
+                     f"{'yes' if final[1] >= FIXED_GOAL else 'no'} | {minutes:.1f} |")
+    lines += ["", "Per epoch:", "", "| task | variant | " + " | ".join(
+        str(e) for e in range(1, max(len(r.accuracy) for r in runs) + 1)) + " |"]
+    lines.append("|---|---|" + "---|" * max(len(r.accuracy) for r in runs))
+    for run in runs:
+        lines.append(f"| {run.task} | {run.variant} | " + " | ".join(f"{v:.3f}" for v in run.accuracy) + " |")
+    if protocol == "cpu" and train < 60_000:
+        lines += ["", f"With {train:,} training images (not the seed's 60,000) a fixed run takes fewer steps "
+                  "per epoch than in Colab: its accuracy after the seed's epochs is lower than the seed's."]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

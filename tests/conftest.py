@@ -1,0 +1,33 @@
+"""Session fixtures shared by every test file: the data, the grading subset and the bug-seeded model,
+built through the kit's own code into data/ (or reused when already built and valid)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nndebug import config
+from nndebug.mnist import build as data_build
+from nndebug.mnist import subset
+from nndebug.pretrained import build as model_build
+
+
+@pytest.fixture(scope="session")
+def mnist_data() -> Path:
+    """``data/mnist_data`` (seed layout), built unless valid. No download: tests stay offline."""
+    data_build.build(download=False, progress=False)
+    return config.MNIST_DATA
+
+
+@pytest.fixture(scope="session")
+def grading_subset(mnist_data: Path) -> Path:
+    """``data/grading/mnist_data``: 128 a class train, 50 a class val."""
+    subset.build(progress=False)
+    return config.SUBSET_DATA
+
+
+@pytest.fixture(scope="session")
+def pretrained_model(mnist_data: Path) -> Path:
+    """``data/pretrained_model.pt``: the bug-seeded model (training it takes a minute or two on CPU)."""
+    model_build.build(progress=False)
+    return config.MODEL_FILE

@@ -1,0 +1,72 @@
+"""The CI workflows: valid GitHub Actions YAML whose steps are make targets or the standard actions."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nndebug import config
+
+WORKFLOWS = config.ROOT / ".github" / "workflows"
+ACTIONS = ("actions/checkout@", "actions/setup-python@", "actions/upload-artifact@",
+           "actions/download-artifact@")
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def triggers(workflow: dict) -> dict:
+    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as True
+
+
+def make_targets() -> set[str]:
+    text = (config.ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([A-Za-z][\w-]*):", text, flags=re.M))
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "autograde.yml"])
+def test_steps_are_make_targets_or_standard_actions(name):
+    targets = make_targets()
+    for job in load(name)["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert step["uses"].startswith(ACTIONS), step
+                continue
+            words = step["run"].split()
+            assert words[0] == "make" and words[1] in targets, step
+
+
+def test_ci_runs_make_test_on_push_and_pull_request():
+    workflow = load("ci.yml")
+    assert {"push", "pull_request"} <= set(triggers(workflow))
+    runs = [s.get("run", "") for s in workflow["jobs"]["test"]["steps"]]
+    assert "make test" in runs
+
+
+def test_autograde_shards_and_merges():
+    workflow = load("autograde.yml")
+    on = triggers(workflow)
+    assert on["push"]["paths"] == ["submitted/**"] and "workflow_dispatch" in on
+    grade, merge = workflow["jobs"]["grade"], workflow["jobs"]["merge"]
+    shards = grade["strategy"]["matrix"]["shard"]
+    assert len(shards) >= 2
+    assert any("make autograde SHARD=${{ matrix.shard }}/" in s.get("run", "") for s in grade["steps"])
+    assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in grade["steps"])
+    assert merge["needs"] == "grade"
+    assert [s.get("run") for s in merge["steps"] if "run" in s] == ["make merge"]
+
+
+def test_workflows_match_the_github_schema():
+    checker = shutil.which("check-jsonschema") or str(Path(sys.executable).parent / "check-jsonschema")
+    if not Path(checker).exists():
+        pytest.skip("check-jsonschema is not installed (pip install check-jsonschema)")
+    files = [str(p) for p in sorted(WORKFLOWS.glob("*.yml"))]
+    out = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", *files],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
