@@ -218,7 +218,8 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     log.unlink(missing_ok=True)
     backup = Backup(course, student)
     backup.save()
-    if problems and backup.had_grade():
+    ungradable = [p for p in problems if p.notebook and not (staged / f"{p.notebook}.ipynb").exists()]
+    if ungradable and backup.had_grade():
         problems.append(Problem("", "could not be regraded (see above); its previous grade is kept."))
         return Outcome(student, "failed", problems)
     if not any(staged.glob("*.ipynb")):

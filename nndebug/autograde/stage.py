@@ -44,8 +44,10 @@ def ensure_inputs(inputs: Inputs) -> None:
             continue
         if path not in (config.SUBSET_DATA, config.MODEL_FILE):
             raise FileNotFoundError(f"{path}: the grading input is missing; build it or pass its path.")
-        print(f"autograde: {path} is missing; building it with `python -m nndebug {verb}`", flush=True)
-        subprocess.run([sys.executable, "-m", "nndebug", verb], check=True, cwd=config.ROOT)
+        verbs = [verb] if config.MNIST_DATA.exists() else ["data", verb]
+        for step in verbs:
+            print(f"autograde: {path} is missing; running `python -m nndebug {step}`", flush=True)
+            subprocess.run([sys.executable, "-m", "nndebug", step], check=True, cwd=config.ROOT)
         if not path.exists():
             raise FileNotFoundError(f"`python -m nndebug {verb}` did not write {path}.")
 

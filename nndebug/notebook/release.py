@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from nndebug import config
+from nndebug.autograde.nbgrader_cli import nbgrader_env
 from nndebug.notebook import assemble
 
 FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
@@ -19,13 +19,6 @@ NBGRADER_CONFIG = """c = get_config()
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "nn_debug_release"
 """
-
-
-def venv_env() -> dict[str, str]:
-    """The environment with this interpreter's bin folder first on PATH (nbgrader calls ``alembic``)."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
 
 
 def notebook_names() -> list[str]:
@@ -49,7 +42,7 @@ def build_source(out_dir: Path) -> list[Path]:
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in a course directory; RuntimeError with its log when it fails."""
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True,
-                            text=True, env=venv_env())
+                            text=True, env=nbgrader_env())
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed in {course} (exit {result.returncode}):\n"
                            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
