@@ -12,11 +12,9 @@ from nndebug.notebook import fidelity, fidelity_report
 
 
 @pytest.fixture
-def tiny_data(tmp_path: Path, monkeypatch) -> Path:
-    if not (config.SUBSET_DATA / "train.csv").exists():
-        pytest.skip(f"{config.SUBSET_DATA} is missing: run `make subset`")
+def tiny_data(grading_subset: Path, tmp_path: Path, monkeypatch) -> Path:
     data = tmp_path / "data" / "mnist_data"
-    tiny_dataset(config.SUBSET_DATA, data, train_per_class=10, val_per_class=10)
+    tiny_dataset(grading_subset, data, train_per_class=10, val_per_class=10)
     monkeypatch.setattr(config, "MNIST_DATA", data)
     return data
 

@@ -77,18 +77,10 @@ def test_task1_probe_is_deterministic_and_leaves_the_rng_alone(tmp_path: Path, m
 
 
 @pytest.fixture
-def grading_dir(request, tmp_path: Path, monkeypatch) -> Path:
-    """A notebook's folder: the grading subset as ./mnist_data (and the model as ./pretrained_model.pt)."""
-    for name in ("grading_subset", "pretrained_model"):  # helper A's fixtures build what is missing
-        try:
-            request.getfixturevalue(name)
-        except pytest.FixtureLookupError:
-            pass
-    if not (config.SUBSET_DATA / "train.csv").exists():
-        pytest.skip(f"{config.SUBSET_DATA} is missing: run `make subset`")
-    (tmp_path / "mnist_data").symlink_to(config.SUBSET_DATA)
-    if config.MODEL_FILE.exists():
-        (tmp_path / "pretrained_model.pt").symlink_to(config.MODEL_FILE)
+def grading_dir(grading_subset: Path, pretrained_model: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A notebook's folder: the grading subset as ./mnist_data and the model as ./pretrained_model.pt."""
+    (tmp_path / "mnist_data").symlink_to(grading_subset)
+    (tmp_path / "pretrained_model.pt").symlink_to(pretrained_model)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -117,8 +109,6 @@ def test_task2_seed_fix_learns_and_the_bug_does_not(grading_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_task3_seed_fix_passes_and_scratch_and_bug_fail(grading_dir: Path) -> None:
-    if not config.MODEL_FILE.exists():
-        pytest.skip(f"{config.MODEL_FILE} is missing: run `make model`")
     good = trained(3, fix_named(3, "seed_uniform_init_of_zero_tensors"))
     task3.check(good["trainer"])
     bug = notebook_state(3, fix_named(3, "unchanged"))

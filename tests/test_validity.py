@@ -96,11 +96,8 @@ def autograde_scores(course: Path) -> dict[tuple[str, str], tuple[float, float]]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], tuple[float, float]]:
-    needs = ((config.SUBSET_DATA / "train.csv", "make subset"), (config.MODEL_FILE, "make model"))
-    for needed, make in needs:
-        if not needed.exists():
-            pytest.skip(f"{needed} is missing: run `{make}`")
+def graded(tmp_path_factory: pytest.TempPathFactory, grading_subset: Path,
+           pretrained_model: Path) -> dict[tuple[str, str], tuple[float, float]]:
     course = tmp_path_factory.mktemp("course")
     release_dir = release.init_course(course, config.SOURCE_DIR / config.assignment(), COURSE_CONFIG)
     tiny = course / "tiny_mnist_data"

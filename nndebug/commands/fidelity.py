@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     val_images = None if protocol == "gpu" else int(config.settings()["fidelity"]["cpu_val_images"])
     threads = torch.get_num_threads()
     device = torch.cuda.get_device_name(0) if protocol == "gpu" else f"CPU ({threads} threads)"
+    train = len(pd.read_csv(config.MNIST_DATA / "train.csv"))
+    args.out.mkdir(parents=True, exist_ok=True)
     runs = []
     with tempfile.TemporaryDirectory(prefix="nndebug-fidelity-") as tmp:
         for task in args.tasks:
@@ -35,11 +37,14 @@ def run(args: argparse.Namespace) -> int:
                 per_epoch = ", ".join(f"{a:.3f}" for a in result.accuracy)
                 print(f"task {task} {variant}: val acc {per_epoch} ({result.seconds:.0f} s)", flush=True)
                 runs.append(result)
-        val = len(pd.read_csv(Path(tmp) / f"task{args.tasks[0]}_buggy" / "mnist_data" / "val.csv"))
-    train = len(pd.read_csv(config.MNIST_DATA / "train.csv"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    fidelity_report.write_csv(runs, args.out / "fidelity.csv")
-    fidelity_report.write_plot(runs, args.out / "fidelity.png")
-    fidelity_report.write_markdown(runs, args.out / "fidelity.md", protocol, device, train, val)
+                val = len(pd.read_csv(folder / "mnist_data" / "val.csv"))
+                write(runs, args.out, protocol, device, train, val)  # after every run: partial results stay
     print(f"wrote {args.out}/fidelity.md, fidelity.csv, fidelity.png")
     return 0
+
+
+def write(runs: list[fidelity.Run], out: Path, protocol: str, device: str, train: int, val: int) -> None:
+    """The three report files for the runs so far."""
+    fidelity_report.write_csv(runs, out / "fidelity.csv")
+    fidelity_report.write_plot(runs, out / "fidelity.png")
+    fidelity_report.write_markdown(runs, out / "fidelity.md", protocol, device, train, val)

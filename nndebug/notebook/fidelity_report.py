@@ -66,14 +66,15 @@ def write_markdown(runs: list[Run], path: Path, protocol: str, device: str, trai
         f"{FIXED_GOAL} | minutes |",
         "|---|---|---|---|---|---|---|",
     ]
-    for task in config.TASKS:
+    for task in sorted({r.task for r in runs}):
         by = {r.variant: r for r in runs if r.task == task}
-        buggy, fixed = by.get("buggy"), by.get("fixed")
-        final = [r.accuracy[-1] if r and r.accuracy else float("nan") for r in (buggy, fixed)]
+        final = [f"{by[v].accuracy[-1]:.3f}" if v in by and by[v].accuracy else "not run"
+                 for v in ("buggy", "fixed")]
+        reached = "fixed" in by and bool(by["fixed"].accuracy) and by["fixed"].accuracy[-1] >= FIXED_GOAL
         minutes = sum(r.seconds for r in by.values()) / 60
         lines.append(f"| {task} ({config.task(task)['notebook']}) | {config.task(task)['epochs']} | "
-                     f"{final[0]:.3f} | {GOALS[task]} | {final[1]:.3f} | "
-                     f"{'yes' if final[1] >= FIXED_GOAL else 'no'} | {minutes:.1f} |")
+                     f"{final[0]} | {GOALS[task]} | {final[1]} | {'yes' if reached else 'no'} | "
+                     f"{minutes:.1f} |")
     lines += ["", "Per epoch:", "", "| task | variant | " + " | ".join(
         str(e) for e in range(1, max(len(r.accuracy) for r in runs) + 1)) + " |"]
     lines.append("|---|---|" + "---|" * max(len(r.accuracy) for r in runs))
