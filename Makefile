@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SHARD ?=
+# MNIST's IDX files. Default: the shared copy of the 10,000 test digits beside the repo, when there is one;
+# without it the build holds val digits out of the embedded 5,000 (README: where MNIST comes from).
+MNIST_DIR ?= $(if $(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),../shared/data/mnist)
+export MNIST_DIR
 
 .PHONY: venv data subset model release samples autograde merge bench fidelity demo test lint clean
 

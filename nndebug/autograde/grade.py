@@ -153,7 +153,7 @@ def failure_reason(log: Path) -> str:
     return errors[-1][:300] if errors else "nbgrader autograde failed"
 
 
-def cell_troubles(notebook: Path) -> list[str]:
+def cell_troubles(notebook: Path, limits: Limits) -> list[str]:
     """What went wrong inside the cells of an autograded notebook (kernel death, time, memory, output)."""
     found: list[str] = []
     not_run = 0
@@ -164,7 +164,9 @@ def cell_troubles(notebook: Path) -> list[str]:
             if out.get("output_type") == "error" and value.startswith("not run:"):
                 not_run += 1
             elif out.get("output_type") == "error" and name in CELL_TROUBLE:
-                found.append(f"cell {index}: {CELL_TROUBLE[name]} ({value[:300]})")
+                detail = value[:300] or (f"the limit is {limits.cell_timeout_s} s a cell; it was interrupted"
+                                         if name == "CellTimeoutError" else "no message")
+                found.append(f"cell {index}: {CELL_TROUBLE[name]} ({detail})")
             if out.get("output_type") == "stream" and "[output truncated:" in out.get("text", ""):
                 found.append(f"cell {index}: its output was cut at the output limit")
     if not_run:
@@ -238,7 +240,7 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
                                     f"Full log: {log.relative_to(course.root)}"))
         return Outcome(student, "failed", problems)
     for nb in expected:
-        problems += [Problem(nb, t) for t in cell_troubles(graded / f"{nb}.ipynb")]
+        problems += [Problem(nb, t) for t in cell_troubles(graded / f"{nb}.ipynb", course.limits)]
     problems += generate_feedback(course, student, log)
     return Outcome(student, "graded", problems)
 
