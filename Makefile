@@ -56,7 +56,7 @@ lint: venv
 	$(PY) -m ruff check .
 
 test: venv lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 clean:
 	rm -rf data autograded feedback submitted grades.csv gradebook.db
