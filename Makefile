@@ -46,7 +46,7 @@ bench: subset
 	$(PY) -m nndebug bench
 
 fidelity: data model
-	$(PY) -m nndebug fidelity
+	$(PY) -m nndebug fidelity $(FIDELITY_ARGS)
 
 demo: data subset model release samples
 	$(MAKE) autograde

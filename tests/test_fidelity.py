@@ -37,7 +37,8 @@ def test_buggy_and_fixed_runs_record_every_epoch_and_write_the_report(tiny_data:
     assert all(0.0 <= a <= 1.0 for r in runs for a in r.accuracy)
     fidelity_report.write_csv(runs, tmp_path / "fidelity.csv")
     fidelity_report.write_plot(runs, tmp_path / "fidelity.png")
-    fidelity_report.write_markdown(runs, tmp_path / "fidelity.md", "cpu", "CPU", 100, 100)
+    setup = fidelity_report.Setup("cpu", "CPU", 100, 100)
+    fidelity_report.write_markdown(runs, tmp_path / "fidelity.md", setup)
     assert len(pd.read_csv(tmp_path / "fidelity.csv")) == 4
     assert (tmp_path / "fidelity.png").stat().st_size > 1000
     assert "| 1 (task1_shuffle) |" in (tmp_path / "fidelity.md").read_text()

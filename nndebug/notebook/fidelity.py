@@ -21,6 +21,7 @@ import torch
 from nndebug import config
 from nndebug.notebook import assemble
 
+SEED_TRAIN_IMAGES = 60_000  # MNIST's training set, which the seed's experiments ran on
 STOP_BEFORE = "train"  # the first `trainer.train(...)` cell: the cells before it set up the experiment
 
 
@@ -81,8 +82,11 @@ def inside(folder: Path) -> Iterator[None]:
         os.chdir(here)
 
 
-def experiment(task: int, variant: str, folder: Path) -> Run:
-    """Run one task's experiment, buggy or with the reference fix, in a staged folder."""
+def experiment(task: int, variant: str, folder: Path, epochs: int | None = None) -> Run:
+    """Run one task's experiment, buggy or with the reference fix, in a staged folder.
+
+    ``epochs``: the seed's (kit.toml [tasks.N].epochs) unless given.
+    """
     notebook = assemble.build(task)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     ids = [cell.id for cell in code]
@@ -96,6 +100,6 @@ def experiment(task: int, variant: str, folder: Path) -> Run:
             exec(compile(cell.source, f"<{cell.id}>", "exec"), namespace)  # noqa: S102 - the kit's cells
         recorder = Recorder()
         namespace["trainer"].log_writer = recorder
-        namespace["trainer"].train(config.task(task)["epochs"])
+        namespace["trainer"].train(epochs or config.task(task)["epochs"])
     run.accuracy, run.seconds = recorder.values, time.perf_counter() - started
     return run

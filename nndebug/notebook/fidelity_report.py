@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 from nndebug import config
@@ -13,6 +14,18 @@ GOALS = {  # the seed's words for each task's buggy run
     3: "стоит около 0.1",
 }
 FIXED_GOAL = 0.98
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where and on what the runs ran."""
+
+    protocol: str  # "gpu" or "cpu"
+    device: str
+    train: int  # training images
+    val: int  # val images
+    epoch_scale: int = 1  # the seed's epochs times this (``--seed-steps``)
+    command: str = "python -m nndebug fidelity"
 
 
 def write_csv(runs: list[Run], path: Path) -> None:
@@ -48,19 +61,22 @@ def write_plot(runs: list[Run], path: Path) -> None:
     plt.close(figure)
 
 
-def write_markdown(runs: list[Run], path: Path, protocol: str, device: str, train: int, val: int) -> None:
+def write_markdown(runs: list[Run], path: Path, setup: Setup) -> None:
     lines = [
         "# Fidelity: the seed's experiments, buggy against fixed",
         "",
-        "Written by `make fidelity` (`python -m nndebug fidelity`): each run executes the source notebook's",
+        f"Written by `{setup.command}`: each run executes the source notebook's",
         "own cells (shared dataset, model and trainer cells, the task's experiment cell, and for `fixed` the",
         "reference `taskN_fix` cell) on `data/mnist_data`, then `trainer.train(epochs)`; the accuracy is the",
         "`val/metrics` the trainer logs after every epoch. Plot: `fidelity.png`; all values: `fidelity.csv`.",
         "",
-        f"- protocol: **{protocol}** on {device}; {train:,} training images, {val:,} val images",
+        f"- protocol: **{setup.protocol}** on {setup.device}; {setup.train:,} training images, "
+        f"{setup.val:,} val images",
         "- gpu protocol: the seed's (all of val.csv); cpu protocol: val.csv cut to kit.toml "
         "[fidelity].cpu_val_images (equally many per class)",
         f"- goal (the seed): buggy as the seed describes it; every fix >= {FIXED_GOAL}",
+        *([f"- epochs: the seed's times {setup.epoch_scale} (`--seed-steps`): as many optimizer steps as the "
+           f"seed's runs on 60,000 images"] if setup.epoch_scale > 1 else []),
         "",
         "| task | epochs | buggy: final val acc | seed's buggy | fixed: final val acc | fixed >= "
         f"{FIXED_GOAL} | minutes |",
@@ -72,15 +88,21 @@ def write_markdown(runs: list[Run], path: Path, protocol: str, device: str, trai
                  for v in ("buggy", "fixed")]
         reached = "fixed" in by and bool(by["fixed"].accuracy) and by["fixed"].accuracy[-1] >= FIXED_GOAL
         minutes = sum(r.seconds for r in by.values()) / 60
-        lines.append(f"| {task} ({config.task(task)['notebook']}) | {config.task(task)['epochs']} | "
+        lines.append(f"| {task} ({config.task(task)['notebook']}) | "
+                     f"{config.task(task)['epochs'] * setup.epoch_scale} | "
                      f"{final[0]} | {GOALS[task]} | {final[1]} | {'yes' if reached else 'no'} | "
                      f"{minutes:.1f} |")
-    lines += ["", "Per epoch:", "", "| task | variant | " + " | ".join(
-        str(e) for e in range(1, max(len(r.accuracy) for r in runs) + 1)) + " |"]
-    lines.append("|---|---|" + "---|" * max(len(r.accuracy) for r in runs))
-    for run in runs:
-        lines.append(f"| {run.task} | {run.variant} | " + " | ".join(f"{v:.3f}" for v in run.accuracy) + " |")
-    if protocol == "cpu" and train < 60_000:
-        lines += ["", f"With {train:,} training images (not the seed's 60,000) a fixed run takes fewer steps "
-                  "per epoch than in Colab: its accuracy after the seed's epochs is lower than the seed's."]
+    longest = max(len(r.accuracy) for r in runs)
+    if longest <= 20:
+        lines += ["", "Per epoch:", "", "| task | variant | " + " | ".join(
+            str(e) for e in range(1, longest + 1)) + " |", "|---|---|" + "---|" * longest]
+        for run in runs:
+            lines.append(f"| {run.task} | {run.variant} | " + " | ".join(f"{v:.3f}" for v in run.accuracy)
+                         + " |")
+    else:
+        lines += ["", "Per epoch: `fidelity.csv`."]
+    if setup.train < 60_000 and setup.epoch_scale == 1:
+        lines += ["", f"With {setup.train:,} training images (not the seed's 60,000) a fixed run takes fewer "
+                  "steps per epoch than in Colab: its accuracy after the seed's epochs is lower than the "
+                  "seed's (`--seed-steps` runs as many steps as the seed's)."]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
