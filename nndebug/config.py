@@ -49,6 +49,27 @@ def task(number: int) -> dict[str, Any]:
 TASKS = (1, 2, 3)
 
 
+GRADING_KEYS = {"train": "grading_train_per_class", "val": "grading_val_per_class"}
+
+
+def grading_per_class(number: int) -> dict[str, int]:
+    """Digits a class of task ``number``'s grading data: kit.toml [tasks.N] grading_*_per_class, else
+    [subset]."""
+    subset = settings()["subset"]
+    return {split: int(task(number).get(key, subset[f"{split}_per_class"]))
+            for split, key in GRADING_KEYS.items()}
+
+
+def grading_data(notebook: str) -> Path:
+    """The data the autograder stages as ``mnist_data`` beside ``notebook``: the task's own subset when
+    kit.toml sizes one for it, else the grading subset."""
+    for number in TASKS:
+        own = task(number)
+        if own["notebook"] == notebook and any(key in own for key in GRADING_KEYS.values()):
+            return SUBSET_DATA.parent / notebook / SUBSET_DATA.name
+    return SUBSET_DATA
+
+
 def mnist_dir() -> Path | None:
     """``MNIST_DIR`` from the environment (IDX files), or None."""
     value = os.environ.get("MNIST_DIR")

@@ -21,8 +21,8 @@ def mnist_data() -> Path:
 
 @pytest.fixture(scope="session")
 def grading_subset(mnist_data: Path) -> Path:
-    """``data/grading/mnist_data``: 128 a class train, 50 a class val."""
-    subset.build(progress=False)
+    """``data/grading/mnist_data`` (128 a class train, 50 a class val), and each task's own grading data."""
+    subset.build_all(progress=False)
     return config.SUBSET_DATA
 
 

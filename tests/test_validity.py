@@ -3,8 +3,8 @@ right fixes in other styles full, wrong and partial fixes 0 on the fix tests, an
 and English as the rubric says.
 
 One temporary course; every student hands in ONE notebook (one fix + one answer), all graded in one
-``nbgrader autograde`` run. Task 1's check needs no real training, so its submissions get a tiny dataset;
-tasks 2 and 3 run against the grading subset, as in the autograder.
+``nbgrader autograde`` run. Each notebook runs against the data the autograder stages for it
+(``config.grading_data``).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fix_variants import ENGLISH_ANSWERS, FIXES, PARTIAL_ANSWERS, SEED_ANSWERS, WRONG_ANSWERS, tiny_dataset
+from fix_variants import ENGLISH_ANSWERS, FIXES, PARTIAL_ANSWERS, SEED_ANSWERS, WRONG_ANSWERS
 from nbgrader.api import Gradebook
 
 from nndebug import config
@@ -63,7 +63,7 @@ def submissions() -> list[Submission]:
     return out
 
 
-def write_submission(course: Path, release_dir: Path, sub: Submission, tiny: Path) -> None:
+def write_submission(course: Path, release_dir: Path, sub: Submission) -> None:
     notebook = json.loads((release_dir / notebook_name(sub.task)).read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
@@ -74,7 +74,8 @@ def write_submission(course: Path, release_dir: Path, sub: Submission, tiny: Pat
     folder = course / "submitted" / sub.student / config.assignment()
     folder.mkdir(parents=True)
     (folder / notebook_name(sub.task)).write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
-    shutil.copytree(tiny if sub.task == 1 else config.SUBSET_DATA, folder / "mnist_data")
+    # The data the autograder stages for this notebook (kit.toml [tasks.N] grading_*_per_class).
+    shutil.copytree(config.grading_data(config.task(sub.task)["notebook"]), folder / "mnist_data")
     if sub.task == 3:
         shutil.copy(config.MODEL_FILE, folder / "pretrained_model.pt")
 
@@ -100,10 +101,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory, grading_subset: Path,
            pretrained_model: Path) -> dict[tuple[str, str], tuple[float, float]]:
     course = tmp_path_factory.mktemp("course")
     release_dir = release.init_course(course, config.SOURCE_DIR / config.assignment(), COURSE_CONFIG)
-    tiny = course / "tiny_mnist_data"
-    tiny_dataset(config.SUBSET_DATA, tiny)
     for sub in submissions():
-        write_submission(course, release_dir, sub, tiny)
+        write_submission(course, release_dir, sub)
     return autograde_scores(course)
 
 

@@ -27,8 +27,6 @@ from nndebug.autograde.scores import gradebook_rows, read_csv, write_scores
 from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import (
     ENV_ANSWERS,
-    ENV_DATA,
-    ENV_MODEL,
     ENV_SUBMISSION,
     Inputs,
     ensure_inputs,
@@ -203,9 +201,8 @@ class Backup:
 
 def nbgrader_env(course: Course, staged: Path, answers: Path) -> dict[str, str]:
     """What the nbgrader process (and so the kernel manager) needs to know about this student."""
-    env = {LIMITS_ENV: course.limits.to_env(), ENV_DATA: str(course.inputs.data.resolve()),
-           ENV_MODEL: str(course.inputs.model.resolve()), ENV_SUBMISSION: str(staged.resolve()),
-           ENV_ANSWERS: str(answers.resolve())}
+    env = {LIMITS_ENV: course.limits.to_env(), **course.inputs.to_env(),
+           ENV_SUBMISSION: str(staged.resolve()), ENV_ANSWERS: str(answers.resolve())}
     env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
     return env
 

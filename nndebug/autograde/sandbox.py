@@ -161,6 +161,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     driver's environment variables; the kernel's working directory is the one nbclient asks for.
     """
 
+    notebook: str | None = None  # the notebook this kernel runs (set by the Execute preprocessor)
+
     def __init__(self, **kwargs):
         self._runtime = Path(tempfile.mkdtemp(prefix="nndebug-kernel-"))
         kwargs.setdefault("transport", "ipc")
@@ -172,7 +174,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         from nndebug.autograde.stage import sandbox_spec
 
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
-        spec = sandbox_spec(cwd, self._runtime)
+        spec = sandbox_spec(cwd, self._runtime, self.notebook)
         give_to_kernel(self._runtime)
         kw["cwd"] = str(spec.workdir)
         await super()._async_launch_kernel(bwrap_command(spec, kernel_cmd), **kw)

@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -23,26 +23,47 @@ from nndebug.autograde.sandbox import SandboxSpec, give_to_kernel, kit_files
 DATA_NAME = "mnist_data"               # staged beside each notebook, as in the seed's Colab
 MODEL_NAME = "pretrained_model.pt"
 ENV_DATA = "NN_DEBUG_STAGE_DATA"       # host path of the grading subset
+ENV_DATA_BY_NOTEBOOK = "NN_DEBUG_STAGE_DATA_BY_NOTEBOOK"  # JSON {notebook: host path}: a task's own data
 ENV_MODEL = "NN_DEBUG_STAGE_MODEL"     # host path of the bug-seeded model
 ENV_SUBMISSION = "NN_DEBUG_SUBMISSION"  # host path of the student's (validated) submission folder
 ENV_ANSWERS = "NN_DEBUG_ANSWERS"       # path of answers.json; the hidden tests read it
 STAGED_NAMES = (DATA_NAME, MODEL_NAME)
 
 
+def task_data() -> dict[str, Path]:
+    """{notebook: data} for the tasks that grade on their own subset (kit.toml grading_train_per_class)."""
+    notebooks = (config.task(number)["notebook"] for number in config.TASKS)
+    return {nb: config.grading_data(nb) for nb in notebooks if config.grading_data(nb) != config.SUBSET_DATA}
+
+
 @dataclass(frozen=True)
 class Inputs:
-    """The grading subset and the model every notebook gets."""
+    """The grading data and the model the notebooks get: ``data`` unless ``by_notebook`` names one."""
 
     data: Path = config.SUBSET_DATA
     model: Path = config.MODEL_FILE
+    by_notebook: dict[str, Path] = field(default_factory=task_data)
+
+    def data_for(self, notebook: str | None) -> Path:
+        """The data staged as ``mnist_data`` beside ``notebook``."""
+        return self.by_notebook.get(notebook or "", self.data)
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables :func:`inputs_from_env` reads back."""
+        by_notebook = {nb: str(path.resolve()) for nb, path in self.by_notebook.items()}
+        return {ENV_DATA: str(self.data.resolve()), ENV_MODEL: str(self.model.resolve()),
+                ENV_DATA_BY_NOTEBOOK: json.dumps(by_notebook)}
 
 
 def ensure_inputs(inputs: Inputs) -> None:
-    """Build the grading subset and the model with the kit's own commands when they are missing."""
-    for path, verb in ((inputs.data, "subset"), (inputs.model, "model")):
+    """Build the grading subsets and the model with the kit's own commands when they are missing."""
+    kit_built = {config.SUBSET_DATA, config.MODEL_FILE, *task_data().values()}
+    needed = [(inputs.data, "subset"), *((p, "subset") for p in inputs.by_notebook.values()),
+              (inputs.model, "model")]
+    for path, verb in needed:
         if path.exists():
             continue
-        if path not in (config.SUBSET_DATA, config.MODEL_FILE):
+        if path not in kit_built:
             raise FileNotFoundError(f"{path}: the grading input is missing; build it or pass its path.")
         verbs = [verb] if config.MNIST_DATA.exists() else ["data", verb]
         for step in verbs:
@@ -74,9 +95,9 @@ def write_answers(folder: Path, out: Path) -> Path:
     return out
 
 
-def stage_links(cwd: Path, inputs: Inputs) -> None:
+def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
     """Without a sandbox: symlink the data and model beside the notebook (read-only is not enforced)."""
-    for name, target in ((DATA_NAME, inputs.data), (MODEL_NAME, inputs.model)):
+    for name, target in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
         link = cwd / name
         if link.is_symlink() or link.is_file():
             link.unlink()
@@ -87,8 +108,12 @@ def stage_links(cwd: Path, inputs: Inputs) -> None:
 
 def inputs_from_env() -> Inputs:
     """The grading inputs the driver chose, else the kit's defaults."""
-    return Inputs(Path(os.environ.get(ENV_DATA, config.SUBSET_DATA)),
-                  Path(os.environ.get(ENV_MODEL, config.MODEL_FILE)))
+    inputs = Inputs(Path(os.environ.get(ENV_DATA, config.SUBSET_DATA)),
+                    Path(os.environ.get(ENV_MODEL, config.MODEL_FILE)))
+    if ENV_DATA_BY_NOTEBOOK in os.environ:
+        chosen = json.loads(os.environ[ENV_DATA_BY_NOTEBOOK])
+        inputs = Inputs(inputs.data, inputs.model, {nb: Path(p) for nb, p in chosen.items()})
+    return inputs
 
 
 def submission_for(cwd: Path) -> Path:
@@ -120,13 +145,14 @@ def fill_workdir(work: Path, cwd: Path) -> None:
                 shutil.copy2(item, target)
 
 
-def sandbox_spec(cwd: Path, runtime: Path) -> SandboxSpec:
-    """The mounts of the kernel that runs with working dir ``cwd``, its files under ``runtime``."""
+def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None) -> SandboxSpec:
+    """The mounts of the kernel that runs ``notebook`` with working dir ``cwd``, its files under
+    ``runtime``."""
     inputs = inputs_from_env()
     work = runtime / "work"
     fill_workdir(work, cwd)
     readonly = [(p, p) for p in kit_files()]
-    for name, host in ((DATA_NAME, inputs.data), (MODEL_NAME, inputs.model)):
+    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
         if host.exists():
             readonly.append((host.resolve(), cwd / name))
     env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}

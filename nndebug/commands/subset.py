@@ -1,4 +1,4 @@
-"""``python -m nndebug subset``: build the grading subset data/grading/mnist_data/."""
+"""``python -m nndebug subset``: build the grading subset data/grading/mnist_data/ and the tasks' own."""
 from __future__ import annotations
 
 import argparse
@@ -16,14 +16,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
-        result = subset.build(force=args.force)
+        made = subset.build_all(force=args.force)
     except DataError as exc:
         print(f"subset: {exc}")
         return 1
-    made = result.manifest
-    action = "valid, skipped" if result.skipped else "built"
-    print(f"subset: {config.SUBSET_DATA.relative_to(config.ROOT)}/ {action} in "
-          f"{time.perf_counter() - start:.1f} s from source {made['source']}: "
-          f"train {made['counts']['train']} ({made['per_class']['train']} a class, sorted by label), "
-          f"val {made['counts']['val']} ({made['per_class']['val']} a class)")
+    for folder, result in made:
+        recorded = result.manifest
+        action = "valid, skipped" if result.skipped else "built"
+        print(f"subset: {folder.relative_to(config.ROOT)}/ {action} from source {recorded['source']}: "
+              f"train {recorded['counts']['train']} ({recorded['per_class']['train']} a class, sorted by "
+              f"label), val {recorded['counts']['val']} ({recorded['per_class']['val']} a class)")
+    print(f"subset: done in {time.perf_counter() - start:.1f} s")
     return 0

@@ -28,6 +28,9 @@ def built_lines() -> list[str]:
         ("MNIST data", config.MNIST_DATA),
         ("zip", config.MNIST_ZIP),
         ("grading subset", config.SUBSET_DATA),
+        *((f"{nb.split('_')[0]} grading data", config.grading_data(nb))
+          for nb in (config.task(n)["notebook"] for n in config.TASKS)
+          if config.grading_data(nb) != config.SUBSET_DATA),
         ("pretrained model", config.MODEL_FILE),
         ("source notebooks", config.SOURCE_DIR / config.assignment()),
         ("release notebooks", config.RELEASE_DIR / config.assignment()),

@@ -1,7 +1,9 @@
 """The grading subset ``data/grading/mnist_data/``: the first N digits of each class, same layout.
 
 Train keeps ``train.csv``'s order (sorted by label, so 128 a class is one unshuffled batch per class);
-val keeps ``val.csv``'s order. PNGs are copied from ``data/mnist_data``. Skips when valid.
+val keeps ``val.csv``'s order. PNGs are copied from ``data/mnist_data``. Skips when valid. A task with
+its own ``grading_train_per_class`` gets ``data/grading/<notebook>/mnist_data/`` the same way, with fewer
+training digits (a prefix of the grading subset's).
 """
 from __future__ import annotations
 
@@ -17,7 +19,14 @@ from nndebug.mnist import layout, manifest
 from nndebug.mnist.errors import DataError
 
 FORMAT = 1
-MANIFEST_FILE = config.SUBSET_DATA.with_name(config.SUBSET_DATA.name + ".manifest.json")
+
+
+def manifest_file(out_dir: Path) -> Path:
+    """``<out_dir>.manifest.json`` beside the subset."""
+    return out_dir.with_name(out_dir.name + ".manifest.json")
+
+
+MANIFEST_FILE = manifest_file(config.SUBSET_DATA)
 
 
 def per_class() -> dict[str, int]:
@@ -41,25 +50,46 @@ def first_per_class(rows: list[tuple[str, int]], count: int, source: Path) -> li
     return kept
 
 
+def task_subsets() -> list[tuple[Path, dict[str, int]]]:
+    """(folder, digits a class) of every task that grades on its own subset."""
+    out = []
+    for number in config.TASKS:
+        folder = config.grading_data(config.task(number)["notebook"])
+        if folder != config.SUBSET_DATA:
+            out.append((folder, config.grading_per_class(number)))
+    return out
+
+
 def problems(out_dir: Path, recorded: dict[str, Any] | None, expected: dict[str, Any]) -> list[str]:
     """Why the subset on disk is stale or broken; empty when valid."""
     if recorded is None:
-        return [f"{MANIFEST_FILE.name} missing"]
+        return [f"{manifest_file(out_dir).name} missing"]
     stale = [key for key in ("format", "per_class", "parent_manifest_sha256")
              if recorded.get(key) != expected[key]]
     if stale:
-        return [f"{MANIFEST_FILE.name}: {', '.join(stale)} changed"]
+        return [f"{manifest_file(out_dir).name}: {', '.join(stale)} changed"]
     return layout.problems(out_dir, recorded["sha256"])
+
+
+def build_all(force: bool = False, progress: bool = True) -> list[tuple[Path, data_build.Result]]:
+    """The grading subset and every task's own, each skipped when valid."""
+    made = [(config.SUBSET_DATA, build(force=force, progress=progress))]
+    for folder, counts in task_subsets():
+        made.append((folder, build(out_dir=folder, manifest_path=manifest_file(folder), counts=counts,
+                                   force=force, progress=progress)))
+    return made
 
 
 def build(src: Path = config.MNIST_DATA, out_dir: Path = config.SUBSET_DATA,
           manifest_path: Path = MANIFEST_FILE, parent_manifest: Path = data_build.MANIFEST_FILE,
-          force: bool = False, progress: bool = True) -> data_build.Result:
-    """Build the subset from the built data unless a valid one from the same data is there."""
+          force: bool = False, progress: bool = True,
+          counts: dict[str, int] | None = None) -> data_build.Result:
+    """Build the subset (``counts`` digits a class, default kit.toml [subset]) from the built data unless a
+    valid one from the same data is there."""
     if not parent_manifest.is_file():
         raise DataError(f"{parent_manifest}: missing; build the data first (`make data`)")
     parent = manifest.read(parent_manifest) or {}
-    expected = {"format": FORMAT, "per_class": per_class(),
+    expected = {"format": FORMAT, "per_class": counts or per_class(),
                 "parent_manifest_sha256": manifest.sha256_file(parent_manifest)}
     with manifest.build_lock(out_dir):
         recorded = manifest.read(manifest_path)
@@ -68,7 +98,7 @@ def build(src: Path = config.MNIST_DATA, out_dir: Path = config.SUBSET_DATA,
         staging = out_dir.with_name(out_dir.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
         sha: dict[str, str] = {}
-        counts: dict[str, int] = {}
+        sizes: dict[str, int] = {}
         histograms: dict[str, dict[str, int]] = {}
         for split in layout.SPLITS:
             csv_path = src / f"{split}.csv"
@@ -83,11 +113,11 @@ def build(src: Path = config.MNIST_DATA, out_dir: Path = config.SUBSET_DATA,
             (staging / f"{split}.csv").write_text(text, encoding="utf-8")
             sha[f"{split}.csv"] = manifest.sha256_bytes(text.encode())
             sha[f"{split}/"] = layout.tree_digest(staging, split, [name for name, _ in rows])
-            counts[split] = len(rows)
+            sizes[split] = len(rows)
             histograms[split] = manifest.histogram(label for _, label in rows)
         shutil.rmtree(out_dir, ignore_errors=True)
         staging.replace(out_dir)
-        new = expected | {"source": parent.get("source", {}).get("name"), "counts": counts,
+        new = expected | {"source": parent.get("source", {}).get("name"), "counts": sizes,
                           "label_histogram": histograms, "sha256": sha, "train_sorted_by_label": True}
         manifest.write(manifest_path, new)
         return data_build.Result(False, new, [])

@@ -52,14 +52,17 @@ class SandboxedExecute(Execute):
             kwargs.setdefault("kernel_manager_class", AsyncKernelManager)
         else:
             kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        # Outputs are in once the last cell ran: stop the kernel at once, not after its ~1 s of cleanup.
+        kwargs.setdefault("shutdown_kernel", "immediate")
         super().__init__(**kwargs)
         self.timeout = self.limits.cell_timeout_s
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
+        self._notebook = (resources or {}).get("unique_key")
         if sandbox_disabled():
             path = (resources or {}).get("metadata", {}).get("path")
             if path:
-                stage_links(Path(path), inputs_from_env())
+                stage_links(Path(path), inputs_from_env(), self._notebook)
         else:
             check_sandbox()
         self._deadline = monotonic() + self.limits.notebook_timeout_s
@@ -72,6 +75,13 @@ class SandboxedExecute(Execute):
             return super().preprocess(nb, resources, km)
         finally:
             self._write_timings(resources)
+
+    def create_kernel_manager(self) -> Any:
+        """The kernel manager, told which notebook it runs (its sandbox stages that notebook's data)."""
+        km = super().create_kernel_manager()
+        if isinstance(km, SandboxedKernelManager):
+            km.notebook = self._notebook
+        return km
 
     def _write_timings(self, resources: Any) -> None:
         """Append this notebook's timings to ``NN_DEBUG_TIMINGS`` (a JSON-lines file), when it is set."""

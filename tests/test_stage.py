@@ -1,0 +1,60 @@
+"""What the autograder stages beside each notebook: the task's own grading data, the model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nndebug import config
+from nndebug.autograde import stage
+from nndebug.autograde.stage import DATA_NAME, Inputs, inputs_from_env, sandbox_spec, stage_links
+from nndebug.mnist import layout, subset
+
+
+def test_tasks_with_their_own_count_grade_on_their_own_subset() -> None:
+    by_notebook = stage.task_data()
+    for number in config.TASKS:
+        notebook = config.task(number)["notebook"]
+        own = "grading_train_per_class" in config.task(number)
+        assert (notebook in by_notebook) == own
+        assert Inputs().data_for(notebook) == (by_notebook[notebook] if own else config.SUBSET_DATA)
+    assert Inputs().data_for(None) == config.SUBSET_DATA
+
+
+def test_task_subsets_are_prefixes_of_the_grading_subset(grading_subset: Path) -> None:
+    subset.build_all(progress=False)
+    full = layout.read_csv(grading_subset / "train.csv")
+    assert subset.task_subsets(), "kit.toml gives no task its own grading data"
+    for folder, counts in subset.task_subsets():
+        rows = layout.read_csv(folder / "train.csv")
+        assert rows == subset.first_per_class(full, counts["train"], grading_subset / "train.csv")
+        assert layout.read_csv(folder / "val.csv") == layout.read_csv(grading_subset / "val.csv")
+        assert len(list((folder / "train").glob("*.png"))) == len(rows) == 10 * counts["train"]
+
+
+def test_inputs_travel_to_the_nbgrader_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = Inputs(tmp_path / "d", tmp_path / "m.pt", {"nb1": tmp_path / "d1"})
+    for key, value in inputs.to_env().items():
+        monkeypatch.setenv(key, value)
+    back = inputs_from_env()
+    assert back.data_for("nb1") == (tmp_path / "d1").resolve()
+    assert back.data_for("nb2") == (tmp_path / "d").resolve()
+    assert back.model == (tmp_path / "m.pt").resolve()
+
+
+def test_each_notebook_gets_its_own_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    common, own, model = tmp_path / "common", tmp_path / "own", tmp_path / "m.pt"
+    for folder in (common, own):
+        folder.mkdir()
+    model.write_bytes(b"0")
+    for key, value in Inputs(common, model, {"nb1": own}).to_env().items():
+        monkeypatch.setenv(key, value)
+    cwd = tmp_path / "autograded" / "s1" / "hw"
+    cwd.mkdir(parents=True)
+    for notebook, expected in (("nb1", own), ("nb2", common)):
+        stage_links(cwd, inputs_from_env(), notebook)  # unsandboxed
+        assert (cwd / DATA_NAME).resolve() == expected.resolve()
+        runtime = tmp_path / f"run-{notebook}"
+        runtime.mkdir()
+        spec = sandbox_spec(cwd, runtime, notebook)  # sandboxed: a read-only bind at ./mnist_data
+        assert (expected.resolve(), cwd / DATA_NAME) in spec.readonly
