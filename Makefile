@@ -10,7 +10,7 @@ SHARD ?=
 MNIST_DIR ?= $(if $(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),../shared/data/mnist)
 export MNIST_DIR
 
-.PHONY: venv data subset model release samples autograde merge bench fidelity demo test lint clean
+.PHONY: venv data subset model grading-inputs release samples autograde merge bench fidelity demo test lint clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ subset: data
 
 model: data
 	$(PY) -m nndebug model
+
+# What `make autograde` stages beside the notebooks: built once in CI and shared by the shards.
+grading-inputs: subset model
 
 release: venv
 	$(PY) -m nndebug release

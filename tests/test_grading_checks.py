@@ -77,12 +77,17 @@ def test_task1_probe_is_deterministic_and_leaves_the_rng_alone(tmp_path: Path, m
 
 
 @pytest.fixture
-def grading_dir(grading_subset: Path, pretrained_model: Path, tmp_path: Path, monkeypatch) -> Path:
-    """A notebook's folder: the grading subset as ./mnist_data and the model as ./pretrained_model.pt."""
-    (tmp_path / "mnist_data").symlink_to(grading_subset)
-    (tmp_path / "pretrained_model.pt").symlink_to(pretrained_model)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def grading_dir(grading_subset: Path, pretrained_model: Path, tmp_path: Path, monkeypatch):
+    """A task's notebook folder as the autograder stages it: the task's grading data as ./mnist_data and
+    the model as ./pretrained_model.pt."""
+    def stage(task: int) -> Path:
+        folder = tmp_path / f"task{task}"
+        folder.mkdir()
+        (folder / "mnist_data").symlink_to(config.grading_data(config.task(task)["notebook"]))
+        (folder / "pretrained_model.pt").symlink_to(pretrained_model)
+        monkeypatch.chdir(folder)
+        return folder
+    return stage
 
 
 def trained(task: int, fix: str) -> object:
@@ -97,7 +102,8 @@ def fix_named(task: int, name: str) -> str:
 
 
 @pytest.mark.slow
-def test_task2_seed_fix_learns_and_the_bug_does_not(grading_dir: Path) -> None:
+def test_task2_seed_fix_learns_and_the_bug_does_not(grading_dir) -> None:
+    grading_dir(2)
     good = trained(2, fix_named(2, "seed_lr_1e-2_wd_1e-1"))
     task2.check(good["trainer"], good["ResNet18"])
     bad = trained(2, "model = ResNet18()\nopt = optim.SGD(model.parameters(), lr=10e-2, weight_decay=9e-1)\n"
@@ -108,7 +114,8 @@ def test_task2_seed_fix_learns_and_the_bug_does_not(grading_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_task3_seed_fix_passes_and_scratch_and_bug_fail(grading_dir: Path) -> None:
+def test_task3_seed_fix_passes_and_scratch_and_bug_fail(grading_dir) -> None:
+    grading_dir(3)
     good = trained(3, fix_named(3, "seed_uniform_init_of_zero_tensors"))
     task3.check(good["trainer"])
     bug = notebook_state(3, fix_named(3, "unchanged"))

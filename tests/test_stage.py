@@ -23,13 +23,13 @@ def test_tasks_with_their_own_count_grade_on_their_own_subset() -> None:
 
 def test_task_subsets_are_prefixes_of_the_grading_subset(grading_subset: Path) -> None:
     subset.build_all(progress=False)
-    full = layout.read_csv(grading_subset / "train.csv")
     assert subset.task_subsets(), "kit.toml gives no task its own grading data"
     for folder, counts in subset.task_subsets():
-        rows = layout.read_csv(folder / "train.csv")
-        assert rows == subset.first_per_class(full, counts["train"], grading_subset / "train.csv")
-        assert layout.read_csv(folder / "val.csv") == layout.read_csv(grading_subset / "val.csv")
-        assert len(list((folder / "train").glob("*.png"))) == len(rows) == 10 * counts["train"]
+        for split in layout.SPLITS:
+            full = layout.read_csv(grading_subset / f"{split}.csv")
+            rows = layout.read_csv(folder / f"{split}.csv")
+            assert rows == subset.first_per_class(full, counts[split], grading_subset / f"{split}.csv")
+            assert len(list((folder / split).glob("*.png"))) == len(rows) == 10 * counts[split]
 
 
 def test_inputs_travel_to_the_nbgrader_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

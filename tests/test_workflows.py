@@ -62,6 +62,22 @@ def test_autograde_shards_and_merges():
     assert [s.get("run") for s in merge["steps"] if "run" in s] == ["make merge"]
 
 
+def step_using(job: dict, action: str) -> dict:
+    return next(s for s in job["steps"] if s.get("uses", "").startswith(action))
+
+
+def test_shards_grade_with_inputs_built_once():
+    jobs = load("autograde.yml")["jobs"]
+    assert "make grading-inputs" in [s.get("run") for s in jobs["inputs"]["steps"]]
+    uploaded = step_using(jobs["inputs"], "actions/upload-artifact@")
+    assert jobs["grade"]["needs"] == "inputs"
+    download = step_using(jobs["grade"], "actions/download-artifact@")
+    assert download["with"] == {"name": uploaded["with"]["name"], "path": "data"}
+    # the artifact holds what ensure_inputs looks for, so no shard rebuilds the model
+    paths = uploaded["with"]["path"].split()
+    assert {"data/grading/", "data/pretrained_model.pt"} <= set(paths)
+
+
 def test_workflows_match_the_github_schema():
     checker = shutil.which("check-jsonschema") or str(Path(sys.executable).parent / "check-jsonschema")
     if not Path(checker).exists():
