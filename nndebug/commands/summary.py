@@ -42,6 +42,8 @@ def built_lines() -> list[str]:
     for manifest in sorted(config.DATA_DIR.glob("*.manifest.json")):
         info = json.loads(manifest.read_text())
         source = info.get("source") or info.get("data_source")
+        if isinstance(source, dict):
+            source = f"{source.get('name')} ({source.get('description', '')})"
         if source:
             lines.append(f"  {manifest.name}: source = {source}")
     return lines
