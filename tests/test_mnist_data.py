@@ -151,3 +151,17 @@ def test_four_idx_files_in_mnist_dir_come_first(tmp_path: Path, monkeypatch: pyt
     (tmp_path / "train-labels-idx1-ubyte").unlink()
     with pytest.raises(DataError, match="train-labels-idx1-ubyte"):
         sources.locate(download=False)
+
+
+def test_a_richer_build_is_kept_when_only_the_fallback_is_there(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    _, train, val = small_source()
+    richer = sources.Located("embedded+t10k", {"embedded": sources.embedded_csv()})
+    out, zip_path, manifest_path = tmp_path / "mnist_data", tmp_path / "mnist_data.zip", tmp_path / "m.json"
+    manifest.write(manifest_path, build.write(out, zip_path, richer, train, val, progress=False))
+    kept = build.build(out, zip_path, manifest_path, download=False, progress=False)
+    assert kept.skipped and kept.manifest["source"]["name"] == "embedded+t10k"
+    assert any("kept mnist_data/ built from embedded+t10k" in note for note in kept.notes)
+    rebuilt = build.build(out, zip_path, manifest_path, download=False, progress=False, force=True)
+    assert not rebuilt.skipped and rebuilt.manifest["source"]["name"] == build.FALLBACK

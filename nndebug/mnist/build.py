@@ -27,6 +27,9 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_TOP = "mnist_data"
 
 
+FALLBACK = "embedded+holdout"  # the source used when nothing else is there
+
+
 @dataclass
 class Result:
     """What a build did: ``skipped`` when the existing build was valid; its manifest; notes to print."""
@@ -59,16 +62,26 @@ def problems(out_dir: Path, zip_path: Path, recorded: dict[str, Any] | None) -> 
 def build(out_dir: Path = config.MNIST_DATA, zip_path: Path = config.MNIST_ZIP,
           manifest_path: Path = MANIFEST_FILE, force: bool = False, download: bool = True,
           progress: bool = True) -> Result:
-    """Build the data unless a valid build from the same source is there (``force`` rebuilds)."""
+    """Build the data unless a valid build from the same source is there (``force`` rebuilds).
+
+    A valid build from more digits than the fallback (the embedded 5,000 with val held out) is kept when
+    the fallback is all there is now (``MNIST_DIR`` unset, no download): nothing built is lost by a run
+    that was simply not pointed at MNIST.
+    """
     with manifest.build_lock(out_dir):
         located = sources.locate(download=False)
         recorded = manifest.read(manifest_path)
-        if not force and recorded is not None and recorded.get("source", {}).get("name") == located.name:
-            same_inputs = recorded["source"].get("inputs") == located.input_hashes()
-            if same_inputs and not problems(out_dir, zip_path, recorded):
-                return Result(True, recorded, [])
+        built = (recorded or {}).get("source", {}).get("name")
+        valid = recorded is not None and not problems(out_dir, zip_path, recorded)
+        if not force and valid and built == located.name \
+                and recorded["source"].get("inputs") == located.input_hashes():
+            return Result(True, recorded, [])
         if download and not located.full:
             located = sources.locate(download=True)
+        if not force and valid and located.name == FALLBACK and built not in (None, FALLBACK):
+            return Result(True, recorded, [*located.notes, (
+                f"kept {out_dir.name}/ built from {built}: MNIST_DIR is not set and MNIST cannot be "
+                f"downloaded; `python -m nndebug data --force` rebuilds it from the embedded digits alone")])
         train, val = sources.load(located)
         new = write(out_dir, zip_path, located, train, val, progress)
         manifest.write(manifest_path, new)
