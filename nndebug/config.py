@@ -60,14 +60,17 @@ def grading_per_class(number: int) -> dict[str, int]:
             for split, key in GRADING_KEYS.items()}
 
 
+def task_grading_data() -> dict[int, Path]:
+    """{task: its own grading data folder} for the tasks kit.toml sizes one for (grading_*_per_class)."""
+    return {number: SUBSET_DATA.parent / task(number)["notebook"] / SUBSET_DATA.name for number in TASKS
+            if any(key in task(number) for key in GRADING_KEYS.values())}
+
+
 def grading_data(notebook: str) -> Path:
-    """The data the autograder stages as ``mnist_data`` beside ``notebook``: the task's own subset when
-    kit.toml sizes one for it, else the grading subset."""
-    for number in TASKS:
-        own = task(number)
-        if own["notebook"] == notebook and any(key in own for key in GRADING_KEYS.values()):
-            return SUBSET_DATA.parent / notebook / SUBSET_DATA.name
-    return SUBSET_DATA
+    """The data the autograder stages as ``mnist_data`` beside ``notebook``: the task's own, else the
+    grading subset."""
+    own = {task(number)["notebook"]: folder for number, folder in task_grading_data().items()}
+    return own.get(notebook, SUBSET_DATA)
 
 
 def mnist_dir() -> Path | None:

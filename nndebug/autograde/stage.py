@@ -31,9 +31,8 @@ STAGED_NAMES = (DATA_NAME, MODEL_NAME)
 
 
 def task_data() -> dict[str, Path]:
-    """{notebook: data} for the tasks that grade on their own subset (kit.toml grading_train_per_class)."""
-    notebooks = (config.task(number)["notebook"] for number in config.TASKS)
-    return {nb: config.grading_data(nb) for nb in notebooks if config.grading_data(nb) != config.SUBSET_DATA}
+    """{notebook: data} for the tasks that grade on their own subset."""
+    return {config.task(number)["notebook"]: folder for number, folder in config.task_grading_data().items()}
 
 
 @dataclass(frozen=True)

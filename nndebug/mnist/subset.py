@@ -52,12 +52,8 @@ def first_per_class(rows: list[tuple[str, int]], count: int, source: Path) -> li
 
 def task_subsets() -> list[tuple[Path, dict[str, int]]]:
     """(folder, digits a class) of every task that grades on its own subset."""
-    out = []
-    for number in config.TASKS:
-        folder = config.grading_data(config.task(number)["notebook"])
-        if folder != config.SUBSET_DATA:
-            out.append((folder, config.grading_per_class(number)))
-    return out
+    return [(folder, config.grading_per_class(number))
+            for number, folder in config.task_grading_data().items()]
 
 
 def problems(out_dir: Path, recorded: dict[str, Any] | None, expected: dict[str, Any]) -> list[str]:

@@ -80,7 +80,7 @@ class SandboxedExecute(Execute):
         """The kernel manager, told which notebook it runs (its sandbox stages that notebook's data)."""
         km = super().create_kernel_manager()
         if isinstance(km, SandboxedKernelManager):
-            km.notebook = self._notebook
+            km.notebook = getattr(self, "_notebook", None)
         return km
 
     def _write_timings(self, resources: Any) -> None:
