@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from nndebug import config
@@ -58,3 +59,29 @@ def test_each_notebook_gets_its_own_data(tmp_path: Path, monkeypatch: pytest.Mon
         runtime.mkdir()
         spec = sandbox_spec(cwd, runtime, notebook)  # sandboxed: a read-only bind at ./mnist_data
         assert (expected.resolve(), cwd / DATA_NAME) in spec.readonly
+
+
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandboxed", "unsandboxed"])
+def test_the_kernel_of_each_notebook_reads_its_own_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         sandbox: bool) -> None:
+    from nndebug.autograde.preprocessors.sandboxed_execute import SandboxedExecute
+    from nndebug.autograde.sandbox import NO_SANDBOX_ENV
+
+    tmp_path.chmod(0o755)  # the sandboxed kernel runs as nobody when the tests run as root
+    common, own, model = tmp_path / "common", tmp_path / "own", tmp_path / "m.pt"
+    for folder, rows in ((common, 1), (own, 2)):
+        folder.mkdir()
+        (folder / "train.csv").write_text("x\n" * rows)
+    model.write_bytes(b"0")
+    cwd = tmp_path / "autograded" / "s1" / "hw"
+    cwd.mkdir(parents=True)
+    for key, value in Inputs(common, model, {"nb1": own}).to_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("NN_DEBUG_SUBMISSION", str(cwd))
+    monkeypatch.setenv(NO_SANDBOX_ENV, "0" if sandbox else "1")
+    for notebook, rows in (("nb1", 2), ("nb2", 1)):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "print(len(open('mnist_data/train.csv').readlines()))")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        out, _ = SandboxedExecute().preprocess(nb, {"unique_key": notebook, "metadata": {"path": str(cwd)}})
+        assert out.cells[0].outputs[0]["text"].strip() == str(rows), notebook
