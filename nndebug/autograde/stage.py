@@ -107,12 +107,10 @@ def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
 
 def inputs_from_env() -> Inputs:
     """The grading inputs the driver chose, else the kit's defaults."""
-    inputs = Inputs(Path(os.environ.get(ENV_DATA, config.SUBSET_DATA)),
-                    Path(os.environ.get(ENV_MODEL, config.MODEL_FILE)))
-    if ENV_DATA_BY_NOTEBOOK in os.environ:
-        chosen = json.loads(os.environ[ENV_DATA_BY_NOTEBOOK])
-        inputs = Inputs(inputs.data, inputs.model, {nb: Path(p) for nb, p in chosen.items()})
-    return inputs
+    chosen = os.environ.get(ENV_DATA_BY_NOTEBOOK)
+    by_notebook = {nb: Path(p) for nb, p in json.loads(chosen).items()} if chosen else task_data()
+    return Inputs(Path(os.environ.get(ENV_DATA, config.SUBSET_DATA)),
+                  Path(os.environ.get(ENV_MODEL, config.MODEL_FILE)), by_notebook)
 
 
 def submission_for(cwd: Path) -> Path:
