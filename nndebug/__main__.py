@@ -17,7 +17,13 @@ VERBS = {
     "bench": "Print speed figures as ratios against the seed's own code.",
     "fidelity": "Run the seed's experiments, buggy against fixed, and write docs/fidelity.*.",
     "summary": "Print what is built, and the scores of the last autograde.",
+    "publish": "Write the student repository's tree and release assets under dist/, and published.json.",
+    "collect": "Collect a Moodle/Canvas zip or a folder of Colab downloads into submitted/.",
+    "return": "Write grade imports and feedback zips for the LMS under outbound/.",
+    "rubric-report": "Print how the explanation rubric agrees with the TA scores of tests/rubric_corpus/.",
 }
+# verbs whose module name differs (``return`` is a Python keyword)
+MODULES = {"return": "return_", "rubric-report": "rubric_report"}
 
 
 def usage() -> str:
@@ -35,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if verb not in VERBS:
         print(f"unknown verb {verb!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"nndebug.commands.{verb}")
+    module = importlib.import_module(f"nndebug.commands.{MODULES.get(verb, verb)}")
     parser = argparse.ArgumentParser(prog=f"python -m nndebug {verb}", description=VERBS[verb])
     module.add_arguments(parser)
     return int(module.run(parser.parse_args(argv[1:])) or 0)

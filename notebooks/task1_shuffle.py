@@ -16,7 +16,7 @@
 #
 # Для обучения сеток мы будем использовать MNIST.
 #
-# Ячейка выше скачивает архив с [Google Drive](https://drive.google.com/file/d/1xo-AIG2E6cTZbWGti1A5lp5FDtf4aHx_/view?usp=sharing)
+# Ячейка выше скачивает архив `mnist_data.zip` из релиза репозитория курса (адрес: `FILES` в той ячейке)
 # и распаковывает его в текущую папку (если папки `mnist_data` ещё нет). Его структура следующая:
 # - /
 #     - /train.csv
@@ -102,13 +102,13 @@ assert accuracy > 0.5, 'сеть всё ещё плохо учится: ищит
 # %% test id=task1_fix_shuffle points=fix
 # Скрытые тесты: батчи обучения должны содержать разные классы и перемешиваться заново каждую эпоху.
 ### BEGIN HIDDEN TESTS
-from nndebug.grading import task1 as grading_task1
-grading_task1.check(trainer)
+# Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по записи
+# обучения из ячейки `train_fixed` и по весам обученной модели.
 ### END HIDDEN TESTS
 
 # %% test id=task1_explanation_rubric points=explanation
 # Скрытые тесты: ответ в ячейке task1_explanation сверяется с рубрикой (причина и механизм).
 ### BEGIN HIDDEN TESTS
-from nndebug.grading import explanations as grading_explanations
-grading_explanations.score(1)
+# Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
+# ответа в ячейке task1_explanation.
 ### END HIDDEN TESTS

@@ -98,13 +98,13 @@ assert accuracy > 0.5, 'сеть всё ещё плохо учится: ищит
 # %% test id=task2_fix_learns points=fix
 # Скрытые тесты: модель с вашим оптимизатором учится на данных проверки, и веса не стягиваются к нулю.
 ### BEGIN HIDDEN TESTS
-from nndebug.grading import task2 as grading_task2
-grading_task2.check(trainer, ResNet18)
+# Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по записи
+# обучения из ячейки `train_fixed` и по весам обученной модели.
 ### END HIDDEN TESTS
 
 # %% test id=task2_explanation_rubric points=explanation
 # Скрытые тесты: ответ в ячейке task2_explanation сверяется с рубрикой (причина и механизм).
 ### BEGIN HIDDEN TESTS
-from nndebug.grading import explanations as grading_explanations
-grading_explanations.score(2)
+# Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
+# ответа в ячейке task2_explanation.
 ### END HIDDEN TESTS

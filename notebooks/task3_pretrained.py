@@ -34,7 +34,7 @@
 # параметры, которые должны были помочь выдавать качество около 1. Однако, за {{epochs}} эпох сетка не выдаст
 # качество, которое мы ожидали.
 #
-# Состояние модели [pretrained_model.pt](https://drive.google.com/file/d/1JITAz1L8mWpTGany84YMYKIhzVgsBf_9/view?usp=sharing)
+# Состояние модели `pretrained_model.pt` из релиза репозитория курса (адрес: `FILES` в ячейке подготовки)
 # скачивает ячейка подготовки в начале тетрадки.
 #
 # *Вопросы:*
@@ -107,8 +107,9 @@ trainer.train({{epochs}})
 # Проверка, которую можно запустить самому: нулевых весов нет, сеть учится.
 # %include val_accuracy
 
-zeroed = [name for name, param in trainer.model.named_parameters() if torch.all(param == 0)]
-assert not zeroed, f'в модели остались нулевые веса: {zeroed}'
+dead = [name for name, param in trainer.model.named_parameters()
+        if name.endswith('weight') and torch.all(param == 0)]
+assert not dead, 'в модели остались веса, равные нулю целиком: ищите ошибку дальше'
 accuracy = val_accuracy(trainer.model, mnist_val)
 print(f'accuracy на валидации: {accuracy:.3f}')
 assert accuracy > 0.8, 'сеть всё ещё плохо учится: ищите ошибку дальше'
@@ -116,13 +117,13 @@ assert accuracy > 0.8, 'сеть всё ещё плохо учится: ищит
 # %% test id=task3_fix_pretrained points=fix
 # Скрытые тесты: нулевых весов нет, выход зависит от входа, предобученные веса используются.
 ### BEGIN HIDDEN TESTS
-from nndebug.grading import task3 as grading_task3
-grading_task3.check(trainer)
+# Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по записи
+# обучения из ячейки `train_fixed` и по весам обученной модели.
 ### END HIDDEN TESTS
 
 # %% test id=task3_explanation_rubric points=explanation
 # Скрытые тесты: ответ в ячейке task3_explanation сверяется с рубрикой (причина и механизм).
 ### BEGIN HIDDEN TESTS
-from nndebug.grading import explanations as grading_explanations
-grading_explanations.score(3)
+# Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
+# ответа в ячейке task3_explanation.
 ### END HIDDEN TESTS

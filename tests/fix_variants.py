@@ -17,6 +17,12 @@ class Fix:
     name: str
     code: str
     right: bool
+    share: float = 0.0  # the share of the fix points a wrong (not right) fix still earns
+
+    @property
+    def expected(self) -> float:
+        """The fraction of the fix points this fix must score."""
+        return 1.0 if self.right else self.share
 
 
 BUILD_TRAINER = """
@@ -85,12 +91,80 @@ class SamplerTrainer(Trainer):
                 self.optimizer.step()
                 self.global_step += 1
 """ + BUILD_TRAINER.format(cls="SamplerTrainer"), True),
+    Fix("loaders_built_once_in_init", """
+class LoaderTrainer(Trainer):
+    # The loaders are made once, here; train() reuses them (a shuffling loader reshuffles every epoch).
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.train_loader = DataLoader(self.train_dataset, batch_size=self.batch_size, shuffle=True)
+        self.val_loader = DataLoader(self.val_dataset, batch_size=self.batch_size)
+
+    def train(self, num_epochs: int):
+        for epoch in range(num_epochs):
+            self.model.train()
+            for batch in self.train_loader:
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+            self.model.eval()
+            with torch.no_grad():
+                for batch in self.val_loader:
+                    self.model.compute_all({k: v.to(self.device) for k, v in batch.items()})
+""" + BUILD_TRAINER.format(cls="LoaderTrainer"), True),
+    Fix("class_balanced_sampler_reads_labels", """
+from torch.utils.data import Sampler
+
+class InterleavedClasses(Sampler):
+    # Each epoch: every class's digits in a new random order, dealt out one class after another.
+    def __init__(self, labels):
+        self.labels = np.asarray(labels)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __iter__(self):
+        pools = [np.random.permutation(np.flatnonzero(self.labels == c)).tolist()
+                 for c in np.unique(self.labels)]
+        while any(pools):
+            for pool in pools:
+                if pool:
+                    yield pool.pop()
+
+class SamplerTrainer(Trainer):
+    def train(self, num_epochs: int):
+        sampler = InterleavedClasses(self.train_dataset.description_df['label'])
+        loader = DataLoader(self.train_dataset, sampler=sampler, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            self.model.train()
+            for batch in loader:
+                loss, _ = self.model.compute_all({k: v.to(self.device) for k, v in batch.items()})
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+""" + BUILD_TRAINER.format(cls="SamplerTrainer"), True),
+    Fix("two_loader_workers", """
+class WorkersTrainer(Trainer):
+    def train(self, num_epochs: int):
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size, num_workers=2)
+        for epoch in range(num_epochs):
+            self.model.train()
+            for batch in loader:
+                loss, _ = self.model.compute_all({k: v.to(self.device) for k, v in batch.items()})
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+""" + BUILD_TRAINER.format(cls="WorkersTrainer"), True),
     Fix("unchanged", BUILD_TRAINER.format(cls="Trainer"), False),
     Fix("dataset_shuffled_once", """
 from torch.utils.data import Subset
 
 mnist_train = Subset(mnist_train, torch.randperm(len(mnist_train)).tolist())
-""" + BUILD_TRAINER.format(cls="Trainer"), False),
+""" + BUILD_TRAINER.format(cls="Trainer"), False, 0.5),
+    Fix("description_df_shuffled_once", """
+mnist_train.description_df = mnist_train.description_df.sample(frac=1, random_state=0)
+""" + BUILD_TRAINER.format(cls="Trainer"), False, 0.5),
     Fix("same_random_order_every_epoch", """
 class FixedOrderTrainer(Trainer):
     def train(self, num_epochs: int):
@@ -104,7 +178,7 @@ class FixedOrderTrainer(Trainer):
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
-""" + BUILD_TRAINER.format(cls="FixedOrderTrainer"), False),
+""" + BUILD_TRAINER.format(cls="FixedOrderTrainer"), False, 0.5),
 ]
 
 
@@ -122,6 +196,9 @@ TASK2 = [
     optimizer_fix("adam", "optim.Adam(model.parameters(), lr=1e-3)", True),
     optimizer_fix("sgd_momentum_small_wd",
                   "optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, weight_decay=5e-4)", True),
+    optimizer_fix("adamw_default_decay", "optim.AdamW(model.parameters(), lr=1e-3)", True),
+    optimizer_fix("lower_lr_3e-3_keeps_wd_0.9",
+                  "optim.SGD(model.parameters(), lr=3e-3, weight_decay=9e-1)", False),
     optimizer_fix("lower_lr_keeps_wd_0.9",
                   "optim.SGD(model.parameters(), lr=1e-2, weight_decay=9e-1)", False),
     optimizer_fix("adam_wd_0.9", "optim.Adam(model.parameters(), lr=1e-3, weight_decay=9e-1)", False),
@@ -154,6 +231,27 @@ state = torch.load('pretrained_model.pt', map_location='cpu')
 state = {k: v for k, v in state.items() if not (v.is_floating_point() and bool((v == 0).all()))}
 model.load_state_dict(state, strict=False)
 """ + BUILD_TASK3, True),
+    Fix("fresh_batchnorm_after_the_optimizer", """
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+opt = optim.SGD(model.parameters(), lr=1e-2)
+# A new stem BatchNorm (weight 1, bias 0), put in after the optimizer: its bias stays all zero, rightly.
+model.net.bn1 = nn.BatchNorm2d(model.net.bn1.num_features)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train,
+                  val_dataset=mnist_val, tboard_log_dir='./tboard_logs/exp3_fixed')
+""", True),
+    Fix("frozen_backbone_trains_the_head", """
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+model.net.bn1.reset_parameters()
+for param in model.parameters():
+    param.requires_grad = False
+for param in model.net.fc.parameters():
+    param.requires_grad = True
+opt = optim.SGD(model.net.fc.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train,
+                  val_dataset=mnist_val, tboard_log_dir='./tboard_logs/exp3_fixed')
+""", True),
     Fix("unchanged", """
 model = ResNet18()
 model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))

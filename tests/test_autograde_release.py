@@ -25,6 +25,86 @@ for _path in ("../../../source", "../../../gradebook.db", "../../reference"):
 '''
 
 
+# Attacks from a student who has read the kit: each leaves the task's bug in place and writes a wrong answer.
+# 1. Replace every function of every kit module the kernel can import (names built at run time), and the
+#    loaders the checks might use.
+REPLACE_EVERYTHING = '''
+import builtins, importlib, json, pkgutil, types
+pkg = importlib.import_module("nn" + "debug")
+for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+    try:
+        mod = importlib.import_module(info.name)
+    except Exception:
+        continue
+    for name, value in list(vars(mod).items()):
+        if isinstance(value, types.FunctionType):
+            setattr(mod, name, lambda *a, **k: None)
+json.load = lambda *a, **k: {}
+torch.load = lambda *a, **k: {}
+builtins.isinstance = lambda *a, **k: True
+'''
+# 2. Forge the evidence: let the recorder write, then rewrite it: mixed, reshuffled batches, no weight decay,
+#    a fresh model's weights.
+FORGE_EVIDENCE = '''
+import json as _json, random as _random
+_rec = __import__("nn" + "debug.kernel.record", fromlist=["dump"])
+_real_dump = _rec.dump
+def _forged_dump(namespace, folder):
+    _real_dump(namespace, folder)
+    path = folder + "/run.json"
+    run = _json.load(open(path))
+    labels = list(range(10)) * 128
+    run["batches"] = []
+    for _epoch in range(10):
+        _random.shuffle(labels)
+        run["batches"] += [[True, 0.1, 0.95, labels[i:i + 128]] for i in range(0, 1280, 128)]
+        run["batches"].append([False, 0.1, 0.95, list(range(10))])
+    run["optimizer"] = {"class": "SGD", "groups": [{"lr": 0.01, "weight_decay": 0.0, "n_params": 62}]}
+    open(path, "w").write(_json.dumps(run))
+    torch.save(ResNet18().state_dict(), folder + "/weights.pt")
+_rec.dump = _forged_dump
+'''
+# 3. Make every test cell's last value None, a string or a negative number (nbgrader: full points).
+FORGE_VALUES = '''
+import sys as _sys
+_ip = get_ipython()
+_ip.events.register("post_run_cell", lambda result: setattr(result, "result", -1))
+_sys.displayhook = lambda value: print("-1")
+class _Swallow:
+    def visit(self, node):
+        import ast
+        node.body.append(ast.Expr(ast.Constant("passed")))
+        return ast.fix_missing_locations(node)
+_ip.ast_transformers.append(_Swallow())
+'''
+WRONG_ANSWER = "Думаю, дело в слишком маленьком размере батча и в плохой архитектуре сети."
+ATTACKERS = {"forger_replace": (1, REPLACE_EVERYTHING), "forger_evidence": (2, FORGE_EVIDENCE),
+             "forger_values": (3, FORGE_VALUES)}
+CRASHING = '''
+class CrashingTrainer(Trainer):
+    def train(self, num_epochs):
+        raise RuntimeError("loader exploded on purpose")
+
+trainer = CrashingTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                          tboard_log_dir='./tboard_logs/crash')
+'''
+
+
+def cell_of(nb, grade_id: str):
+    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def submit_release(root, student: str, task: int, fix: str, answer: str) -> None:
+    """The release notebook of ``task`` with ``fix`` and ``answer`` in its answer cells."""
+    name = config.task(task)["notebook"]
+    nb = nbformat.read(root / "release" / config.assignment() / f"{name}.ipynb", as_version=4)
+    cell_of(nb, f"task{task}_fix").source = fix
+    cell_of(nb, f"task{task}_explanation").source = answer
+    folder = root / "submitted" / student / config.assignment()
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
 def fix_cell(nb, task: int):
     return next(c for c in nb.cells
                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == f"task{task}_fix")
@@ -47,6 +127,9 @@ def graded(tmp_path_factory, grading_subset, pretrained_model):
     fix_cell(nb, 2).source += "\n" + ATTACK
     (root / "submitted" / "attacker" / assignment).mkdir(parents=True)
     nbformat.write(nb, root / "submitted" / "attacker" / assignment / f"{task2}.ipynb")
+    for student, (task, attack) in ATTACKERS.items():
+        submit_release(root, student, task, attack, WRONG_ANSWER)
+    submit_release(root, "crasher", 3, CRASHING, WRONG_ANSWER)
     course = Course(root=root)
     outcomes = {o.student: o for o in autograde(course, echo=lambda *_: None)}
     return course, outcomes, read_csv(root / "autograded" / "scores.csv")
@@ -70,7 +153,7 @@ def test_feedback_shows_no_hidden_test(graded):
     secret = hidden_test_lines(course.root / "source" / course.assignment,
                                course.root / "release" / course.assignment)
     files = sorted((course.root / "feedback").rglob("*.html"))
-    assert len(files) == 4 and secret
+    assert len(files) == 8 and secret
     for path in files:
         assert leaked_lines(path, secret) == [], path
 
@@ -84,3 +167,19 @@ def test_attack_from_a_real_fix_cell_is_contained(graded):
     got, top = task_score(rows, "attacker", "task2_fix")
     assert top > 0 and got == top
     assert "is missing" in " ".join(p.message for p in outcomes["attacker"].problems)
+
+
+@pytest.mark.parametrize("student", sorted(ATTACKERS))
+def test_forged_verdicts_score_zero(graded, student):
+    """Bug left in, wrong answer: replaced checks, forged evidence or forged cell values earn nothing."""
+    _, _, rows = graded
+    task = ATTACKERS[student][0]
+    mine = [r for r in rows if r["student_id"] == student and r["notebook"] == config.task(task)["notebook"]]
+    assert mine and all(float(r["score"] or 0) == 0 for r in mine), mine
+
+
+def test_a_crashed_training_cell_is_reported_with_its_error(graded):
+    course, outcomes, rows = graded
+    report = (course.autograded / "report.md").read_text()
+    assert "loader exploded on purpose" in report and "train_fixed" in report
+    assert task_score(rows, "crasher", "task3_fix")[0] == 0

@@ -10,7 +10,7 @@ from nndebug.autograde.limits import Limits
 from nndebug.autograde.stage import Inputs
 
 pytestmark = pytest.mark.slow
-PRINTS_PACKAGE = ("import inspect, nndebug.autograde.kernel_guard as g\n"
+PRINTS_PACKAGE = ("import inspect, nndebug.kernel.guard as g\n"
                   "print('STUDENT' + '-PRINT', inspect.getsource(g))\nanswer = 41")
 
 

@@ -52,7 +52,8 @@ def test_ci_runs_make_test_on_push_and_pull_request():
 def test_autograde_shards_and_merges():
     workflow = load("autograde.yml")
     on = triggers(workflow)
-    assert on["push"]["paths"] == ["submitted/**"] and "workflow_dispatch" in on
+    # submissions live in a private repository, not in this one (submitted/ is git-ignored)
+    assert "push" not in on and "submissions_repo" in on["workflow_dispatch"]["inputs"]
     grade, merge = workflow["jobs"]["grade"], workflow["jobs"]["merge"]
     shards = grade["strategy"]["matrix"]["shard"]
     assert len(shards) >= 2
@@ -60,6 +61,16 @@ def test_autograde_shards_and_merges():
     assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in grade["steps"])
     assert merge["needs"] == "grade"
     assert [s.get("run") for s in merge["steps"] if "run" in s] == ["make merge"]
+
+
+def test_every_shard_checks_out_the_submissions_into_submitted():
+    grade = load("autograde.yml")["jobs"]["grade"]
+    checkouts = [s for s in grade["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    submissions = [s for s in checkouts if s.get("with", {}).get("path") == "submitted"]
+    assert len(submissions) == 1
+    assert submissions[0]["with"]["repository"] == "${{ inputs.submissions_repo }}"
+    assert "secrets.SUBMISSIONS_TOKEN" in submissions[0]["with"]["token"]
+    assert "/submitted/" in (config.ROOT / ".gitignore").read_text().split()
 
 
 def step_using(job: dict, action: str) -> dict:

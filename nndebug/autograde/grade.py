@@ -1,7 +1,8 @@
 """The autograde run: every (or one shard's, or named) student through sandboxed ``nbgrader autograde``.
 
-Per student: check and stage the submission, write ``answers.json``, back up the previous result, run
-``nbgrader autograde --student``, on failure put the previous result back, else generate feedback.
+Per student: check and stage the submission, back up the previous result, run ``nbgrader autograde
+--student`` (kernels leave evidence under ``.grading/evidence/<student>/``, the Verify preprocessor turns
+it into the hidden tests' scores), on failure put the previous result back, else generate feedback.
 Then ``nbgrader export`` (grades.csv), ``autograded/scores.csv`` and ``autograded/report.md``.
 Unchanged submissions graded before are skipped (``--force`` regrades them).
 """
@@ -22,16 +23,11 @@ from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
 from nndebug.autograde.limits import ENV_VAR as LIMITS_ENV
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.nbgrader_cli import run_nbgrader
+from nndebug.autograde.preprocessors.verify import EVIDENCE_ENV
 from nndebug.autograde.sandbox import NO_SANDBOX_ENV, check_sandbox
 from nndebug.autograde.scores import gradebook_rows, read_csv, write_scores
 from nndebug.autograde.shard import shard_students
-from nndebug.autograde.stage import (
-    ENV_ANSWERS,
-    ENV_SUBMISSION,
-    Inputs,
-    ensure_inputs,
-    write_answers,
-)
+from nndebug.autograde.stage import ENV_SUBMISSION, Inputs, ensure_inputs
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
 
 STATE_FILE = ".nndebug-state.json"   # under autograded/: what was graded from which files
@@ -67,7 +63,10 @@ class Course:
         return self.root / "autograded"
 
     def submitted(self, student: str) -> Path:
-        return self.root / "submitted" / student / self.assignment
+        """``submitted/<student>/<assignment>/``; the student's own folder when the notebooks lie directly
+        in it (no ``<assignment>/`` level: graded as if they were there, and reported)."""
+        folder = self.root / "submitted" / student / self.assignment
+        return folder if folder.is_dir() or not folder.parent.is_dir() else folder.parent
 
     def notebooks(self) -> list[str]:
         """The assignment's notebooks, as the gradebook knows them."""
@@ -113,11 +112,13 @@ def check_course(course: Course) -> None:
 
 
 def all_students(course: Course) -> list[str]:
-    """Every student with a ``submitted/<student>/<assignment>/`` folder."""
+    """Every student with a ``submitted/<student>/<assignment>/`` folder, or notebooks directly in
+    ``submitted/<student>/``."""
     base = course.root / "submitted"
     if not base.is_dir():
         return []
-    return sorted(p.name for p in base.iterdir() if (p / course.assignment).is_dir())
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and ((p / course.assignment).is_dir() or any(p.glob("*.ipynb"))))
 
 
 def grading_fingerprint(course: Course) -> str:
@@ -157,10 +158,15 @@ def cell_troubles(notebook: Path, limits: Limits) -> list[str]:
     not_run = 0
     nb = nbformat.read(notebook, as_version=4)
     for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        is_test = meta.get("grade", False) and not meta.get("solution", False)
         for out in cell.get("outputs", []):
             name, value = out.get("ename", ""), str(out.get("evalue", ""))
             if out.get("output_type") == "error" and value.startswith("not run:"):
                 not_run += 1
+            elif out.get("output_type") == "error" and name not in CELL_TROUBLE and not is_test:
+                where = f"cell `{meta['grade_id']}`" if meta.get("grade_id") else f"cell {index}"
+                found.append(f"{where} raised {name}: {value[:300]} (the tests after it judge what was left)")
             elif out.get("output_type") == "error" and name in CELL_TROUBLE:
                 detail = value[:300] or (f"the limit is {limits.cell_timeout_s} s a cell; it was interrupted"
                                          if name == "CellTimeoutError" else "no message")
@@ -199,10 +205,11 @@ class Backup:
         return (self.dir / "0" / self.course.assignment).exists()
 
 
-def nbgrader_env(course: Course, staged: Path, answers: Path) -> dict[str, str]:
+def nbgrader_env(course: Course, student: str, staged: Path) -> dict[str, str]:
     """What the nbgrader process (and so the kernel manager) needs to know about this student."""
     env = {LIMITS_ENV: course.limits.to_env(), **course.inputs.to_env(),
-           ENV_SUBMISSION: str(staged.resolve()), ENV_ANSWERS: str(answers.resolve())}
+           ENV_SUBMISSION: str(staged.resolve()),
+           EVIDENCE_ENV: str((course.work / "evidence" / student).resolve())}
     env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
     return env
 
@@ -212,7 +219,6 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     staged = course.work / "submitted" / student / course.assignment
     problems = check_and_stage(course.submitted(student), staged, notebooks,
                                course.root / "release" / course.assignment)
-    answers = write_answers(staged, course.work / "answers" / f"{student}.json")
     log = course.work / "logs" / f"{student}.log"
     log.unlink(missing_ok=True)
     backup = Backup(course, student)
@@ -227,7 +233,7 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     timeout = course.limits.notebook_timeout_s * max(1, len(notebooks)) + 120
     rc = run_nbgrader(course.root, "autograde", course.assignment, "--student", student, "--force",
                       f"--CourseDirectory.submitted_directory={staged.parents[1].relative_to(course.root)}",
-                      env=nbgrader_env(course, staged, answers), log=log, timeout=timeout)
+                      env=nbgrader_env(course, student, staged), log=log, timeout=timeout)
     graded = course.autograded / student / course.assignment
     expected = [p.stem for p in staged.glob("*.ipynb")]
     if rc != 0 or not all((graded / f"{nb}.ipynb").exists() for nb in expected):

@@ -13,17 +13,22 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from nndebug import config
 from nndebug.autograde.limits import Limits
-from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback
+from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback, Verify
 
 
 def configure(c: Any) -> None:
-    """Autograde in sandboxed kernels under the kit's limits; feedback without hidden tests."""
+    """Autograde in sandboxed kernels under the kit's limits, scores from the verifier; feedback without
+    hidden tests."""
     limits = Limits.from_env()
+    grading = config.settings()["grading"]
     c.Autograde.autograde_preprocessors = [
-        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, Verify, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata,
     ]
+    c.SandboxedExecute.graded_run_cell = c.Verify.graded_run_cell = grading["graded_run_cell"]
+    c.SandboxedExecute.skip_cells = list(grading["skip_cells"])
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.extra_arguments = ["--HistoryManager.enabled=False"]
     c.LimitOutput.max_lines = 1000          # per output; SandboxedExecute caps the bytes a cell keeps

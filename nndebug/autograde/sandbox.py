@@ -52,6 +52,7 @@ class SandboxSpec:
     workdir: Path                               # host folder mounted writable at ``cwd``
     runtime_dir: Path                           # host folder with the connection file and IPC sockets
     readonly: list[tuple[Path, Path]] = field(default_factory=list)  # (host path, path inside)
+    writable: list[tuple[Path, Path]] = field(default_factory=list)  # more writable folders (evidence)
     env: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits.from_settings)
 
@@ -63,8 +64,11 @@ def python_dirs() -> list[Path]:
 
 
 def kit_files() -> list[Path]:
-    """The parts of the repository the hidden tests import: ``nndebug/``, ``kit.toml``, the rubric."""
-    return [p for p in (config.ROOT / "nndebug", config.SETTINGS_FILE, config.RUBRIC_FILE) if p.exists()]
+    """The parts of the kit a grading kernel imports: ``nndebug/kernel/`` (error guard, run recorder).
+
+    No checks, thresholds, rubric or settings: verdicts are computed outside the kernel."""
+    package = config.ROOT / "nndebug"
+    return [p for p in (package / "__init__.py", package / "kernel") if p.exists()]
 
 
 def limit_prefix(limits: Limits) -> list[str]:
@@ -93,11 +97,13 @@ def parent_dirs(destinations: list[Path], covered: list[Path]) -> list[Path]:
 
 def bwrap_command(spec: SandboxSpec, argv: list[str]) -> list[str]:
     """The bwrap command line that runs ``argv`` inside the sandbox of ``spec``."""
+    # /dev/shm writable for the kernel's user: DataLoader workers pass batches through it.
     cmd = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-pid",
-           "--hostname", "grader", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+           "--hostname", "grader", "--proc", "/proc", "--dev", "/dev", "--perms", "1777",
+           "--tmpfs", "/dev/shm", "--perms", "1777", "--tmpfs", "/tmp"]
     system = [Path(p) for p in SYSTEM_DIRS if Path(p).exists()]
     readonly = [(p, p) for p in python_dirs()] + list(spec.readonly)
-    writable = [(spec.runtime_dir, spec.runtime_dir), (spec.workdir, spec.cwd)]
+    writable = [(spec.runtime_dir, spec.runtime_dir), (spec.workdir, spec.cwd), *spec.writable]
     destinations = [inside for _, inside in writable + readonly]
     covered = [*system, spec.cwd, spec.runtime_dir]
     for folder in parent_dirs(destinations, covered):
@@ -162,6 +168,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     notebook: str | None = None  # the notebook this kernel runs (set by the Execute preprocessor)
+    evidence_dir: Path | None = None  # where the kernel writes the graded run's evidence (writable)
 
     def __init__(self, **kwargs):
         self._runtime = Path(tempfile.mkdtemp(prefix="nndebug-kernel-"))
@@ -174,7 +181,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         from nndebug.autograde.stage import sandbox_spec
 
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
-        spec = sandbox_spec(cwd, self._runtime, self.notebook)
+        spec = sandbox_spec(cwd, self._runtime, self.notebook, self.evidence_dir)
         give_to_kernel(self._runtime)
         kw["cwd"] = str(spec.workdir)
         await super()._async_launch_kernel(bwrap_command(spec, kernel_cmd), **kw)

@@ -1,4 +1,4 @@
-"""What a graded notebook needs beside it: the grading subset, the model, the student's answers.
+"""What a graded notebook needs beside it: the grading subset and the model.
 
 The driver (:mod:`nndebug.autograde.grade`) prepares them per student and hands their paths to the
 nbgrader process in ``NN_DEBUG_*`` environment variables; :func:`sandbox_spec` turns them into the
@@ -14,8 +14,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from nndebug import config
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import SandboxSpec, give_to_kernel, kit_files
@@ -26,7 +24,6 @@ ENV_DATA = "NN_DEBUG_STAGE_DATA"       # host path of the grading subset
 ENV_DATA_BY_NOTEBOOK = "NN_DEBUG_STAGE_DATA_BY_NOTEBOOK"  # JSON {notebook: host path}: a task's own data
 ENV_MODEL = "NN_DEBUG_STAGE_MODEL"     # host path of the bug-seeded model
 ENV_SUBMISSION = "NN_DEBUG_SUBMISSION"  # host path of the student's (validated) submission folder
-ENV_ANSWERS = "NN_DEBUG_ANSWERS"       # path of answers.json; the hidden tests read it
 STAGED_NAMES = (DATA_NAME, MODEL_NAME)
 
 
@@ -70,28 +67,6 @@ def ensure_inputs(inputs: Inputs) -> None:
             subprocess.run([sys.executable, "-m", "nndebug", step], check=True, cwd=config.ROOT)
         if not path.exists():
             raise FileNotFoundError(f"`python -m nndebug {verb}` did not write {path}.")
-
-
-def explanation_answers(folder: Path) -> dict[str, str]:
-    """{grade_id: source} of every ``*_explanation`` cell in the notebooks of ``folder``."""
-    answers: dict[str, str] = {}
-    for path in sorted(folder.glob("*.ipynb")):
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001 - unreadable notebooks are reported elsewhere
-            continue
-        for cell in nb.cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-            if grade_id.endswith("_explanation"):
-                answers[grade_id] = cell.source
-    return answers
-
-
-def write_answers(folder: Path, out: Path) -> Path:
-    """Write ``answers.json`` for the submission in ``folder`` to ``out`` (outside that folder)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(explanation_answers(folder), ensure_ascii=False, indent=1))
-    return out
 
 
 def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
@@ -142,9 +117,10 @@ def fill_workdir(work: Path, cwd: Path) -> None:
                 shutil.copy2(item, target)
 
 
-def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None) -> SandboxSpec:
+def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None,
+                 evidence: Path | None = None) -> SandboxSpec:
     """The mounts of the kernel that runs ``notebook`` with working dir ``cwd``, its files under
-    ``runtime``."""
+    ``runtime``, its evidence written to ``evidence``."""
     inputs = inputs_from_env()
     work = runtime / "work"
     fill_workdir(work, cwd)
@@ -153,10 +129,7 @@ def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None) -> Sandb
         if host.exists():
             readonly.append((host.resolve(), cwd / name))
     env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
-    answers = os.environ.get(ENV_ANSWERS)
-    if answers and Path(answers).is_file():
-        readonly.append((Path(answers).resolve(), Path(answers)))
-        env[ENV_ANSWERS] = answers
+    writable = [(evidence.resolve(), evidence.resolve())] if evidence is not None else []
     give_to_kernel(work)
     return SandboxSpec(cwd=cwd, workdir=work, runtime_dir=runtime, readonly=readonly, env=env,
-                       limits=Limits.from_env())
+                       limits=Limits.from_env(), writable=writable)

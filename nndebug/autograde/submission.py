@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from nndebug.collect.tasks import TaskMap
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -72,32 +74,90 @@ def restore_metadata(nb: nbformat.NotebookNode, released: nbformat.NotebookNode)
     return changed
 
 
+def candidates(src: Path, dest: Path) -> list[Path]:
+    """The notebooks that may be graded: every ``*.ipynb`` in ``src``, and, when ``src`` is the assignment
+    folder (``submitted/<student>/<assignment>/``), those lying beside it in the student's folder."""
+    found = sorted(src.glob("*.ipynb"))
+    if src.name == dest.name:
+        found += sorted(src.parent.glob("*.ipynb"))
+    return [p for p in found if p.is_file() and not p.is_symlink()]
+
+
+def where(path: Path, src: Path) -> str:
+    """A candidate's name as a TA finds it: relative to the assignment folder, or to the student's."""
+    return path.name if path.parent == src else f"../{path.name}"
+
+
+def pick(name: str, found: list[Path], src: Path, problems: list[Problem]) -> Path | None:
+    """The candidate graded as ``name``: the newest (the exactly named one on a tie); the others reported."""
+    if not found:
+        return None
+    found = sorted(found, key=lambda p: (p.stat().st_mtime, p.name == f"{name}.ipynb"))
+    chosen = found[-1]
+    for other in found[:-1]:
+        problems.append(Problem(name, f"{where(other, src)} also holds {name}; not graded: the newer "
+                                      f"{where(chosen, src)} was. If {where(other, src)} is the right one, "
+                                      "delete the other and regrade."))
+    return chosen
+
+
 def check_and_stage(src: Path, dest: Path, expected: list[str], release: Path) -> list[Problem]:
-    """Copy the gradable part of ``src`` to ``dest`` (metadata as released); the problems of the rest."""
+    """Copy the gradable part of ``src`` to ``dest`` (metadata as released); the problems of the rest.
+
+    A notebook is graded as the task its cells' grade ids name (``Copy of task1_shuffle.ipynb`` as
+    ``task1_shuffle``), renamed files reported; notebooks directly in the student's folder are candidates
+    too (``src`` is then the student's folder, or they lie beside ``src``).
+    """
     problems: list[Problem] = []
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    for name in expected:
-        path = src / f"{name}.ipynb"
-        if not path.is_file():
-            problems.append(Problem(name, f"is missing: no {name}.ipynb in the submission; it scores 0. "
-                                          "Ask the student to submit it under exactly this name."))
-            continue
+    if src.name != dest.name:
+        problems.append(Problem("", f"the notebooks lie directly in submitted/{src.name}/, not in "
+                                    f"submitted/{src.name}/{dest.name}/; graded as if they were there. "
+                                    f"Move them into {dest.name}/ (`make collect` does)."))
+    tasks = TaskMap.from_release(release) if any(release.glob("*.ipynb")) else None
+    by_task: dict[str, list[Path]] = {name: [] for name in expected}
+    broken: dict[str, str] = {}
+    for path in candidates(src, dest):
+        exact = path.parent == src and path.stem in by_task
         why = notebook_problem(path)
-        if why:
-            problems.append(Problem(name, f"{name}.ipynb {why}"))
+        if why and exact:
+            broken[path.stem] = why
+        elif why:
+            problems.append(Problem("", f"{where(path, src)} {why}"))
+        elif exact:
+            by_task[path.stem].append(path)
+        elif (task := tasks.identify_bytes(path.read_bytes()) if tasks else "") in by_task:
+            by_task[task].append(path)
+        else:
+            problems.append(Problem("", f"{where(path, src)} holds no task of {dest.name} (its cells carry "
+                                        "no grade id of a release notebook); not graded."))
+    for name in expected:
+        path = pick(name, by_task[name], src, problems)
+        if path is None:
+            if name in broken:
+                problems.append(Problem(name, f"{name}.ipynb {broken[name]}"))
+            else:
+                problems.append(Problem(name, f"is missing: no {name}.ipynb in the submission; it scores 0. "
+                                              "Ask the student to submit it under exactly this name."))
             continue
+        if path.name != f"{name}.ipynb" or path.parent != src:
+            problems.append(Problem(name, f"graded from {where(path, src)} (renamed: its cells' grade "
+                                          f"ids say it is {name}). Ask the student to keep the name "
+                                          f"{name}.ipynb."))
+            if name in broken:
+                problems.append(Problem(name, f"{name}.ipynb {broken[name]}; not graded."))
         nb = nbformat.read(path, as_version=4)
-        released = release / path.name
+        released = release / f"{name}.ipynb"
         changed = restore_metadata(nb, nbformat.read(released, as_version=4)) if released.exists() else []
         if changed:
             problems.append(Problem(name, f"the nbgrader metadata of cell(s) {', '.join(changed)} was "
                                           "changed; graded with the released metadata"))
-        nbformat.write(nb, dest / path.name)
-        shutil.copystat(path, dest / path.name)
+        nbformat.write(nb, dest / f"{name}.ipynb")
+        shutil.copystat(path, dest / f"{name}.ipynb")
     for item in src.iterdir():
-        if item.suffix == ".ipynb" or item.is_symlink():
+        if item.suffix == ".ipynb" or item.is_symlink() or (src.name != dest.name and item.name == dest.name):
             continue
         if item.is_dir():
             shutil.copytree(item, dest / item.name, symlinks=True)

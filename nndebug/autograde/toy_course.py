@@ -1,7 +1,7 @@
 """A tiny nbgrader course shaped like the kit's: the autograder's tests and attacks run against it.
 
 One notebook, ``toy.ipynb``, with a fix cell (``task1_fix``), its visible and hidden tests, a markdown
-explanation (``task1_explanation``) scored by a test that reads ``answers.json``, and a test that the
+explanation (``task1_explanation``) scored by a test that reads the submitted notebook, and a test that the
 staged data and model are there. Each cell runs in milliseconds.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ CONFIG = '''from nndebug.autograde.nbconfig import configure
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "toy"
 configure(c)
+c.Verify.enabled = False  # the toy's tests run in the kernel: it exercises the sandbox, not the verifier
 '''
 
 
@@ -50,9 +51,10 @@ def source_notebook() -> nbformat.NotebookNode:
                       metadata=_meta("task1_fix_staged", grade=True, solution=False, locked=True, points=1)),
         new_markdown_cell("YOUR ANSWER HERE",
                           metadata=_meta("task1_explanation", grade=True, solution=True, locked=False)),
-        new_code_cell("answers = json.load(open(os.environ['NN_DEBUG_ANSWERS']))\n"
+        new_code_cell("answers = [''.join(c['source']) for c in json.load(open('toy.ipynb'))['cells'] if "
+                      "c['metadata'].get('nbgrader', {}).get('grade_id') == 'task1_explanation']\n"
                       "### BEGIN HIDDEN TESTS\n"
-                      f"assert '42' in answers['task1_explanation'], '{HIDDEN_MARKER}'\n"
+                      f"assert any('42' in a for a in answers), '{HIDDEN_MARKER}'\n"
                       "### END HIDDEN TESTS",
                       metadata=_meta("task1_explanation_test", grade=True, solution=False, locked=True,
                                      points=1)),

@@ -1,71 +1,167 @@
 """Kit-rendered cells: the "Open in Colab" badge, the setup cell and the TensorBoard cell.
 
-Repository, branch, Drive ids and URLs come from kit.toml ([course], [downloads], [notebooks]).
+The badges open the notebooks from the public student repository (kit.toml [course] ``student_repo`` at
+``release_tag``); the setup cell downloads the data and the model from that repository's release assets
+unless kit.toml [downloads] names other URLs or Google Drive ids. ``make publish`` renders the setup cell
+again with the SHA-256 of the files it publishes (:func:`setup_cell` ``hashes``).
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from nndebug import config
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 DATA_URL_ENV = "NN_DEBUG_DATA_URL"
 MODEL_URL_ENV = "NN_DEBUG_MODEL_URL"
+DATA_FILE = "mnist_data.zip"
+MODEL_FILE = "pretrained_model.pt"
+# file name -> (kit.toml [downloads] key prefix, environment variable that overrides its URL)
+DOWNLOADS = {DATA_FILE: ("data", DATA_URL_ENV), MODEL_FILE: ("model", MODEL_URL_ENV)}
 
 
-def release_path(notebook: str) -> str:
-    """The notebook's path in the course repository."""
-    return f"release/{config.assignment()}/{notebook}.ipynb"
+def student_path(notebook: str) -> str:
+    """The notebook's path in the student repository (the tree ``make publish`` writes)."""
+    return f"{notebook}.ipynb"
 
 
 def badge(notebook: str) -> str:
-    """Markdown for the "Open in Colab" badge of one release notebook."""
+    """Markdown for the "Open in Colab" badge: the notebook in the student repository at the release tag."""
     course = config.settings()["course"]
-    url = (f"https://colab.research.google.com/github/{course['github_repo']}/blob/"
-           f"{course['github_branch']}/{release_path(notebook)}")
+    url = (f"https://colab.research.google.com/github/{course['student_repo']}/blob/"
+           f"{course['release_tag']}/{student_path(notebook)}")
     return f"[![Open In Colab]({BADGE_IMAGE})]({url})"
 
 
-def setup_cell(with_model: bool) -> str:
-    """The setup cell: fetch and unzip the data (and the model) unless present, then seed every RNG."""
+def release_asset_url(name: str) -> str:
+    """Where the student repository's GitHub release serves one of the published files."""
+    course = config.settings()["course"]
+    return f"https://github.com/{course['student_repo']}/releases/download/{course['release_tag']}/{name}"
+
+
+def source_of(name: str) -> tuple[str, str]:
+    """(URL, Google Drive id) the setup cell fetches ``name`` from: kit.toml [downloads] ``*_url``, else its
+    ``*_drive_id``, else the student repository's release asset."""
+    prefix, _ = DOWNLOADS[name]
     downloads = config.settings()["downloads"]
+    url, drive_id = downloads.get(f"{prefix}_url", ""), downloads.get(f"{prefix}_drive_id", "")
+    if url or drive_id:
+        return url, "" if url else drive_id
+    return release_asset_url(name), ""
+
+
+def download_link(name: str) -> str:
+    """A link a person can open to download ``name`` by hand."""
+    url, drive_id = source_of(name)
+    return url or f"https://drive.google.com/uc?id={drive_id}"
+
+
+SETUP_FUNCTIONS = '''
+
+class SetupError(Exception):
+    def _render_traceback_(self):  # Jupyter показывает только сообщение / Jupyter shows only the message
+        return [str(self)]
+
+
+def link(name):
+    url, drive_id, _ = FILES[name]
+    return url or f'https://drive.google.com/uc?id={drive_id}'
+
+
+def fetch(name):
+    url, drive_id, _ = FILES[name]
+    try:
+        if url:
+            urllib.request.urlretrieve(url, name + '.part')
+        else:
+            import gdown
+            gdown.download(id=drive_id, output=name + '.part', quiet=True)
+        os.replace(name + '.part', name)
+    except Exception as error:
+        Path(name + '.part').unlink(missing_ok=True)
+        raise SetupError(
+            f'Не удалось скачать {name} ({error}). Скачайте файл вручную: {link(name)}, положите его рядом '
+            f'с тетрадкой и запустите эту ячейку снова.\\n'
+            f'Could not download {name} ({error}). Download it by hand from {link(name)}, put it next to '
+            f'the notebook and run this cell again.') from None
+
+
+def check(name):
+    expected = FILES[name][2]
+    if not expected:
+        return
+    digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+    if digest != expected:
+        raise SetupError(
+            f'{name} не тот файл, что выдан к заданию (SHA-256 {digest[:12]}… вместо {expected[:12]}…). '
+            f'Удалите {name} и запустите эту ячейку снова; если файл опять не тот, скачайте его: '
+            f'{link(name)} или напишите преподавателю.\\n'
+            f'{name} is not the file handed out with this task (SHA-256 {digest[:12]}… instead of '
+            f'{expected[:12]}…). Delete {name} and run this cell again; if it still differs, download it '
+            f'from {link(name)} or tell your instructor.')
+
+
+def archive_ok(name):
+    try:
+        with zipfile.ZipFile(name) as archive:
+            return archive.testzip() is None
+    except zipfile.BadZipFile:
+        return False
+
+
+if not Path('mnist_data').is_dir():
+    if not Path('mnist_data.zip').exists():
+        fetch('mnist_data.zip')
+    if not archive_ok('mnist_data.zip'):  # недокачанный архив: качаем заново / a broken archive: fetch again
+        os.remove('mnist_data.zip')
+        fetch('mnist_data.zip')
+        if not archive_ok('mnist_data.zip'):
+            raise SetupError(
+                f'Архив mnist_data.zip повреждён и после повторного скачивания. Скачайте его вручную: '
+                f'{link("mnist_data.zip")}, положите рядом с тетрадкой и запустите эту ячейку снова.\\n'
+                f'mnist_data.zip is broken, even downloaded again. Download it by hand from '
+                f'{link("mnist_data.zip")}, put it next to the notebook and run this cell again.')
+    check('mnist_data.zip')
+    with zipfile.ZipFile('mnist_data.zip') as archive:
+        archive.extractall('.')
+'''
+
+
+def setup_cell(with_model: bool, hashes: Mapping[str, str] | None = None) -> str:
+    """The setup cell: fetch, check and unzip the data (and the model) unless present, then seed every RNG.
+
+    ``hashes`` ({file name: SHA-256}) are the published files' (``make publish``); without them the cell
+    checks no hash. Errors stop the cell with one short paragraph in Russian and English.
+    """
+    hashes = hashes or {}
     seed = int(config.settings()["notebooks"]["seed"])
-    what = "данные и предобученную модель" if with_model else "данные"
+    names = [DATA_FILE, MODEL_FILE] if with_model else [DATA_FILE]
+    what = ("данные и предобученную модель", "the data and the pretrained model") if with_model else \
+        ("данные", "the data")
     lines = [
-        f"# Подготовка: кладёт рядом с тетрадкой {what}. В Colab всё скачивается (gdown с Google Drive",
-        f"# или по прямой ссылке из {DATA_URL_ENV} / {MODEL_URL_ENV}); что уже лежит на месте, не качается.",
+        f"# Подготовка: кладёт рядом с тетрадкой {what[0]} и проверяет их (что уже есть, не качает).",
+        f"# Setup: puts {what[1]} next to the notebook and checks them (what is there stays).",
+        "import hashlib",
         "import os",
         "import random",
         "import urllib.request",
         "import zipfile",
         "",
-        f"DATA_DRIVE_ID = {downloads['data_drive_id']!r}",
-        f"DATA_URL = os.environ.get({DATA_URL_ENV!r}, {downloads['data_url']!r})",
+        "# файл: (ссылка, id на Google Drive, SHA-256 выданного файла) / file: (URL, Drive id, SHA-256)",
+        "FILES = {",
     ]
+    for name in names:
+        url, drive_id = source_of(name)
+        _, env = DOWNLOADS[name]
+        lines += [f"    {name!r}: (", f"        os.environ.get({env!r}, {url!r}),",
+                  f"        {drive_id!r},", f"        {hashes.get(name, '')!r},", "    ),"]
+    lines += ["}"]
+    lines += SETUP_FUNCTIONS.rstrip("\n").split("\n")
     if with_model:
         lines += [
-            f"MODEL_DRIVE_ID = {downloads['model_drive_id']!r}",
-            f"MODEL_URL = os.environ.get({MODEL_URL_ENV!r}, {downloads['model_url']!r})",
-        ]
-    lines += [
-        "",
-        "",
-        "def fetch(target: str, drive_id: str, url: str):",
-        "    if url:",
-        "        urllib.request.urlretrieve(url, target)",
-        "    else:",
-        "        import gdown",
-        "        gdown.download(id=drive_id, output=target, quiet=True)",
-        "",
-        "",
-        "if not Path('mnist_data').is_dir():",
-        "    if not Path('mnist_data.zip').exists():",
-        "        fetch('mnist_data.zip', DATA_DRIVE_ID, DATA_URL)",
-        "    with zipfile.ZipFile('mnist_data.zip') as archive:",
-        "        archive.extractall('.')",
-    ]
-    if with_model:
-        lines += [
-            "if not Path('pretrained_model.pt').exists():",
-            "    fetch('pretrained_model.pt', MODEL_DRIVE_ID, MODEL_URL)",
+            f"if not Path({MODEL_FILE!r}).exists():",
+            f"    fetch({MODEL_FILE!r})",
+            f"check({MODEL_FILE!r})",
         ]
     lines += [
         "",

@@ -4,13 +4,17 @@
 - per-cell and per-notebook wall time, and a cap on the output kept per cell;
 - a kernel that dies (``os._exit``, memory) fails the cell it ran and every later one, with the
   reason, instead of failing the student's whole submission;
-- before each test cell the shell's error reporting is restored (:mod:`nndebug.autograde.kernel_guard`),
-  and a cell whose reply says "error" always gets an error output.
+- before each test cell the shell's error reporting is restored (:mod:`nndebug.kernel.guard`),
+  and a cell whose reply says "error" always gets an error output;
+- around the given cell that runs the graded training (``graded_run_cell``) the run is recorded and
+  written to the evidence folder (:mod:`nndebug.kernel.record`), which the Verify preprocessor judges;
+- given cells the verdicts do not need (``skip_cells``: the seed's buggy experiment) are not run.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -22,13 +26,18 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
+from traitlets import List, Unicode
 
 from nndebug.autograde.limits import Limits
-from nndebug.autograde.sandbox import SandboxedKernelManager, check_sandbox, sandbox_disabled
+from nndebug.autograde.preprocessors.verify import evidence_dir
+from nndebug.autograde.sandbox import SandboxedKernelManager, check_sandbox, give_to_kernel, sandbox_disabled
 from nndebug.autograde.stage import inputs_from_env, stage_links
 
-INSTALL_GUARD = "__import__('nndebug.autograde.kernel_guard').autograde.kernel_guard.install()"
-RESTORE_GUARD = "__import__('nndebug.autograde.kernel_guard').autograde.kernel_guard.restore()"
+INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
+RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"
+INSTALL_RECORDER = "__import__('nndebug.kernel.record', fromlist=['install']).install(get_ipython().user_ns)"
+DUMP_RECORD = "__import__('nndebug.kernel.record', fromlist=['dump']).dump(get_ipython().user_ns, {folder!r})"
+SKIPPED = "[not run at grading: the verdicts do not need this given cell]\n"
 TIMINGS_ENV = "NN_DEBUG_TIMINGS"  # set by `make bench`: where each notebook's timings go
 TRUNCATED = "\n[output truncated: this cell printed more than {kb} KB]\n"
 
@@ -43,8 +52,18 @@ def is_test_cell(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
+def grade_id(cell: NotebookNode) -> str:
+    """The cell's nbgrader grade_id ('' when it has none)."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
 class SandboxedExecute(Execute):
     """Execute every notebook in a sandboxed kernel under the kit's limits."""
+
+    graded_run_cell = Unicode("train_fixed", help="grade_id of the given cell that runs the graded training; "
+                                                  "it is recorded as evidence").tag(config=True)
+    skip_cells = List(Unicode(), default_value=[], help="grade_ids of given cells not run at grading"
+                      ).tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         self.limits = Limits.from_env()
@@ -59,6 +78,11 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._notebook = (resources or {}).get("unique_key")
+        self._evidence = evidence_dir(self._notebook or "")
+        if self._evidence is not None:
+            shutil.rmtree(self._evidence, ignore_errors=True)
+            self._evidence.mkdir(parents=True)
+            give_to_kernel(self._evidence)
         if sandbox_disabled():
             path = (resources or {}).get("metadata", {}).get("path")
             if path:
@@ -81,6 +105,7 @@ class SandboxedExecute(Execute):
         km = super().create_kernel_manager()
         if isinstance(km, SandboxedKernelManager):
             km.notebook = getattr(self, "_notebook", None)
+            km.evidence_dir = getattr(self, "_evidence", None)
         return km
 
     def _write_timings(self, resources: Any) -> None:
@@ -107,6 +132,9 @@ class SandboxedExecute(Execute):
     async def _async_run_cell(self, cell: NotebookNode, index: int) -> NotebookNode:
         if cell.cell_type != "code" or not cell.source.strip():
             return cell
+        if grade_id(cell) in self.skip_cells:
+            cell.outputs = [new_output("stream", name="stdout", text=SKIPPED)]
+            return cell
         if self._kernel_lost:
             cell.outputs = [error_output("KernelDied", f"not run: {self._kernel_lost}")]
             return cell
@@ -125,7 +153,13 @@ class SandboxedExecute(Execute):
                 self._guarded = True
             if is_test_cell(cell):
                 await self._run_silently(RESTORE_GUARD)
-            return await self.async_execute_cell(cell, index, store_history=True)
+            graded_run = self._evidence is not None and grade_id(cell) == self.graded_run_cell
+            if graded_run:
+                await self._run_silently(INSTALL_RECORDER)
+            cell = await self.async_execute_cell(cell, index, store_history=True)
+            if graded_run:
+                await self._run_silently(DUMP_RECORD.format(folder=str(self._evidence)))
+            return cell
         except DeadKernelError:
             self._kernel_lost = self._death_reason(index)
             cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", self._kernel_lost)]

@@ -1,0 +1,96 @@
+"""The verifier's verdicts become the hidden test cells' outputs, so nbgrader records the verifier's score.
+
+Runs in the ``nbgrader autograde`` process after the kernel is gone, before ``SaveAutoGrades``. Every output
+the kernel left in a verified test cell is replaced: a display of the verdict (what was measured, why, where
+to look next), then the score as the cell's result, or an error when the verdict is 0. Whatever the
+student's code did to those cells in the kernel (a ``None`` or negative last value, swallowed errors,
+replaced checks) is gone. A graded test cell the verifier does not know fails closed.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Bool, Unicode
+
+from nndebug.autograde.stage import inputs_from_env
+from nndebug.verify import verdicts
+from nndebug.verify.fixes import Context
+from nndebug.verify.verdict import Line, Verdict
+
+EVIDENCE_ENV = "NN_DEBUG_EVIDENCE_ROOT"   # the driver's folder for this student's evidence, one per notebook
+VERDICT_MIME = "application/vnd.nndebug.verdict+json"
+TEST_ID = re.compile(r"^task(\d+)_(fix|explanation)_\w+$")
+
+
+def evidence_dir(notebook: str) -> Path | None:
+    """Where the kernel that runs ``notebook`` writes its evidence (None outside the driver)."""
+    root = os.environ.get(EVIDENCE_ENV)
+    return Path(root) / notebook if root else None
+
+
+def verdict_outputs(verdict: Verdict, points: float) -> list[NotebookNode]:
+    """The outputs of a verified test cell: the verdict's text, then the score or an error."""
+    score = round(points * verdict.fraction, 4)
+    lines = [f"Проверка / Check: {score:g} из / of {points:g}"]
+    if verdict.reason:
+        lines.append(f"Причина / Why: {verdict.reason.text()}")
+    lines += [f"- {line.text()}" for line in verdict.measured]
+    if verdict.advice:
+        lines.append(f"Что посмотреть / Look at: {verdict.advice.text()}")
+    data = {"text/plain": "\n".join(lines),
+            VERDICT_MIME: {"score": score, "points": points, "fraction": verdict.fraction,
+                           "reason": _line(verdict.reason), "advice": _line(verdict.advice),
+                           "measured": [_line(m) for m in verdict.measured], "curves": verdict.curves}}
+    outputs = [new_output("display_data", data=data)]
+    if score <= 0:
+        reason = verdict.reason.text() if verdict.reason else "0"
+        outputs.append(new_output("error", ename="VerdictFailed", evalue=reason, traceback=[reason]))
+    else:
+        outputs.append(new_output("execute_result", data={"text/plain": repr(score)}, execution_count=None))
+    return outputs
+
+
+def _line(line: Line | None) -> dict[str, str] | None:
+    return {"ru": line.ru, "en": line.en} if line else None
+
+
+class Verify(NbGraderPreprocessor):
+    """Replace the outputs of graded test cells by the verifier's verdicts."""
+
+    enabled = Bool(True, help="Verify graded test cells in the driver (off only for courses without "
+                              "verifiers, such as the autograder's toy course).").tag(config=True)
+    graded_run_cell = Unicode("train_fixed", help="grade_id of the given cell that runs the graded "
+                                                  "training").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        if not self.enabled:
+            return nb, resources
+        notebook = (resources or {}).get("unique_key", "")
+        inputs = inputs_from_env()
+        context = Context(inputs.data_for(notebook), inputs.model)
+        self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
+        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
+            return cell, resources
+        points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
+        if points <= 0:
+            return cell, resources  # a visible self-check worth nothing: left as the kernel ran it
+        grade_id = cell.metadata["nbgrader"].get("grade_id", "")
+        match = TEST_ID.match(grade_id)
+        if match is None:
+            verdict = Verdict(0.0, Line("у этой проверки нет верификатора", "this test has no verifier"))
+        elif match.group(2) == "fix":
+            verdict = self._judge.fix(int(match.group(1)))
+        else:
+            verdict = self._judge.explanation(int(match.group(1)))
+        cell.outputs = verdict_outputs(verdict, points)
+        return cell, resources

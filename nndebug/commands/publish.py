@@ -1,0 +1,49 @@
+"""``publish``: the student repository's tree and release assets under dist/, and published.json."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nndebug import config
+from nndebug.publish import record
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dist", type=Path, default=config.ROOT / "dist",
+                        help="where to write student/ and assets/ (default: dist/)")
+    parser.add_argument("--force", action="store_true",
+                        help="republish the same release_tag with other files (students' copies then fail)")
+    parser.add_argument("--status", action="store_true",
+                        help="only say whether data/pretrained_model.pt is the published model")
+    parser.add_argument("--fetch-model", action="store_true",
+                        help="download the published pretrained_model.pt into data/ and check its hash")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.status:
+            print(record.status_line())
+            return 0
+        if args.fetch_model:
+            path = record.fetch_published(record.MODEL_NAME, config.MODEL_FILE)
+            print(f"publish: fetched the published model into {path.relative_to(config.ROOT)}")
+            return 0
+        from nndebug.publish import tree  # nbgrader and nbformat only when publishing
+        done = tree.publish(args.dist, force=args.force)
+    except record.PublishError as exc:
+        print(f"publish: {exc}")
+        return 1
+    made = done.record
+    shown = done.student.parent.relative_to(config.ROOT) if done.student.is_relative_to(config.ROOT) \
+        else done.student.parent
+    print(f"publish: {shown}/student/ is the tree of github.com/{made.student_repo} "
+          f"({', '.join(sorted(p.name for p in done.student.iterdir()))})")
+    print(f"publish: {shown}/assets/ holds the files for its release {made.release_tag}:")
+    for name, digest in sorted(made.sha256.items()):
+        print(f"  {name}  sha256 {digest}")
+    print(f"publish: recorded in {record.RECORD_FILE.name} (commit it): `make autograde` now grades only "
+          "with this model. Rebuilding the model changes its hash: publish again under a new release_tag.")
+    print("publish: next: push dist/student/ to the student repository and upload dist/assets/* to its "
+          f"release {made.release_tag} (.github/workflows/publish.yml does both; README: Publishing to "
+          "students)")
+    return 0

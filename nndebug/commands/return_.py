@@ -1,0 +1,32 @@
+"""``python -m nndebug return``: grades.csv and feedback/ -> LMS import files under outbound/."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nndebug import config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, default=config.ROOT, help="the course directory")
+    parser.add_argument("--roster", type=Path, help="the roster (default: <root>/roster.csv)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from nndebug.collect.roster import RosterError
+    from nndebug.outbound.outbound import write_outbound
+
+    root = args.root.resolve()
+    try:
+        result = write_outbound(root, roster_path=args.roster)
+    except (RosterError, ValueError, FileNotFoundError) as err:
+        print(f"return: {err}", file=sys.stderr)
+        return 2
+    for path in result.files:
+        print(f"return: wrote {path.relative_to(root)}")
+    if result.no_grade:
+        print(f"return: {len(result.no_grade)} roster student(s) have no grade and are in no grade file: "
+              f"{', '.join(result.no_grade)}")
+    print(f"return: {len(result.graded)} grade(s); see {root / 'outbound' / 'report.md'}")
+    return 0

@@ -1,0 +1,100 @@
+"""``return``: ``outbound/`` from ``grades.csv``, ``feedback/``, the roster and what collect recorded.
+
+Writes ``moodle_grades.csv``, ``canvas_grades.csv``, ``moodle_feedback.zip``, ``feedback/<student_id>.zip``
+and ``report.md`` (who has no grade, no feedback, no LMS id, and graded students not in the roster).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nndebug import config
+from nndebug.collect.collector import STATE
+from nndebug.collect.roster import Roster
+from nndebug.outbound import feedback as fb
+from nndebug.outbound import grades as gr
+
+
+@dataclass
+class Outbound:
+    """What ``return`` wrote and whom it could not serve."""
+
+    graded: list[str] = field(default_factory=list)
+    no_grade: list[str] = field(default_factory=list)
+    not_in_roster: list[str] = field(default_factory=list)
+    no_canvas_id: list[str] = field(default_factory=list)
+    no_moodle_id: list[str] = field(default_factory=list)
+    no_feedback: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def return_settings() -> dict:
+    """kit.toml [return]: the grade column names and ``scale_to``."""
+    section = config.settings().get("return", {})
+    return {"canvas_assignment": str(section.get("canvas_assignment", config.assignment())),
+            "moodle_grade_item": str(section.get("moodle_grade_item", config.assignment())),
+            "scale_to": float(section.get("scale_to", 0) or 0)}
+
+
+def recorded_lms(root: Path) -> dict[str, dict]:
+    """{student_id: {"moodle": {...}, "canvas": {...}}} that collect recorded from the LMS zips."""
+    path = root / "collect" / STATE
+    state = json.loads(path.read_text()) if path.exists() else {}
+    return {sid: entry.get("lms", {}) for sid, entry in state.items()}
+
+
+def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
+                   roster_path: Path | None = None, settings: dict | None = None) -> Outbound:
+    """Write everything under ``root/outbound/``."""
+    assignment = assignment or config.assignment()
+    settings = settings or return_settings()
+    roster = Roster.load(roster_path or root / "roster.csv")
+    grades = gr.read_grades(root / "grades.csv", assignment)
+    lms = recorded_lms(root)
+    out = root / "outbound"
+    out.mkdir(parents=True, exist_ok=True)
+    result = Outbound()
+    result.not_in_roster = sorted(set(grades) - set(roster.by_id))
+    result.no_grade = [s.student_id for s in roster.students if s.student_id not in grades]
+    result.graded = gr.write_moodle_grades(out / "moodle_grades.csv", roster, grades,
+                                           settings["moodle_grade_item"], settings["scale_to"])
+    result.no_canvas_id = gr.write_canvas_grades(out / "canvas_grades.csv", roster, grades,
+                                                 settings["canvas_assignment"], settings["scale_to"], lms)
+    _, result.no_moodle_id = fb.write_moodle_zip(out / "moodle_feedback.zip", roster, root / "feedback",
+                                                 assignment, lms)
+    for student in roster.students:
+        files = fb.feedback_files(root / "feedback", student.student_id, assignment)
+        target = out / "feedback" / f"{student.student_id}.zip"
+        if files:
+            result.files.append(fb.write_student_zip(target, files))
+        else:
+            target.unlink(missing_ok=True)
+            if student.student_id in grades:
+                result.no_feedback.append(student.student_id)
+    result.files[:0] = [out / "moodle_grades.csv", out / "canvas_grades.csv", out / "moodle_feedback.zip"]
+    (out / "report.md").write_text(render(result, assignment), encoding="utf-8")
+    return result
+
+
+SECTIONS = [
+    ("no_grade", "Roster students without a grade (no row in the grade files; the LMS keeps their cell "
+                 "empty). Grade them (`make autograde`) or enter the grade by hand."),
+    ("not_in_roster", "Graded students not in roster.csv (in no grade file). Add them to roster.csv."),
+    ("no_canvas_id", "In canvas_grades.csv without a Canvas user id (ID column). Collect from a Canvas zip "
+                     "or set roster lms_id; else Canvas matches by SIS Login ID (the roster email) only."),
+    ("no_moodle_id", "Not in moodle_feedback.zip: no Moodle participant id. Collect from a Moodle zip or "
+                     "set roster lms_id; their feedback is in outbound/feedback/<student_id>.zip."),
+    ("no_feedback", "Graded but no feedback HTML under feedback/<student_id>/ (see autograded/report.md)."),
+]
+
+
+def render(result: Outbound, assignment: str) -> str:
+    """``outbound/report.md``."""
+    lines = [f"# Return: {assignment}", "", f"Grades for {len(result.graded)} student(s) in "
+             "moodle_grades.csv and canvas_grades.csv; feedback zips under feedback/.", ""]
+    for attr, text in SECTIONS:
+        ids = getattr(result, attr)
+        if ids:
+            lines += [f"## {text}", "", *[f"- {sid}" for sid in ids], ""]
+    return "\n".join(lines)

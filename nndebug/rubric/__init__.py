@@ -1,0 +1,7 @@
+"""Written explanations scored against ``notebooks/rubric.toml`` by lemma, with negation, stuffing,
+confidence and the answers a TA should read (``autograded/review.md``)."""
+from nndebug.rubric.review import render_review
+from nndebug.rubric.spec import RubricError
+from nndebug.rubric.verdict import Verdict, judge, points
+
+__all__ = ["RubricError", "Verdict", "judge", "points", "render_review"]

@@ -1,0 +1,36 @@
+"""What the verifier decided about one hidden test, in words for the student (Russian, English beside)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sentence of feedback, in Russian and in English."""
+
+    ru: str
+    en: str
+
+    def text(self) -> str:
+        return f"{self.ru} / {self.en}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Score fraction, the reason when it is not full, what was measured, and where to look next."""
+
+    fraction: float
+    reason: Line | None = None
+    measured: tuple[Line, ...] = ()
+    advice: Line | None = None
+    curves: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.fraction >= 1.0
+
+
+def failed(reason: Line, measured: tuple[Line, ...] = (), advice: Line | None = None,
+           curves: dict[str, list[float]] | None = None) -> Verdict:
+    """A verdict worth 0."""
+    return Verdict(0.0, reason, measured, advice, curves or {})

@@ -1,0 +1,110 @@
+"""`make return`: Moodle and Canvas grade imports and feedback zips from grades.csv, feedback/ and the roster;
+students without a grade are listed, never given 0."""
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nndebug.__main__ import main
+from nndebug.outbound.outbound import write_outbound
+
+ASSIGNMENT = "nn_debug"
+SETTINGS = {"canvas_assignment": "NN debug (5501)", "moodle_grade_item": "NN debug", "scale_to": 10.0}
+GRADES_HEADER = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                 "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    root = tmp_path / "course"
+    root.mkdir()
+    (root / "roster.csv").write_text(
+        "student_id,full_name,email,lms_id\n"
+        "ivanov,Ivan Ivanov,ivan@uni.example,\n"
+        "petrova,Maria Petrova,maria@uni.example,202\n"
+        "sidorov,Petr Sidorov,petr@uni.example,\n")
+    with open(root / "grades.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(GRADES_HEADER)
+        writer.writerow([ASSIGNMENT, "", "2026-11-30 10:00:00", "ivanov", "", "", "", "0.8", "0", "0.8", "1"])
+        writer.writerow([ASSIGNMENT, "", "", "petrova", "", "", "", "0.35", "0.0", "0.35", "1.0"])
+        writer.writerow(["other", "", "", "sidorov", "", "", "", "1", "0", "1", "1"])
+        writer.writerow([ASSIGNMENT, "", "", "stranger", "", "", "", "0.5", "0", "0.5", "1.0"])
+    (root / "collect").mkdir()
+    (root / "collect" / "collected.json").write_text(json.dumps({
+        "ivanov": {"notebooks": {}, "lms": {"moodle": {"participant_id": "101", "full_name": "Ivan Ivanov"},
+                                            "canvas": {"user_id": "42", "login": "ivanovivan"}}}}))
+    for sid in ("ivanov", "petrova"):
+        folder = root / "feedback" / sid / ASSIGNMENT
+        folder.mkdir(parents=True)
+        for task in ("task1_shuffle", "task2_optimizer"):
+            (folder / f"{task}.html").write_text(f"<html>{sid} {task}</html>")
+    (root / "feedback" / "ivanov" / "index.html").write_text("<html>index</html>")
+    return root
+
+
+def rows(path: Path) -> list[list[str]]:
+    with open(path, newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_grade_files_have_the_lms_headers_and_only_graded_students(course):
+    result = write_outbound(course, assignment=ASSIGNMENT, settings=SETTINGS)
+    out = course / "outbound"
+    assert rows(out / "moodle_grades.csv") == [
+        ["Email address", "Full name", "NN debug"],
+        ["ivan@uni.example", "Ivan Ivanov", "8"],
+        ["maria@uni.example", "Maria Petrova", "3.5"],
+    ]
+    assert rows(out / "canvas_grades.csv") == [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "NN debug (5501)"],
+        ["Ivan Ivanov", "42", "", "ivan@uni.example", "", "8"],        # id recorded by collect
+        ["Maria Petrova", "202", "", "maria@uni.example", "", "3.5"],  # roster lms_id
+    ]
+    assert result.no_grade == ["sidorov"] and result.not_in_roster == ["stranger"]
+    report = (out / "report.md").read_text()
+    assert "- sidorov" in report and "- stranger" in report
+
+
+def test_feedback_zips_layout(course):
+    write_outbound(course, assignment=ASSIGNMENT, settings=SETTINGS)
+    out = course / "outbound"
+    with zipfile.ZipFile(out / "moodle_feedback.zip") as zf:
+        assert sorted(zf.namelist()) == [
+            "Ivan Ivanov_101_assignsubmission_file_/index.html",
+            "Ivan Ivanov_101_assignsubmission_file_/task1_shuffle.html",
+            "Ivan Ivanov_101_assignsubmission_file_/task2_optimizer.html",
+            "Maria Petrova_202_assignsubmission_file_/task1_shuffle.html",
+            "Maria Petrova_202_assignsubmission_file_/task2_optimizer.html",
+        ]
+        assert zf.read("Maria Petrova_202_assignsubmission_file_/task1_shuffle.html") == \
+            b"<html>petrova task1_shuffle</html>"
+    with zipfile.ZipFile(out / "feedback" / "ivanov.zip") as zf:
+        assert sorted(zf.namelist()) == ["index.html", f"{ASSIGNMENT}/task1_shuffle.html",
+                                         f"{ASSIGNMENT}/task2_optimizer.html"]
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == ["ivanov.zip", "petrova.zip"]
+    # the same inputs give the same bytes
+    before = (out / "moodle_feedback.zip").read_bytes()
+    write_outbound(course, assignment=ASSIGNMENT, settings=SETTINGS)
+    assert (out / "moodle_feedback.zip").read_bytes() == before
+
+
+def test_feedback_without_participant_id_is_listed(course):
+    (course / "collect" / "collected.json").unlink()
+    result = write_outbound(course, assignment=ASSIGNMENT, settings={**SETTINGS, "scale_to": 0.0})
+    assert result.no_moodle_id == ["ivanov"] and result.no_canvas_id == ["ivanov"]
+    assert rows(course / "outbound" / "moodle_grades.csv")[1] == ["ivan@uni.example", "Ivan Ivanov", "0.8"]
+    with zipfile.ZipFile(course / "outbound" / "moodle_feedback.zip") as zf:
+        assert all(n.startswith("Maria Petrova_202_") for n in zf.namelist())
+
+
+def test_cli_names_what_is_missing(course, capsys):
+    assert main(["return", "--root", str(course)]) == 0
+    assert "sidorov" in capsys.readouterr().out
+    (course / "grades.csv").unlink()
+    assert main(["return", "--root", str(course)]) == 2
+    assert "make autograde" in capsys.readouterr().err

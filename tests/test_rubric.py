@@ -1,0 +1,257 @@
+"""The explanation scorer (nndebug.rubric): every kind of answer is scored as a TA would or routed to a TA,
+never confidently wrong; the labelled corpus meets the goal; a broken rubric names its file and key."""
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from fix_variants import ENGLISH_ANSWERS, PARTIAL_ANSWERS, SEED_ANSWERS, WRONG_ANSWERS
+
+from nndebug import config
+from nndebug.commands import rubric_report
+from nndebug.rubric import RubricError, Verdict, corpus, judge, points, render_review
+
+CORPUS = corpus.score(corpus.load())
+
+
+# --- the fixed points the validity tests rely on --------------------------------------------------
+
+@pytest.mark.parametrize("task", config.TASKS)
+@pytest.mark.parametrize("answers_by_task", [SEED_ANSWERS, ENGLISH_ANSWERS], ids=["seed-ru", "en"])
+def test_right_answers_score_full(task: int, answers_by_task: dict[int, str]) -> None:
+    verdict = judge(task, answers_by_task[task])
+    assert verdict.fraction == 1.0 and not verdict.review
+    assert points(task, verdict) == config.task(task)["points_explanation"]
+
+
+def test_the_reference_answers_in_the_sources_score_full() -> None:
+    from nndebug.notebook import assemble
+    for task in config.TASKS:
+        cells = {c.id: c.source for c in assemble.build(task).cells}
+        assert judge(task, cells[f"task{task}_explanation"]).fraction == 1.0
+
+
+@pytest.mark.parametrize("task", config.TASKS)
+@pytest.mark.parametrize("text", ["", "   \n", "YOUR ANSWER HERE", "Не знаю."])
+def test_no_answer_scores_zero_with_confidence(task: int, text: str) -> None:
+    verdict = judge(task, text)
+    assert verdict.fraction == 0 and points(task, verdict) == 0
+    assert verdict.review == () and verdict.confidence == 1.0
+
+
+@pytest.mark.parametrize("task", config.TASKS)
+def test_another_tasks_cause_scores_zero(task: int) -> None:
+    verdict = judge(task, WRONG_ANSWERS[task])
+    assert verdict.wrong is not None and verdict.fraction == 0
+
+
+@pytest.mark.parametrize("task", config.TASKS)
+def test_the_cause_alone_earns_part(task: int) -> None:
+    verdict = judge(task, PARTIAL_ANSWERS[task])
+    assert 0 < verdict.fraction < 1
+    assert len(verdict.named) == 1 and len(verdict.missing) == 1
+
+
+def test_points_follow_kit_toml() -> None:
+    half = Verdict(0.5, (), (), None, 1.0, ())
+    for task in config.TASKS:
+        assert points(task, half) == round(config.task(task)["points_explanation"] / 2, 2)
+
+
+# --- words, not spellings -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Нет перемешивания данных.", "Надо перемешать данные.", "Данные не перемешиваются.",
+    "No shuffling of the data.", "The data is never reshuffled.", "Данные надо тасовать.",
+    "The samples always come in the same order."])
+def test_word_forms_and_paraphrases_name_the_cause(text: str) -> None:
+    assert judge(1, text).named == (judge(1, "shuffle=False").named)
+
+
+@pytest.mark.parametrize("task,text", [
+    (1, "Лоадер берёт картинки подряд из файла, где сначала все нули, потом все единицы, и в случайном "
+        "порядке их не выдаёт, поэтому сеть забывает прошлые цифры."),
+    (2, "Штраф за величину весов в оптимизаторе такой сильный, что параметры всё время сжимаются к нулю."),
+    (3, "The scale and shift of the first normalization layer were saved as 0, so the logits never change "
+        "with the input image."),
+])
+def test_a_mechanism_described_without_the_keywords_earns_full(task: int, text: str) -> None:
+    assert judge(task, text).fraction == 1.0
+
+
+# --- negation and scope ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["Проблема не в перемешивании данных.", "The problem is NOT the shuffling.",
+                                  "Shuffle тут ни при чём.", "Shuffling is fine here."])
+def test_a_cause_named_then_denied_does_not_count(text: str) -> None:
+    verdict = judge(1, text)
+    assert verdict.fraction == 0 and verdict.named == ()
+
+
+def test_another_tasks_cause_ruled_out_does_not_zero_the_answer() -> None:
+    text = ("Это не weight decay (его тут нет) и не learning rate. Ошибка в shuffle=False: данные "
+            "отсортированы по классам, и каждый батч состоит из одной цифры.")
+    verdict = judge(1, text)
+    assert verdict.fraction == 1.0 and verdict.wrong is None and not verdict.review
+
+
+def test_another_tasks_cause_asserted_zeroes_the_answer() -> None:
+    verdict = judge(3, "Слишком большой weight decay, поэтому модель не учится.")
+    assert verdict.fraction == 0 and "weight decay" in verdict.wrong
+
+
+def test_the_bug_described_with_a_negation_counts() -> None:
+    # Task 1's cause is itself a negation ("не перемешивает"); task 3's mechanism too ("не зависит").
+    assert judge(1, "DataLoader не перемешивает выборку, поэтому батчи из одного класса.").fraction == 1.0
+    assert judge(3, "Веса bn1 нулевые, и выход не зависит от входа.").fraction == 1.0
+    assert judge(3, "Веса bn1 не нулевые.").fraction == 0
+
+
+# --- stuffing -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("task,text", [
+    (1, "shuffle, sorted, one class, batches, forgetting"),
+    (2, "- weight decay\n- L2\n- веса к нулю\n- недообучение"),
+    (3, "нулевые веса; bn1; одинаковый выход; нет градиента"),
+])
+def test_a_bare_list_of_terms_never_earns_full_marks(task: int, text: str) -> None:
+    assert judge(task, text).fraction < 1
+
+
+@pytest.mark.parametrize("task", config.TASKS)
+def test_many_causes_at_once_score_zero(task: int) -> None:
+    text = ("It could be shuffle=False, too much weight decay, a too high learning rate or zeroed BatchNorm "
+            "weights in the pretrained model.")
+    verdict = judge(task, text)
+    assert verdict.fraction == 0 and verdict.wrong
+
+
+def test_another_tasks_answer_text_scores_zero() -> None:
+    from nndebug.notebook import assemble
+    references = {t: {c.id: c.source for c in assemble.build(t).cells}[f"task{t}_explanation"]
+                  for t in config.TASKS}
+    for task in config.TASKS:
+        for other in config.TASKS:
+            if other != task:
+                assert judge(task, references[other]).fraction == 0, (task, other)
+        everything = "\n\n".join(references.values())
+        assert judge(task, everything).fraction < 1
+
+
+def test_pasted_code_earns_nothing() -> None:
+    text = "```\ntrain_loader = DataLoader(self.train_dataset, shuffle=False, batch_size=8)\n```\nНе понимаю."
+    verdict = judge(1, text)
+    assert verdict.fraction == 0 and not verdict.review
+    assert judge(1, "`train_loader = DataLoader(ds, shuffle=False)` I don't understand this.").fraction == 0
+
+
+# --- confidence and review ------------------------------------------------------------------------
+
+def test_a_long_answer_is_routed() -> None:
+    text = ENGLISH_ANSWERS[1] + " " + " ".join(["The loss curve was flat for a long time."] * 20)
+    verdict = judge(1, text)
+    assert verdict.fraction == 1.0 and any("long answer" in r for r in verdict.review)
+    assert verdict.confidence < 1
+
+
+def test_mixed_right_and_wrong_claims_are_routed_with_at_most_half() -> None:
+    verdict = judge(1, "shuffle=False, так что батчи из одного класса. Ещё learning rate слишком большой.")
+    assert verdict.fraction == 0.5 and any("mixes right and wrong" in r for r in verdict.review)
+
+
+def test_negation_near_a_concept_is_routed() -> None:
+    verdict = judge(1, "The problem is not shuffling. The loader has shuffle=False: batches are one digit.")
+    assert any("negation" in r for r in verdict.review)
+
+
+def test_one_concept_in_a_long_answer_is_routed_and_a_short_one_is_not() -> None:
+    long_text = ("The problem is that shuffle is set to False in the DataLoader. I changed it, and now the "
+                 "accuracy is 0.98 after ten epochs and the curve in tensorboard looks as it should.")
+    assert any("only one concept" in r for r in judge(1, long_text).review)
+    assert judge(1, PARTIAL_ANSWERS[1]).review == ()
+
+
+def test_no_match_in_a_non_empty_answer_is_routed() -> None:
+    verdict = judge(2, "Я запустил все ячейки, графики построились, но точность осталась низкой.")
+    assert verdict.fraction == 0 and any("nothing recognised" in r for r in verdict.review)
+
+
+def test_render_review_says_how_many_were_routed_and_why() -> None:
+    routed = judge(1, "shuffle=False, так что батчи из одного класса. Ещё learning rate слишком большой.")
+    confident = judge(1, SEED_ANSWERS[1])
+    text = render_review([("alice", 1, "shuffle=False ... learning rate", routed),
+                          ("bob", 1, SEED_ANSWERS[1], confident)])
+    assert "1 of 2 answers were routed to a TA" in text and "mixes right and wrong claims: 1" in text
+    assert "alice" in text and "bob" not in text and "task1_explanation_rubric" in text
+    assert "formgrader" in text and "manual grade" in text
+    none = render_review([("bob", 1, SEED_ANSWERS[1], confident)])
+    assert "0 of 1 answers were routed to a TA" in none and "formgrader" in none
+
+
+# --- the corpus -----------------------------------------------------------------------------------
+
+def test_the_corpus_is_large_and_varied() -> None:
+    assert len(CORPUS) >= 150
+    langs = {s.answer.lang for s in CORPUS}
+    kinds = {s.answer.kind for s in CORPUS}
+    assert langs == {"ru", "en"}
+    assert {"right", "partial", "wrong", "paraphrase", "stuffed-list", "stuffed-many", "stuffed-other-task",
+            "negated", "ruled-out", "off-topic", "empty", "code-paste", "mixed", "long"} <= kinds
+    for task in config.TASKS:
+        assert sum(s.answer.task == task for s in CORPUS) >= 45
+
+
+def test_the_corpus_figures_meet_the_goal() -> None:
+    figures = corpus.figures(CORPUS)
+    assert figures.exact >= 0.95
+    assert figures.wrong_full_unrouted == 0
+    assert figures.routed <= 0.20
+
+
+def test_every_kind_in_the_corpus_is_scored_as_a_ta_would_or_routed() -> None:
+    confidently_wrong = defaultdict(list)
+    for s in CORPUS:
+        if not s.exact and not s.routed:
+            confidently_wrong[s.answer.kind].append(s.answer.text)
+    assert not confidently_wrong
+
+
+def test_rubric_report_prints_the_figures(capsys) -> None:
+    code = rubric_report.run(argparse.Namespace(corpus=corpus.CORPUS_DIR, rubric=None))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "task 1" in out and "confusion" in out and "answers scored differently" in out and "met" in out
+
+
+# --- a broken rubric ------------------------------------------------------------------------------
+
+def _broken(tmp_path: Path, old: str, new: str) -> Path:
+    text = config.RUBRIC_FILE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "rubric.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("[[task1.concepts]]", "[[task1.concept]]", r"\[task1\] has unknown key\(s\) 'concept'"),
+    ("[task3]", "[task4]", r"\[task4\] has no \[\[task4.concepts\]\]"),
+    ("phrases = [\"@wd\"]", "phrase = [\"@wd\"]", r"task1.wrong\[1\] has unknown key\(s\) 'phrase'"),
+    ('phrases = ["@wd", "штраф', 'phrases = ["@nosuch", "штраф', r"task2.concepts\[0\].phrases.*'@nosuch'"),
+    ("weight = 1\nnegation_is_the_bug", "weight = -1\nnegation_is_the_bug", r"task1.concepts\[0\].weight"),
+    ("window = 10", "window = 'ten'", r"\[engine\] window"),
+    ("dont_know = [", "dont_knows = [", r"\[language\] has no 'dont_know'"),
+    ("[task3]", "[task3", r"not valid TOML"),
+])
+def test_a_broken_rubric_names_the_file_and_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = _broken(tmp_path, old, new)
+    with pytest.raises(RubricError, match=message) as error:
+        judge(1, "shuffle=False", path)
+    assert str(path) in str(error.value)
+
+
+def test_a_missing_rubric_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(RubricError, match="cannot read the rubric"):
+        judge(1, "shuffle=False", tmp_path / "nope.toml")
