@@ -115,6 +115,11 @@ collect: venv
 return: venv
 	$(PY) -m nndebug return
 
+# The explanation rubric against the TA scores of tests/rubric_corpus/ (README: explanations).
+.PHONY: rubric-report
+rubric-report: venv
+	$(PY) -m nndebug rubric-report
+
 # The grading sandbox: bwrap (Debian/Ubuntu package bubblewrap); setpriv and prlimit come with util-linux.
 .PHONY: sandbox-deps
 sandbox-deps:

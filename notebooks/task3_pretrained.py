@@ -16,7 +16,7 @@
 #
 # Для обучения сеток мы будем использовать MNIST.
 #
-# Ячейка выше скачивает архив с [Google Drive](https://drive.google.com/file/d/1xo-AIG2E6cTZbWGti1A5lp5FDtf4aHx_/view?usp=sharing)
+# Ячейка выше скачивает архив `mnist_data.zip` из релиза репозитория курса (адрес: `FILES` в той ячейке)
 # и распаковывает его в текущую папку (если папки `mnist_data` ещё нет). Его структура следующая:
 # - /
 #     - /train.csv

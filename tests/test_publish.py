@@ -225,10 +225,11 @@ def test_fetch_model_downloads_and_checks_the_published_file(published, served, 
     monkeypatch.setenv(colab.MODEL_URL_ENV, f"{served.url}/assets/pretrained_model.pt")
     record.fetch_published("pretrained_model.pt", dest, record_file)
     assert sha256(dest) == published.record.sha256["pretrained_model.pt"]
+    dest.write_bytes(b"a model rebuilt here")
     monkeypatch.setenv(colab.MODEL_URL_ENV, f"{served.url}/student/README.md")  # not the model
     with pytest.raises(record.PublishError, match="not the published"):
         record.fetch_published("pretrained_model.pt", dest, record_file)
-    assert sha256(dest) == published.record.sha256["pretrained_model.pt"]  # kept as it was
+    assert dest.read_bytes() == b"a model rebuilt here"  # replaced only by a verified file
     assert not dest.with_name(dest.name + ".part").exists()
 
 
@@ -282,7 +283,7 @@ def test_tampered_download_stops_the_setup_cell_with_the_hash_message(published,
     (bad / "pretrained_model.pt").write_bytes(b"not the published model")
     tampered = Server(bad)
     work = tmp_path / "work"
-    work.mkdir()
+    (work / "mnist_data").mkdir(parents=True)  # the data is there: only the model is fetched
     try:
         point_at(monkeypatch, f"{served.url}/assets/mnist_data.zip", f"{tampered.url}/pretrained_model.pt")
         with pytest.raises(Exception) as info:
@@ -348,3 +349,17 @@ def test_release_notebooks_check_no_hash_but_fetch_from_the_student_release() ->
         assert (f"https://github.com/{course['student_repo']}/releases/download/{course['release_tag']}/"
                 "mnist_data.zip") in setup
         assert "drive.google.com/file" not in setup and "FILES = {" in setup
+
+
+def test_the_publish_verb_writes_dist_and_the_record(tmp_path: Path, monkeypatch, capsys) -> None:
+    from nndebug.__main__ import main
+    monkeypatch.setattr(record, "RECORD_FILE", tmp_path / "published.json")
+    assert main(["publish", "--status"]) == 0
+    assert "nothing published yet" in capsys.readouterr().out
+    assert main(["publish", "--dist", str(tmp_path / "dist")]) == 0
+    out = capsys.readouterr().out
+    assert "Rebuilding the model changes its hash" in out and "STUDENT" not in out
+    assert (tmp_path / "dist" / "student" / "README.md").exists() and (tmp_path / "published.json").exists()
+    assert main(["publish", "--status"]) == 0
+    assert "is the published model" in capsys.readouterr().out
+    assert main(["publish", "--fetch-model"]) == 0  # already the published one: kept, nothing fetched

@@ -97,3 +97,23 @@ def test_workflows_match_the_github_schema():
     out = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", *files],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_publish_builds_pushes_the_student_tree_and_releases_the_assets():
+    workflow = load("publish.yml")
+    assert set(triggers(workflow)) == {"workflow_dispatch"}
+    [job] = workflow["jobs"].values()
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert runs.count("make publish") == 1 and "publish" in make_targets()
+    assert job["env"]["GH_TOKEN"] == "${{ secrets.STUDENT_REPO_TOKEN }}"
+    script = "\n".join(runs)
+    assert "dist/publish.env" in script and "cp -a ../dist/student/." in script
+    assert 'git push --quiet origin "HEAD:${STUDENT_BRANCH}"' in script
+    assert "gh release create \"$RELEASE_TAG\" dist/assets/*" in script
+    assert "gh release upload \"$RELEASE_TAG\" dist/assets/*" in script
+    assert "git add published.json" in script
+    # the secret is named where an instructor reads how to publish
+    assert "STUDENT_REPO_TOKEN" in (config.ROOT / "README.md").read_text(encoding="utf-8")
+    for step in job["steps"]:
+        if "uses" in step:
+            assert step["uses"].startswith(ACTIONS), step

@@ -23,12 +23,14 @@ from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
 from nndebug.autograde.limits import ENV_VAR as LIMITS_ENV
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.nbgrader_cli import run_nbgrader
-from nndebug.autograde.preprocessors.verify import EVIDENCE_ENV
+from nndebug.autograde.preprocessors.verify import EVIDENCE_ENV, VERDICTS_ENV
 from nndebug.autograde.sandbox import NO_SANDBOX_ENV, check_sandbox
 from nndebug.autograde.scores import gradebook_rows, read_csv, write_scores
 from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import ENV_SUBMISSION, Inputs, ensure_inputs
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
+from nndebug.rubric import render_review
+from nndebug.verify import explanation
 
 STATE_FILE = ".nndebug-state.json"   # under autograded/: what was graded from which files
 # Errors the grader itself puts in cells: the notebook was graded, but a TA should know.
@@ -61,6 +63,10 @@ class Course:
     @property
     def autograded(self) -> Path:
         return self.root / "autograded"
+
+    def verdicts(self, student: str) -> Path:
+        """Where the verifier keeps this student's explanation verdicts (for ``review.md``)."""
+        return self.work / "verdicts" / student
 
     def submitted(self, student: str) -> Path:
         """``submitted/<student>/<assignment>/``; the student's own folder when the notebooks lie directly
@@ -184,7 +190,8 @@ class Backup:
     def __init__(self, course: Course, student: str) -> None:
         self.course, self.student = course, student
         self.dir = course.work / "backup" / student
-        self.folders = [course.autograded / student, course.root / "feedback" / student]
+        self.folders = [course.autograded / student, course.root / "feedback" / student,
+                        course.verdicts(student)]
 
     def save(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -209,7 +216,8 @@ def nbgrader_env(course: Course, student: str, staged: Path) -> dict[str, str]:
     """What the nbgrader process (and so the kernel manager) needs to know about this student."""
     env = {LIMITS_ENV: course.limits.to_env(), **course.inputs.to_env(),
            ENV_SUBMISSION: str(staged.resolve()),
-           EVIDENCE_ENV: str((course.work / "evidence" / student).resolve())}
+           EVIDENCE_ENV: str((course.work / "evidence" / student).resolve()),
+           VERDICTS_ENV: str(course.verdicts(student).resolve())}
     env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
     return env
 
@@ -231,6 +239,7 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
         record_zeros(course, student)
         return Outcome(student, "graded", problems)
     timeout = course.limits.notebook_timeout_s * max(1, len(notebooks)) + 120
+    shutil.rmtree(course.verdicts(student), ignore_errors=True)
     rc = run_nbgrader(course.root, "autograde", course.assignment, "--student", student, "--force",
                       f"--CourseDirectory.submitted_directory={staged.parents[1].relative_to(course.root)}",
                       env=nbgrader_env(course, student, staged), log=log, timeout=timeout)
@@ -274,6 +283,17 @@ def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
             html_file.unlink()
             problems.append(Problem(html_file.stem, "feedback removed: it showed hidden-test code"))
     return problems
+
+
+def write_review(course: Course) -> Path:
+    """``autograded/review.md``: the explanations the rubric is unsure about, over every graded student."""
+    rows = []
+    for path in sorted((course.work / "verdicts").glob("*/*/*.json")):
+        task, text, found = explanation.load(path)
+        rows.append((path.parents[1].name, task, text, found))
+    out = course.autograded / "review.md"
+    out.write_text(render_review(rows))
+    return out
 
 
 def export_grades(course: Course, students: list[str] | None) -> Path:
@@ -339,5 +359,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     write_scores(gradebook_rows(course.db_url, course.assignment, scope), course.autograded / "scores.csv")
     text = report.render(outcomes)
     (course.autograded / "report.md").write_text(text)
+    review = write_review(course)
+    text += f"\nExplanations for a TA: {review.relative_to(course.root)}\n"
     echo(text)
     return outcomes

@@ -1,6 +1,8 @@
 """Authoring source + shared cells -> one nbgrader source notebook (solutions and hidden tests in it).
 
 Deterministic: cell ids come from the authoring file (or its order), no timestamps, sorted JSON keys.
+Two languages from one source: ``ru`` (the seed's texts, the default) and ``en`` (the markdown cells'
+``en`` translations); code cells, ids and nbgrader metadata are the same in both.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from nndebug.notebook import colab, snippets
 from nndebug.notebook.authoring import INLINE_INCLUDE, CellSpec, parse
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+LANGUAGES = ("ru", "en")
+ENGLISH_FOLDER = "en"  # the English notebooks' folder in the student repository (their Colab badges)
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
@@ -31,12 +35,18 @@ def authoring_file(task_number: int) -> Path:
     return config.NOTEBOOKS_DIR / f"{config.task(task_number)['notebook']}.py"
 
 
-def placeholders(task_number: int) -> dict[str, str]:
-    """The ``{{name}}`` values a cell's text may use."""
+def placeholders(task_number: int, lang: str = "ru") -> dict[str, str]:
+    """The ``{{name}}`` values a cell's text may use (``hand_in``: kit.toml [course] ``hand_in_<lang>``)."""
     settings = config.task(task_number)
+    notebook = settings["notebook"]
+    course = config.settings()["course"]
+    if f"hand_in_{lang}" not in course:
+        raise KeyError(f"kit.toml [course] has no hand_in_{lang}: where students upload the notebook")
     return {
         "task": str(task_number),
-        "badge": colab.badge(settings["notebook"]),
+        "notebook": notebook,
+        "hand_in": course[f"hand_in_{lang}"],
+        "badge": colab.badge(notebook if lang == "ru" else f"{ENGLISH_FOLDER}/{notebook}"),
         "epochs": str(settings["epochs"]),
         "points": f"{settings['points_fix'] + settings['points_explanation']:g}",
         "points_fix": f"{settings['points_fix']:g}",
@@ -49,7 +59,7 @@ def include(name: str, task_number: int, shuffle: bool | None = None) -> str:
     if name == "setup":
         return colab.setup_cell(with_model=task_number == 3)
     if name == "tensorboard":
-        return colab.tensorboard_cell()
+        return snippets.TRAINING_CURVES
     if name in snippets.SNIPPETS:
         return snippets.SNIPPETS[name]
     if shuffle is not None:
@@ -57,16 +67,18 @@ def include(name: str, task_number: int, shuffle: bool | None = None) -> str:
     return cells.cell_source(name, task_number)
 
 
-def build(task_number: int) -> nbformat.NotebookNode:
-    """The nbgrader source notebook of one task."""
+def build(task_number: int, lang: str = "ru") -> nbformat.NotebookNode:
+    """The nbgrader source notebook of one task, its markdown in ``lang`` (``ru`` or ``en``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r}: one of {', '.join(LANGUAGES)}")
     path = authoring_file(task_number)
-    values = placeholders(task_number)
+    values = placeholders(task_number, lang)
     notebook = nbformat.v4.new_notebook()
     notebook.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
     seen: set[str] = set()
     for number, spec in enumerate(parse(path), start=1):
         cell_id = _unique(spec.cell_id or spec.include or f"cell-{number:02d}", seen)
-        source = _render(spec, task_number, values, path)
+        source = _render(spec, task_number, values, path, lang)
         new = nbformat.v4.new_markdown_cell if spec.kind == "markdown" else nbformat.v4.new_code_cell
         cell = new(source=source, id=cell_id)
         metadata = _nbgrader(spec, cell_id, task_number, path)
@@ -83,11 +95,11 @@ def write(notebook: nbformat.NotebookNode, path: Path) -> None:
     path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
 
 
-def _render(spec: CellSpec, task_number: int, values: dict[str, str], path: Path) -> str:
+def _render(spec: CellSpec, task_number: int, values: dict[str, str], path: Path, lang: str) -> str:
     if spec.role == "include":
         return include(spec.include or "", task_number)
     lines = []
-    for line in spec.source.split("\n"):
+    for line in spec.text(lang).split("\n"):
         match = INLINE_INCLUDE.match(line)
         if match and spec.kind == "code":
             shuffle = None if match.group(2) is None else match.group(2) == "True"

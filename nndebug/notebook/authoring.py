@@ -7,6 +7,8 @@ Tags:
   ``answer``          the student's answer: markdown -> manually graded (0 points), code -> autograded.
   ``test points=P``   a test cell; P is a number or ``fix``/``explanation`` (kit.toml points of the task).
   ``id=NAME``         the cell id and nbgrader grade_id (required for ``answer`` and ``test``).
+  ``en``              (a markdown cell with no other tag) the English text of the markdown cell before it;
+                      every markdown cell has one (the English release, ``release/<assignment>_en/``).
 Inside a code cell, a line ``# %include NAME [shuffle=True|False]`` is replaced by that shared cell.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 CELL_START = "# %%"
 INLINE_INCLUDE = re.compile(r"^# %include (\w+)(?: shuffle=(True|False))?\s*$")
 ROLES = ("locked", "answer", "test")
+TRANSLATION = "en"
 
 
 @dataclass
@@ -32,6 +35,15 @@ class CellSpec:
     include: str | None = None
     line: int = 0
     tags: dict[str, str] = field(default_factory=dict)
+    en: str | None = None          # the English text of a markdown cell
+
+    def text(self, lang: str) -> str:
+        """The cell's text in ``lang`` ("ru": as written, "en": its translation; code is the same in both)."""
+        if lang == "en" and self.kind == "markdown":
+            if self.en is None:
+                raise ValueError(f"the markdown cell at line {self.line} has no English text")
+            return self.en
+        return self.source
 
 
 def parse(path: Path) -> list[CellSpec]:
@@ -43,7 +55,7 @@ def parse(path: Path) -> list[CellSpec]:
     for number, line in enumerate(lines, start=1):
         if line.startswith(CELL_START) and not line.startswith("# %%%"):
             if current is not None:
-                cells.append(_finish(current, body, path))
+                _append(cells, _finish(current, body, path), path)
             current, body = _header(line[len(CELL_START):], path, number), []
         elif current is None:
             if line.strip():
@@ -51,8 +63,23 @@ def parse(path: Path) -> list[CellSpec]:
         else:
             body.append(line)
     if current is not None:
-        cells.append(_finish(current, body, path))
+        _append(cells, _finish(current, body, path), path)
+    missing = [str(c.line) for c in cells if c.kind == "markdown" and c.en is None]
+    if missing:
+        raise ValueError(f"{path}: the markdown cell(s) at line {', '.join(missing)} have no English text: "
+                         f"add a '# %% [markdown] {TRANSLATION}' cell right after each")
     return cells
+
+
+def _append(cells: list[CellSpec], spec: CellSpec, path: Path) -> None:
+    """Add a cell; an ``en`` cell becomes the English text of the markdown cell before it."""
+    if spec.role != TRANSLATION:
+        cells.append(spec)
+        return
+    if not cells or cells[-1].kind != "markdown" or cells[-1].en is not None:
+        raise ValueError(f"{path}:{spec.line}: an '{TRANSLATION}' cell follows the markdown cell it "
+                         "translates (one translation each)")
+    cells[-1].en = spec.source
 
 
 def _header(rest: str, path: Path, number: int) -> CellSpec:
@@ -64,6 +91,12 @@ def _header(rest: str, path: Path, number: int) -> CellSpec:
         return CellSpec(kind="code", source="", role="include", include=rest.split(":", 1)[1].strip(),
                         line=number)
     spec = CellSpec(kind=kind, source="", line=number)
+    if rest == TRANSLATION:
+        if kind != "markdown":
+            raise ValueError(f"{path}:{number}: '{TRANSLATION}' translates a markdown cell: "
+                             f"'# %% [markdown] {TRANSLATION}'")
+        spec.role = TRANSLATION
+        return spec
     for word in rest.split():
         key, _, value = word.partition("=")
         if key in ROLES and not value:

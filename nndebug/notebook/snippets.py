@@ -1,4 +1,10 @@
-"""Small code blocks the notebooks' visible tests share (self-contained: no kit import in Colab)."""
+"""Small code blocks the notebooks share (self-contained: no kit import in Colab).
+
+``VAL_ACCURACY``: the visible tests' helper. ``TRAINING_CURVES``: the cell after each training run
+(``include: tensorboard``): TensorBoard in Colab; elsewhere a matplotlib plot of the ``val/metrics`` every
+run under ``./tboard_logs/`` logged, one point per epoch. Bilingual comments: the code cells are the same in
+the Russian and the English notebooks.
+"""
 from __future__ import annotations
 
 VAL_ACCURACY = '''\
@@ -13,5 +19,32 @@ def val_accuracy(model, dataset):
             correct += (logits.argmax(dim=1).cpu() == batch['label']).sum().item()
     return correct / len(dataset)
 '''
+
+TRAINING_CURVES = '''\
+# Графики обучения: в Colab откроется TensorBoard, вне Colab — accuracy на валидации по эпохам.
+# Training curves: TensorBoard in Colab; elsewhere val accuracy per epoch.
+import sys
+from pathlib import Path
+
+if 'google.colab' in sys.modules:
+    get_ipython().run_line_magic('load_ext', 'tensorboard')
+    get_ipython().run_line_magic('tensorboard', '--logdir ./tboard_logs/')
+elif Path('tboard_logs').is_dir():
+    import matplotlib.pyplot as plt
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for run in sorted(p for p in Path('tboard_logs').iterdir() if p.is_dir()):
+        events = EventAccumulator(str(run))
+        events.Reload()
+        if 'val/metrics' in events.Tags()['scalars']:
+            values = [event.value for event in events.Scalars('val/metrics')]
+            ax.plot(range(1, len(values) + 1), values, marker='o', label=run.name)
+    ax.set(xlabel='epoch', ylabel='val accuracy', ylim=(0, 1), title='val/metrics')
+    ax.grid(alpha=0.3)
+    if ax.lines:
+        ax.legend()
+    plt.show()
+'''.rstrip("\n")
 
 SNIPPETS = {"val_accuracy": VAL_ACCURACY.rstrip("\n")}

@@ -47,8 +47,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_record(path: Path = RECORD_FILE) -> Record | None:
-    """The publish record, or None when nothing was published; PublishError when it is unreadable."""
+def read_record(path: Path | None = None) -> Record | None:
+    """The publish record (default: ``published.json``), or None when nothing was published; PublishError
+    when it is unreadable."""
+    path = path or RECORD_FILE
     if not path.exists():
         return None
     try:
@@ -60,9 +62,10 @@ def read_record(path: Path = RECORD_FILE) -> Record | None:
                            "`make publish` again to write it.") from None
 
 
-def write_record(record: Record, path: Path = RECORD_FILE) -> None:
+def write_record(record: Record, path: Path | None = None) -> None:
     """Write the publish record (sorted keys: the same publication gives the same bytes)."""
-    path.write_text(json.dumps(asdict(record), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(asdict(record), indent=1, sort_keys=True) + "\n"
+    (path or RECORD_FILE).write_text(text, encoding="utf-8")
 
 
 def _short(digest: str) -> str:
@@ -90,7 +93,7 @@ def check_published_inputs(model_path: Path, record_file: Path | None = None) ->
 
     Call it before building missing inputs: a missing model is to be fetched, not trained anew.
     """
-    record = read_record(record_file or RECORD_FILE)
+    record = read_record(record_file)
     if record is None:
         return
     problem = model_mismatch(model_path, record)
@@ -100,7 +103,7 @@ def check_published_inputs(model_path: Path, record_file: Path | None = None) ->
 
 def status_line(model_path: Path = config.MODEL_FILE, record_file: Path | None = None) -> str:
     """One line for ``make model``: whether the model is the published one."""
-    record = read_record(record_file or RECORD_FILE)
+    record = read_record(record_file)
     shown = model_path.relative_to(config.ROOT) if model_path.is_relative_to(config.ROOT) else model_path
     if not model_path.exists():
         return f"publish: no {shown} yet"
@@ -115,8 +118,8 @@ def status_line(model_path: Path = config.MODEL_FILE, record_file: Path | None =
 
 def fetch_published(name: str, dest: Path, record_file: Path | None = None) -> Path:
     """Download a published file (its URL in the record, or the NN_DEBUG_*_URL override) to ``dest`` and
-    check its SHA-256; ``dest`` is replaced only by the verified file."""
-    record = read_record(record_file or RECORD_FILE)
+    check its SHA-256. ``dest`` is replaced only by a verified file; kept when it is the published one."""
+    record = read_record(record_file)
     if record is None:
         raise PublishError(f"no {RECORD_FILE.name}: nothing was published, so there is nothing to fetch. "
                            "Build the file with `make data model`, or publish first (`make publish`).")
@@ -124,6 +127,8 @@ def fetch_published(name: str, dest: Path, record_file: Path | None = None) -> P
     url = os.environ.get(env) or record.urls.get(name, "")
     if not url:
         raise PublishError(f"{RECORD_FILE.name} names no URL for {name}: set {env} to where it is published.")
+    if dest.is_file() and sha256_of(dest) == record.sha256.get(name):
+        return dest
     part = dest.with_name(dest.name + ".part")
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:

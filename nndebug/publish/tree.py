@@ -19,10 +19,10 @@ from nbgrader.utils import compute_checksum
 from nndebug import config
 from nndebug.notebook import colab, release
 from nndebug.publish import readme, scan
+from nndebug.publish import record as record_module
 from nndebug.publish.record import (
     DATA_NAME,
     MODEL_NAME,
-    RECORD_FILE,
     PublishError,
     Record,
     read_record,
@@ -83,9 +83,11 @@ def _check_tag(record: Record, record_file: Path, force: bool) -> None:
 
 
 def publish(dist: Path, release_dir: Path | None = None, data_zip: Path = config.MNIST_ZIP,
-            model: Path = config.MODEL_FILE, record_file: Path = RECORD_FILE,
+            model: Path = config.MODEL_FILE, record_file: Path | None = None,
             force: bool = False) -> Published:
-    """Write ``dist/student``, ``dist/assets`` and ``dist/publish.env``; then the publish record."""
+    """Write ``dist/student``, ``dist/assets`` and ``dist/publish.env``; then the publish record
+    (default: ``published.json``)."""
+    record_file = record_file or record_module.RECORD_FILE
     release_dir = release_dir or config.RELEASE_DIR / config.assignment()
     notebooks = _inputs(release_dir, data_zip, model)
     course = config.settings()["course"]

@@ -1,18 +1,42 @@
 """The explanation test's verdict: the submitted answer text scored against the rubric, in the driver."""
 from __future__ import annotations
 
-from nndebug.grading import explanations
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from nndebug import rubric
 from nndebug.verify.verdict import Line, Verdict
 
 
-def verdict(task: int, text: str) -> Verdict:
-    """Rubric verdict of one answer: the points of the rubric it named, missed or contradicted."""
-    found = explanations.judge(task, text)
+def without_stub(text: str, stub: str) -> str:
+    """The answer with the lines of the released cell's starting text (a label, the placeholder) removed."""
+    given = {line.strip() for line in stub.splitlines() if line.strip()}
+    return "\n".join(line for line in text.splitlines() if line.strip() not in given)
+
+
+def verdict(task: int, text: str, stub: str = "") -> tuple[Verdict, rubric.Verdict]:
+    """The test's verdict and the rubric's (points named, missed or contradicted, confidence)."""
+    found = rubric.judge(task, without_stub(text, stub) if stub else text)
     measured = tuple(Line(f"названо: {name}", f"named: {name}") for name in found.named)
     measured += tuple(Line(f"не названо: {name}", f"missing: {name}") for name in found.missing)
     reason = None
     if found.wrong:
-        reason = Line("в ответе названа неверная причина", "the answer names a wrong cause")
+        reason = Line(f"в ответе названа неверная причина: {found.wrong}",
+                      f"the answer names a wrong cause: {found.wrong}")
     elif found.fraction < 1:
         reason = Line("в ответе названы не все пункты рубрики", "the answer misses points of the rubric")
-    return Verdict(0.0 if found.wrong else found.fraction, reason, measured)
+    return Verdict(found.fraction, reason, measured), found
+
+
+def save(path: Path, task: int, text: str, found: rubric.Verdict) -> None:
+    """Keep an answer and its rubric verdict for ``autograded/review.md``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"task": task, "text": text, "verdict": asdict(found)}, ensure_ascii=False))
+
+
+def load(path: Path) -> tuple[int, str, rubric.Verdict]:
+    """An answer kept by :func:`save`."""
+    data = json.loads(path.read_text())
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data["verdict"].items()}
+    return int(data["task"]), str(data["text"]), rubric.Verdict(**fields)

@@ -31,9 +31,12 @@ class Judge:
     """Verdicts for the test cells of one graded notebook."""
 
     def __init__(self, notebook: str, folder: Path | None, nb: NotebookNode, context: fixes.Context | None,
-                 graded_run_cell: str = "train_fixed") -> None:
+                 graded_run_cell: str = "train_fixed", stubs: dict[str, str] | None = None,
+                 keep: Path | None = None) -> None:
         self.notebook, self.folder, self.nb, self.context = notebook, folder, nb, context
         self.graded_run_cell = graded_run_cell
+        self.stubs = stubs or {}   # grade_id -> the released answer cell's starting text
+        self.keep = keep           # where the explanation verdicts are kept for the driver
         self._evidence: Evidence | BadEvidence | None = None
 
     def evidence(self) -> Evidence:
@@ -70,6 +73,11 @@ class Judge:
                                f"the record of the training is unusable: {err}"))
 
     def explanation(self, task: int) -> Verdict:
-        """The explanation test's verdict, from the answer cell's text in the submitted notebook."""
+        """The explanation test's verdict, from the answer cell's text in the submitted notebook; the
+        answer and the rubric's verdict are kept for ``autograded/review.md``."""
         cell = cell_by_id(self.nb, f"task{task}_explanation")
-        return explanation.verdict(task, cell.source if cell is not None else "")
+        text = cell.source if cell is not None else ""
+        result, found = explanation.verdict(task, text, self.stubs.get(f"task{task}_explanation", ""))
+        if self.keep is not None:
+            explanation.save(self.keep / f"task{task}_explanation.json", task, text, found)
+        return result

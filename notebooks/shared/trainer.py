@@ -27,13 +27,15 @@ class Trainer:
 
         for epoch in range(num_epochs):
             model.train()
-            for batch in tqdm(train_loader):
+            train_losses = []
+            for batch in tqdm(train_loader, desc=f'epoch {epoch + 1}/{num_epochs} train', leave=False):
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 loss, details = model.compute_all(batch)
 
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+                train_losses.append(loss.item())
 
                 for k, v in details.items():
                     self.log_writer.add_scalar(k, v, global_step=self.global_step)
@@ -41,7 +43,7 @@ class Trainer:
 
             model.eval()
             val_losses, val_metrics_list = [], []
-            for batch in tqdm(val_loader):
+            for batch in tqdm(val_loader, desc=f'epoch {epoch + 1}/{num_epochs} val', leave=False):
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 loss, details = model.compute_all(batch)
                 val_losses.append(loss.item())
@@ -50,3 +52,5 @@ class Trainer:
             val_loss, val_metrics = np.mean(val_losses), np.mean(val_metrics_list)
             self.log_writer.add_scalar('val/loss', val_loss, global_step=self.global_step)
             self.log_writer.add_scalar('val/metrics', val_metrics, global_step=self.global_step)
+            print(f'epoch {epoch + 1}/{num_epochs}: train loss {np.mean(train_losses):.3f}, '
+                  f'val loss {val_loss:.3f}, val accuracy {val_metrics:.3f}')

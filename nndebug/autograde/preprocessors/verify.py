@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -25,6 +26,7 @@ from nndebug.verify.fixes import Context
 from nndebug.verify.verdict import Line, Verdict
 
 EVIDENCE_ENV = "NN_DEBUG_EVIDENCE_ROOT"   # the driver's folder for this student's evidence, one per notebook
+VERDICTS_ENV = "NN_DEBUG_VERDICTS_ROOT"   # where this student's explanation verdicts are kept
 VERDICT_MIME = "application/vnd.nndebug.verdict+json"
 TEST_ID = re.compile(r"^task(\d+)_(fix|explanation)_\w+$")
 
@@ -33,6 +35,17 @@ def evidence_dir(notebook: str) -> Path | None:
     """Where the kernel that runs ``notebook`` writes its evidence (None outside the driver)."""
     root = os.environ.get(EVIDENCE_ENV)
     return Path(root) / notebook if root else None
+
+
+def released_stubs(resources: Any, notebook: str) -> dict[str, str]:
+    """{grade_id: starting text} of the answer cells of the released notebook (run from the course root)."""
+    assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
+    path = Path("release") / assignment / f"{notebook}.ipynb"
+    if not assignment or not path.is_file():
+        return {}
+    nb = nbformat.read(path, as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
 def verdict_outputs(verdict: Verdict, points: float) -> list[NotebookNode]:
@@ -75,7 +88,10 @@ class Verify(NbGraderPreprocessor):
         notebook = (resources or {}).get("unique_key", "")
         inputs = inputs_from_env()
         context = Context(inputs.data_for(notebook), inputs.model)
-        self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell)
+        keep = os.environ.get(VERDICTS_ENV)
+        self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell,
+                                     released_stubs(resources, notebook),
+                                     Path(keep) / notebook if keep else None)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):

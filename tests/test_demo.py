@@ -1,0 +1,78 @@
+"""`make demo`'s grading step on a machine without bubblewrap: installed as .ci/run does where root and
+apt-get allow it; otherwise only the kit's own samples are graded, unsandboxed, saying so in one line.
+
+Run with stand-ins for id, apt-get and the venv's python, so nothing is installed or graded here."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from nndebug import config
+
+MAKE = shutil.which("make")
+
+
+def stand_ins(tmp: Path, uid: int, apt_works: bool, sandbox_works: bool) -> dict[str, Path]:
+    bin_dir, log = tmp / "bin", tmp / "calls.log"
+    bin_dir.mkdir()
+    scripts = {
+        "id": f"#!/bin/sh\necho {uid}\n",
+        # apt-get "installs" bwrap when it works
+        "apt-get": (f"#!/bin/sh\necho \"apt-get $*\" >> {log}\n"
+                    + (f"[ \"$1\" = install ] && printf '#!/bin/sh\\n' > {bin_dir}/bwrap && "
+                       f"chmod +x {bin_dir}/bwrap\nexit 0\n" if apt_works else "[ \"$1\" = update ] || exit 100\n")),
+    }
+    for name, text in scripts.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    python = tmp / "python"
+    python.write_text(f"#!/bin/sh\nif [ \"$1\" = -c ]; then exit {0 if sandbox_works else 1}; fi\n"
+                      f"echo \"python $*\" >> {log}\n")
+    python.chmod(0o755)
+    stamp = tmp / "installed"
+    stamp.touch()
+    os.utime(stamp, (2**31 - 1, 2**31 - 1))  # newer than requirements.txt: no venv build
+    return {"bin": bin_dir, "log": log, "python": python, "stamp": stamp}
+
+
+def demo_grade(tmp: Path, **machine) -> tuple[str, list[str]]:
+    shims = stand_ins(tmp, **machine)
+    env = {"PATH": str(shims["bin"]), "HOME": str(tmp)}
+    out = subprocess.run([MAKE, "--no-print-directory", "demo-grade", f"PY={shims['python']}",
+                          f"STAMP={shims['stamp']}"], cwd=config.ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    calls = shims["log"].read_text().splitlines() if shims["log"].exists() else []
+    return out.stdout, calls
+
+
+pytestmark = pytest.mark.skipif(MAKE is None, reason="make is not installed")
+
+
+def test_without_bwrap_and_without_root_only_the_samples_are_graded_unsandboxed(tmp_path: Path) -> None:
+    stdout, calls = demo_grade(tmp_path, uid=1000, apt_works=True, sandbox_works=False)
+    assert not any(c.startswith("apt-get") for c in calls)  # not root: nothing installed
+    assert calls == ["python -m nndebug autograde --no-sandbox --student demo_reference "
+                     "--student demo_untouched"]
+    said = [line for line in stdout.splitlines() if line.startswith("demo:")]
+    assert len(said) == 1 and "without it" in said[0] and "demo_reference demo_untouched" in said[0]
+
+
+def test_as_root_with_apt_bwrap_is_installed_and_everyone_is_graded_sandboxed(tmp_path: Path) -> None:
+    stdout, calls = demo_grade(tmp_path, uid=0, apt_works=True, sandbox_works=True)
+    assert calls[0] == "apt-get install -y -q bubblewrap"
+    assert calls[1:] == ["python -m nndebug autograde"]  # the usual autograde: sandboxed, every student
+    assert "demo:" not in stdout
+
+
+def test_as_root_when_apt_cannot_install_it_falls_back_to_the_samples(tmp_path: Path) -> None:
+    stdout, calls = demo_grade(tmp_path, uid=0, apt_works=False, sandbox_works=False)
+    assert calls[:3] == ["apt-get install -y -q bubblewrap", "apt-get update -q",
+                         "apt-get install -y -q bubblewrap"]  # as .ci/run does
+    assert calls[3:] == ["python -m nndebug autograde --no-sandbox --student demo_reference "
+                         "--student demo_untouched"]
+    assert "demo: no working bwrap sandbox" in stdout
