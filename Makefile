@@ -48,6 +48,16 @@ published-model: venv
 samples: release
 	$(PY) -m nndebug samples
 
+# docs/student_notebook.png: task 1's release notebook answered with the reference, executed on the grading
+# data, rendered to HTML and photographed with headless chromium (Debian package chromium).
+.PHONY: screenshot
+screenshot: subset model release
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } \
+		>/dev/null 2>&1; } || true
+	$(PY) -m nndebug.notebook.student_view --out docs/student_notebook.png
+
 autograde: venv
 	$(PY) -m nndebug autograde $(if $(SHARD),--shard $(SHARD)) $(if $(STUDENT),--student $(STUDENT)) \
 		$(if $(FORCE),--force) $(if $(NO_SANDBOX),--no-sandbox)

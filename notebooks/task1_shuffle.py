@@ -177,10 +177,11 @@ trainer.train({{epochs}})
 
 # %% test id=task1_fix_visible points=0
 # Проверка, которую можно запустить самому: после исправления сеть учится.
+# A check you can run yourself: after the fix the network learns.
 # %include val_accuracy
 
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации: {accuracy:.3f}')
+print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
 assert accuracy > 0.5, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
                         'the network still does not learn: keep looking for the bug')
 

@@ -6,6 +6,22 @@
 # В этой тетрадке мы рассмотрим несколько проблем с обучением сеток и способы их решения.
 #
 # *Лучше решать эту домашку в колабе* (Runtime → Change runtime type → GPU).
+#
+# **Данные ячейки не меняйте**: при проверке они восстанавливаются из оригинала, и правки в них пропадут.
+# Ответы пишите в ячейки под подписями «Ваш ответ» и «Ваше исправление»; как сдать, сказано в конце тетрадки.
+
+# %% [markdown] en
+# # NN debug. Task {{task}}
+#
+# {{badge}}
+#
+# In this notebook we look at a few problems with training neural networks and at ways to solve them.
+#
+# *This homework is best done in Colab* (Runtime → Change runtime type → GPU).
+#
+# **Do not edit the given cells**: they are restored from the original at grading, and changes made in them
+# are lost. Write your answers in the cells under the captions "Your answer" and "Your fix"; how to hand the
+# notebook in is at its end.
 
 # %% include: imports
 
@@ -16,7 +32,7 @@
 #
 # Для обучения сеток мы будем использовать MNIST.
 #
-# Ячейка выше скачивает архив с [Google Drive](https://drive.google.com/file/d/1xo-AIG2E6cTZbWGti1A5lp5FDtf4aHx_/view?usp=sharing)
+# Ячейка выше скачивает архив `mnist_data.zip` из релиза репозитория курса (адрес: `FILES` в той ячейке)
 # и распаковывает его в текущую папку (если папки `mnist_data` ещё нет). Его структура следующая:
 # - /
 #     - /train.csv
@@ -25,6 +41,21 @@
 #     - /val/{image_name}.png
 #
 # CSV файлы содержат название файла и его лейбл: image_name, label.
+
+# %% [markdown] en
+# # Data
+#
+# We train the networks on MNIST.
+#
+# The cell above downloads the archive `mnist_data.zip` (its address: `FILES` in that cell) and unpacks it
+# into the current folder (unless a folder `mnist_data` is there already). Its structure:
+# - /
+#     - /train.csv
+#     - /val.csv
+#     - /train/{image_name}.png
+#     - /val/{image_name}.png
+#
+# The CSV files hold a file name and its label: image_name, label.
 
 # %% include: mnist_dataset
 
@@ -44,6 +75,23 @@
 # Ячейки с данным кодом (модель, `Trainer`, запуск обучения) менять нельзя: при проверке они
 # восстанавливаются. Всё исправление пишите в ячейку `task2_fix`: она должна заново создать `model`, `opt`
 # и `trainer` с исправлением. Ячейка после неё запустит `trainer.train({{epochs}})`.
+
+# %% [markdown] en
+# ## Task 2
+# **({{points}} points)** Run the training of the network in the cells below. In {{epochs}} epochs the network
+# does no better than random guessing.
+#
+# *Questions:*
+# 1. Why does the network learn so badly?
+# 1. Find the bug in the code and explain why the bug you found causes this behaviour in training.
+#
+# *Requirements:*
+# 1. Write your answers in the markdown cell before the next task (the cell `task2_explanation` below).
+# 1. In the next cell (after your answer, `task2_fix`) put the code that fixes the bug.
+#
+# The cells with the given code (the model, `Trainer`, the training runs) must not be changed: they are
+# restored at grading. Write the whole fix in the cell `task2_fix`: it must create `model`, `opt` and
+# `trainer` again, with the fix. The cell after it runs `trainer.train({{epochs}})`.
 
 # %% include: resnet18
 
@@ -66,14 +114,49 @@ trainer.train({{epochs}})
 
 # %% include: tensorboard
 
+# %% [markdown] locked
+# **Ваш ответ на вопросы задания 2** (ячейка ниже, `task2_explanation`): почему сетка так плохо
+# учится, какая ошибка в коде это вызывает и почему. Пишите текстом вместо строки `YOUR ANSWER HERE`.
+
+# %% [markdown] en
+# **Your answer to the questions of task 2** (the cell below, `task2_explanation`): why does the network
+# learn so badly, which bug in the code causes it, and why? Write it as text in place of the line
+# `YOUR ANSWER HERE`.
+
 # %% [markdown] answer id=task2_explanation
+# **Ваш ответ на вопросы задания 2** (ячейка `task2_explanation`): напишите его здесь вместо строки ниже.
+#
+# ### BEGIN SOLUTION
 # Ошибка в оптимизаторе: слишком большой weight decay (`weight_decay=9e-1`, L2-регуляризация) вместе с
 # большим learning rate (`lr=10e-2`). Каждый шаг SGD умножает веса на `1 - lr * weight_decay = 0.91`, и этот
 # штраф сильнее градиента задачи: веса стягиваются к нулю быстрее, чем сеть успевает выучить признаки,
 # поэтому выход почти не зависит от картинки и качество остаётся на уровне случайного угадывания.
 # Исправление: убрать (или сильно уменьшить) weight decay и взять `lr=1e-2`.
+# ### END SOLUTION
+
+# %% [markdown] en
+# **Your answer to the questions of task 2** (cell `task2_explanation`): write it here in place of the
+# line below.
+#
+# ### BEGIN SOLUTION
+# The optimizer's weight decay is far too large (`weight_decay=9e-1`) for its learning rate (`lr=10e-2`):
+# every SGD step multiplies the weights by `1 - lr * weight_decay = 0.91`, pulling them to zero faster than
+# the network learns, so the output hardly depends on the image. Fix: no (or a tiny) weight decay.
+# ### END SOLUTION
+
+# %% [markdown] locked
+# **Ваше исправление** (ячейка ниже, `task2_fix`): создайте в ней заново `model`, `opt` и `trainer` с
+# исправлением ошибки. Следующая ячейка запустит `trainer.train({{epochs}})`, а проверка
+# после неё покажет, учится ли сеть.
+
+# %% [markdown] en
+# **Your fix** (the cell below, `task2_fix`): create `model`, `opt` and `trainer` there again, with the
+# bug fixed. The cell after it runs `trainer.train({{epochs}})`, and the check after that
+# shows whether the network learns.
 
 # %% answer id=task2_fix
+# Ваше исправление (ячейка task2_fix): создайте здесь заново model, opt и trainer с исправлением ошибки.
+# Your fix (cell task2_fix): create model, opt and trainer here again, with the bug fixed.
 ### BEGIN SOLUTION
 model = ResNet18()
 opt = optim.SGD(model.parameters(), lr=1e-2)
@@ -89,11 +172,13 @@ trainer.train({{epochs}})
 
 # %% test id=task2_fix_visible points=0
 # Проверка, которую можно запустить самому: после исправления сеть учится.
+# A check you can run yourself: after the fix the network learns.
 # %include val_accuracy
 
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации: {accuracy:.3f}')
-assert accuracy > 0.5, 'сеть всё ещё плохо учится: ищите ошибку дальше'
+print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
+assert accuracy > 0.5, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
+                        'the network still does not learn: keep looking for the bug')
 
 # %% test id=task2_fix_learns points=fix
 # Скрытые тесты: модель с вашим оптимизатором учится на данных проверки, и веса не стягиваются к нулю.
@@ -108,3 +193,26 @@ assert accuracy > 0.5, 'сеть всё ещё плохо учится: ищит
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
 # ответа в ячейке task2_explanation.
 ### END HIDDEN TESTS
+
+# %% [markdown] locked
+# ## Как сдать
+#
+# 1. Запустите тетрадку сверху вниз (Runtime → Run all) и проверьте, что проверка после вашего исправления
+#    проходит.
+# 1. Скачайте её: в Colab File → Download → Download .ipynb, в Jupyter File → Download.
+# 1. Не переименовывайте файл: `{{notebook}}.ipynb`.
+# 1. Загрузите его {{hand_in}}.
+#
+# Данные ячейки при проверке восстанавливаются из оригинала: исправление, сделанное в них, не засчитается.
+# Оценивается то, что написано в ячейках `task{{task}}_explanation` и `task{{task}}_fix`.
+
+# %% [markdown] en
+# ## How to hand in
+#
+# 1. Run the notebook from top to bottom (Runtime → Run all) and see that the check after your fix passes.
+# 1. Download it: in Colab File → Download → Download .ipynb, in Jupyter File → Download.
+# 1. Keep the file name: `{{notebook}}.ipynb`.
+# 1. Upload it {{hand_in}}.
+#
+# The given cells are restored from the original at grading: a fix made in one of them does not count.
+# What is graded is what you write in the cells `task{{task}}_explanation` and `task{{task}}_fix`.

@@ -6,6 +6,22 @@
 # В этой тетрадке мы рассмотрим несколько проблем с обучением сеток и способы их решения.
 #
 # *Лучше решать эту домашку в колабе* (Runtime → Change runtime type → GPU).
+#
+# **Данные ячейки не меняйте**: при проверке они восстанавливаются из оригинала, и правки в них пропадут.
+# Ответы пишите в ячейки под подписями «Ваш ответ» и «Ваше исправление»; как сдать, сказано в конце тетрадки.
+
+# %% [markdown] en
+# # NN debug. Task {{task}}
+#
+# {{badge}}
+#
+# In this notebook we look at a few problems with training neural networks and at ways to solve them.
+#
+# *This homework is best done in Colab* (Runtime → Change runtime type → GPU).
+#
+# **Do not edit the given cells**: they are restored from the original at grading, and changes made in them
+# are lost. Write your answers in the cells under the captions "Your answer" and "Your fix"; how to hand the
+# notebook in is at its end.
 
 # %% include: imports
 
@@ -25,6 +41,21 @@
 #     - /val/{image_name}.png
 #
 # CSV файлы содержат название файла и его лейбл: image_name, label.
+
+# %% [markdown] en
+# # Data
+#
+# We train the networks on MNIST.
+#
+# The cell above downloads the archive `mnist_data.zip` (its address: `FILES` in that cell) and unpacks it
+# into the current folder (unless a folder `mnist_data` is there already). Its structure:
+# - /
+#     - /train.csv
+#     - /val.csv
+#     - /train/{image_name}.png
+#     - /val/{image_name}.png
+#
+# The CSV files hold a file name and its label: image_name, label.
 
 # %% include: mnist_dataset
 
@@ -48,6 +79,27 @@
 # Ячейки с данным кодом (модель, `Trainer`, запуск обучения) менять нельзя: при проверке они
 # восстанавливаются. Всё исправление пишите в ячейку `task3_fix`: она должна заново создать `model`, `opt`
 # и `trainer` с исправлением. Ячейка после неё запустит `trainer.train({{epochs}})`.
+
+# %% [markdown] en
+# ## Task 3
+# **({{points}} points)** Run the training of the network in the cells below. The network uses pretrained
+# parameters, which should have helped it reach a quality of about 1. Yet in {{epochs}} epochs the network
+# does not reach the quality we expected.
+#
+# The setup cell at the top of the notebook downloads the model state `pretrained_model.pt` (its address:
+# `FILES` in that cell).
+#
+# *Questions:*
+# 1. Why does the network learn so badly?
+# 1. Find the bug and explain why the bug you found causes this behaviour in training.
+#
+# *Requirements:*
+# 1. Write your answers in the markdown cell after the TensorBoard cell (the cell `task3_explanation`).
+# 1. In the next cell (after your answer, `task3_fix`) put the code that fixes the bug.
+#
+# The cells with the given code (the model, `Trainer`, the training runs) must not be changed: they are
+# restored at grading. Write the whole fix in the cell `task3_fix`: it must create `model`, `opt` and
+# `trainer` again, with the fix. The cell after it runs `trainer.train({{epochs}})`.
 
 # %% include: resnet18
 
@@ -73,14 +125,48 @@ trainer.train({{epochs}})
 
 # %% include: tensorboard
 
+# %% [markdown] locked
+# **Ваш ответ на вопросы задания 3** (ячейка ниже, `task3_explanation`): почему сетка так плохо
+# учится, какая ошибка в коде это вызывает и почему. Пишите текстом вместо строки `YOUR ANSWER HERE`.
+
+# %% [markdown] en
+# **Your answer to the questions of task 3** (the cell below, `task3_explanation`): why does the network
+# learn so badly, which bug causes it, and why? Write it as text in place of the line `YOUR ANSWER HERE`.
+
 # %% [markdown] answer id=task3_explanation
+# **Ваш ответ на вопросы задания 3** (ячейка `task3_explanation`): напишите его здесь вместо строки ниже.
+#
+# ### BEGIN SOLUTION
 # В `pretrained_model.pt` занулены веса BatchNorm после первой свёртки (`net.bn1.weight` и `net.bn1.bias`
 # равны нулю). Этот слой умножает все признаки на 0, после ReLU активации нулевые, поэтому выход сети один
 # и тот же для любых входов. Градиент через нулевые активации и ReLU тоже нулевой: веса до и после этого
 # слоя не обновляются, и сеть не обучается. Исправление: переинициализировать занулённые тензоры
 # (weight = 1, bias = 0, как у нового BatchNorm), остальные предобученные веса оставить.
+# ### END SOLUTION
+
+# %% [markdown] en
+# **Your answer to the questions of task 3** (cell `task3_explanation`): write it here in place of the
+# line below.
+#
+# ### BEGIN SOLUTION
+# In `pretrained_model.pt` the BatchNorm after the first convolution is zeroed (`net.bn1.weight` and
+# `net.bn1.bias`): every activation after it is 0, the output is the same for every input, and no gradient
+# flows back through it. Fix: re-initialise those two tensors (weight 1, bias 0), keep the other weights.
+# ### END SOLUTION
+
+# %% [markdown] locked
+# **Ваше исправление** (ячейка ниже, `task3_fix`): создайте в ней заново `model`, `opt` и `trainer` с
+# исправлением ошибки. Следующая ячейка запустит `trainer.train({{epochs}})`, а проверка
+# после неё покажет, учится ли сеть.
+
+# %% [markdown] en
+# **Your fix** (the cell below, `task3_fix`): create `model`, `opt` and `trainer` there again, with the
+# bug fixed. The cell after it runs `trainer.train({{epochs}})`, and the check after that
+# shows whether the network learns.
 
 # %% answer id=task3_fix
+# Ваше исправление (ячейка task3_fix): создайте здесь заново model, opt и trainer с исправлением ошибки.
+# Your fix (cell task3_fix): create model, opt and trainer here again, with the bug fixed.
 ### BEGIN SOLUTION
 model = ResNet18()
 weights = torch.load('pretrained_model.pt', map_location='cpu')
@@ -105,14 +191,17 @@ trainer.train({{epochs}})
 
 # %% test id=task3_fix_visible points=0
 # Проверка, которую можно запустить самому: нулевых весов нет, сеть учится.
+# A check you can run yourself: no all-zero weights, the network learns.
 # %include val_accuracy
 
 dead = [name for name, param in trainer.model.named_parameters()
         if name.endswith('weight') and torch.all(param == 0)]
-assert not dead, 'в модели остались веса, равные нулю целиком: ищите ошибку дальше'
+assert not dead, ('в модели остались веса, равные нулю целиком: ищите ошибку дальше / '
+                  'some weights of the model are still all zero: keep looking for the bug')
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации: {accuracy:.3f}')
-assert accuracy > 0.8, 'сеть всё ещё плохо учится: ищите ошибку дальше'
+print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
+assert accuracy > 0.8, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
+                        'the network still does not learn: keep looking for the bug')
 
 # %% test id=task3_fix_pretrained points=fix
 # Скрытые тесты: нулевых весов нет, выход зависит от входа, предобученные веса используются.
@@ -127,3 +216,26 @@ assert accuracy > 0.8, 'сеть всё ещё плохо учится: ищит
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
 # ответа в ячейке task3_explanation.
 ### END HIDDEN TESTS
+
+# %% [markdown] locked
+# ## Как сдать
+#
+# 1. Запустите тетрадку сверху вниз (Runtime → Run all) и проверьте, что проверка после вашего исправления
+#    проходит.
+# 1. Скачайте её: в Colab File → Download → Download .ipynb, в Jupyter File → Download.
+# 1. Не переименовывайте файл: `{{notebook}}.ipynb`.
+# 1. Загрузите его {{hand_in}}.
+#
+# Данные ячейки при проверке восстанавливаются из оригинала: исправление, сделанное в них, не засчитается.
+# Оценивается то, что написано в ячейках `task{{task}}_explanation` и `task{{task}}_fix`.
+
+# %% [markdown] en
+# ## How to hand in
+#
+# 1. Run the notebook from top to bottom (Runtime → Run all) and see that the check after your fix passes.
+# 1. Download it: in Colab File → Download → Download .ipynb, in Jupyter File → Download.
+# 1. Keep the file name: `{{notebook}}.ipynb`.
+# 1. Upload it {{hand_in}}.
+#
+# The given cells are restored from the original at grading: a fix made in one of them does not count.
+# What is graded is what you write in the cells `task{{task}}_explanation` and `task{{task}}_fix`.

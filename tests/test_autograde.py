@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import nbformat
+import toy_course as toy
 
 from nndebug import config
 from nndebug.autograde import report
-from nndebug.autograde import toy_course as toy
 from nndebug.autograde.grade import Outcome
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.preprocessors.strip_feedback import StripFeedback

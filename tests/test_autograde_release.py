@@ -7,9 +7,10 @@ import shutil
 
 import nbformat
 import pytest
+from browser import image_widths, screenshot
 
 from nndebug import config
-from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
+from nndebug.autograde.feedback import hidden_test_lines, leaked_lines, visible_text
 from nndebug.autograde.grade import Course, autograde
 from nndebug.autograde.scores import read_csv
 
@@ -41,7 +42,8 @@ for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
             setattr(mod, name, lambda *a, **k: None)
 json.load = lambda *a, **k: {}
 torch.load = lambda *a, **k: {}
-builtins.isinstance = lambda *a, **k: True
+builtins.round = lambda *a, **k: -1
+builtins.abs = lambda *a, **k: 0
 '''
 # 2. Forge the evidence: let the recorder write, then rewrite it: mixed, reshuffled batches, no weight decay,
 #    a fresh model's weights.
@@ -80,6 +82,22 @@ _ip.ast_transformers.append(_Swallow())
 WRONG_ANSWER = "Думаю, дело в слишком маленьком размере батча и в плохой архитектуре сети."
 ATTACKERS = {"forger_replace": (1, REPLACE_EVERYTHING), "forger_evidence": (2, FORGE_EVIDENCE),
              "forger_values": (3, FORGE_VALUES)}
+# A student's wrong fixes: the shuffle left out, weight decay 0.9 kept with a lower lr, bn1 left zeroed.
+WRONG_FIXES = {
+    1: "model = ResNet18()\nopt = optim.SGD(model.parameters(), lr=1e-2)\n"
+       "trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val, "
+       "tboard_log_dir='./tboard_logs/w1')",
+    2: "model = ResNet18()\nopt = optim.SGD(model.parameters(), lr=1e-2, weight_decay=9e-1)\n"
+       "trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val, "
+       "tboard_log_dir='./tboard_logs/w2')",
+    3: "model = ResNet18()\nmodel.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))\n"
+       "opt = optim.SGD(model.parameters(), lr=1e-2)\n"
+       "trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val, "
+       "tboard_log_dir='./tboard_logs/w3')",
+}
+# What the feedback of each wrong fix must say (the verifier's measured reason, in English beside Russian).
+WRONG_REASONS = {1: "the training batches are not mixed", 2: "weight decay 0.9 is above a usual size",
+                 3: "tensors that are all zero: net.bn1.weight"}
 CRASHING = '''
 class CrashingTrainer(Trainer):
     def train(self, num_epochs):
@@ -97,12 +115,12 @@ def cell_of(nb, grade_id: str):
 def submit_release(root, student: str, task: int, fix: str, answer: str) -> None:
     """The release notebook of ``task`` with ``fix`` and ``answer`` in its answer cells."""
     name = config.task(task)["notebook"]
-    nb = nbformat.read(root / "release" / config.assignment() / f"{name}.ipynb", as_version=4)
+    nb = nbformat.read(str(root / "release" / config.assignment() / f"{name}.ipynb"), as_version=4)
     cell_of(nb, f"task{task}_fix").source = fix
     cell_of(nb, f"task{task}_explanation").source = answer
     folder = root / "submitted" / student / config.assignment()
     folder.mkdir(parents=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
+    nbformat.write(nb, str(folder / f"{name}.ipynb"))
 
 
 def fix_cell(nb, task: int):
@@ -130,6 +148,8 @@ def graded(tmp_path_factory, grading_subset, pretrained_model):
     for student, (task, attack) in ATTACKERS.items():
         submit_release(root, student, task, attack, WRONG_ANSWER)
     submit_release(root, "crasher", 3, CRASHING, WRONG_ANSWER)
+    for task, fix in WRONG_FIXES.items():
+        submit_release(root, "wrong", task, fix, "")
     course = Course(root=root)
     outcomes = {o.student: o for o in autograde(course, echo=lambda *_: None)}
     return course, outcomes, read_csv(root / "autograded" / "scores.csv")
@@ -153,7 +173,7 @@ def test_feedback_shows_no_hidden_test(graded):
     secret = hidden_test_lines(course.root / "source" / course.assignment,
                                course.root / "release" / course.assignment)
     files = sorted((course.root / "feedback").rglob("*.html"))
-    assert len(files) == 8 and secret
+    assert len(files) == 13 and secret
     for path in files:
         assert leaked_lines(path, secret) == [], path
 
@@ -183,3 +203,30 @@ def test_a_crashed_training_cell_is_reported_with_its_error(graded):
     report = (course.autograded / "report.md").read_text()
     assert "loader exploded on purpose" in report and "train_fixed" in report
     assert task_score(rows, "crasher", "task3_fix")[0] == 0
+
+
+@pytest.mark.parametrize("task", config.TASKS)
+def test_feedback_of_a_wrong_fix_names_the_measured_reason_and_plots_the_run(graded, task):
+    course, _, rows = graded
+    assert task_score(rows, "wrong", f"task{task}_fix")[0] == 0
+    page = course.root / "feedback" / "wrong" / course.assignment / f"{config.task(task)['notebook']}.html"
+    text = visible_text(page)
+    assert WRONG_REASONS[task] in text, text[-3000:]
+    assert "data:image/png;base64," in page.read_text(), "the training plot is missing"
+    assert "Score of this answer: 0 of" in text
+
+
+def test_index_page_renders_in_chromium_with_its_images(graded, tmp_path):
+    course, _, _ = graded
+    index = course.root / "feedback" / "wrong" / course.assignment / "index.html"
+    secret = hidden_test_lines(course.root / "source" / course.assignment,
+                               course.root / "release" / course.assignment)
+    assert leaked_lines(index, secret) == []
+    text = visible_text(index)
+    assert "Итого / Total: 0 of" in text.replace("из / of", "of") or "Total: 0" in text
+    for notebook in (config.task(t)["notebook"] for t in config.TASKS):
+        assert f'href="{notebook}.html"' in index.read_text()
+    shot = screenshot(index, tmp_path / "index.png")
+    assert shot.stat().st_size > 10_000
+    widths = image_widths(index)
+    assert len(widths) == 3 and all(w > 0 for w in widths), widths

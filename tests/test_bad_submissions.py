@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
+import toy_course as toy
 
-from nndebug.autograde import toy_course as toy
 from nndebug.autograde.grade import Course, autograde
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.stage import Inputs

@@ -19,12 +19,13 @@ MAKE = shutil.which("make")
 def stand_ins(tmp: Path, uid: int, apt_works: bool, sandbox_works: bool) -> dict[str, Path]:
     bin_dir, log = tmp / "bin", tmp / "calls.log"
     bin_dir.mkdir()
+    installs = (f"[ \"$1\" = install ] && printf '#!/bin/sh\\n' > {bin_dir}/bwrap && "
+                f"chmod +x {bin_dir}/bwrap\nexit 0\n")
+    fails = "[ \"$1\" = update ] || exit 100\n"  # the index updates, the package never installs
     scripts = {
         "id": f"#!/bin/sh\necho {uid}\n",
         # apt-get "installs" bwrap when it works
-        "apt-get": (f"#!/bin/sh\necho \"apt-get $*\" >> {log}\n"
-                    + (f"[ \"$1\" = install ] && printf '#!/bin/sh\\n' > {bin_dir}/bwrap && "
-                       f"chmod +x {bin_dir}/bwrap\nexit 0\n" if apt_works else "[ \"$1\" = update ] || exit 100\n")),
+        "apt-get": f"#!/bin/sh\necho \"apt-get $*\" >> {log}\n" + (installs if apt_works else fails),
     }
     for name, text in scripts.items():
         (bin_dir / name).write_text(text)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
+import toy_course as toy
 
-from nndebug.autograde import toy_course as toy
 from nndebug.autograde.feedback import hidden_test_lines, leaked_lines, visible_text
 from nndebug.autograde.grade import Course, autograde
 from nndebug.autograde.limits import Limits

@@ -57,8 +57,8 @@ def test_badge_points_at_the_release_file(task: int) -> None:
     course = config.settings()["course"]
     notebook = config.task(task)["notebook"]
     header = assemble.build(task).cells[0].source
-    assert (f"https://colab.research.google.com/github/{course['github_repo']}/blob/"
-            f"{course['github_branch']}/release/{config.assignment()}/{notebook}.ipynb") in header
+    assert (f"https://colab.research.google.com/github/{course['student_repo']}/blob/"
+            f"{course['release_tag']}/{notebook}.ipynb") in header
 
 
 def run_cell(source: str, directory: Path, monkeypatch) -> dict:

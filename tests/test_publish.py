@@ -46,8 +46,16 @@ class Server:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> tree.Published:
+    """`make publish` with the course root (record, source/, release/) in a temporary folder."""
     base = tmp_path_factory.mktemp("publish")
-    return tree.publish(base / "dist", record_file=base / "published.json")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(record, "RECORD_FILE", base / "published.json")
+        return tree.publish(base / "dist", release_root=base)
+
+
+def publish_in(root: Path, monkeypatch, **kwargs) -> tree.Published:
+    monkeypatch.setattr(record, "RECORD_FILE", root / "published.json")
+    return tree.publish(root / "dist", release_root=root, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +97,15 @@ def run_setup(notebook: Path, work: Path, monkeypatch) -> dict:
 # --- the tree ------------------------------------------------------------------------------------------
 
 def test_student_tree_holds_only_what_students_get(published: tree.Published) -> None:
-    assert sorted(p.name for p in published.student.iterdir()) == sorted(
-        ["README.md", "SHA256SUMS", *NOTEBOOKS])
+    tree_files = sorted(p.relative_to(published.student).as_posix() for p in published.student.rglob("*")
+                        if p.is_file())
+    assert tree_files == sorted(["README.md", "SHA256SUMS", *NOTEBOOKS, *(f"en/{n}" for n in NOTEBOOKS)])
     assert sorted(p.name for p in published.assets.iterdir()) == ["mnist_data.zip", "pretrained_model.pt"]
     assert (published.assets / "mnist_data.zip").read_bytes() == config.MNIST_ZIP.read_bytes()
     assert sha256(published.assets / "pretrained_model.pt") == sha256(config.MODEL_FILE)
     sums = dict(reversed(line.split("  ")) for line in
                 (published.student / "SHA256SUMS").read_text().splitlines())
-    assert set(sums) == {"README.md", *NOTEBOOKS, "mnist_data.zip", "pretrained_model.pt"}
+    assert set(sums) == {*tree_files, "mnist_data.zip", "pretrained_model.pt"} - {"SHA256SUMS"}
     for name, digest in sums.items():
         folder = published.assets if name in published.record.sha256 else published.student
         assert sha256(folder / name) == digest, name
@@ -113,9 +122,18 @@ def test_record_holds_the_published_hashes(published: tree.Published, tmp_path: 
     assert (made.student_repo, made.release_tag) == (course["student_repo"], course["release_tag"])
 
 
-def test_published_notebooks_check_the_hashes_and_open_from_the_student_repo(published) -> None:
+def test_published_notebooks_are_the_release_rebuilt_with_the_hashes(published) -> None:
     course = config.settings()["course"]
+    root = published.student.parent.parent
     for name in NOTEBOOKS:
+        built = root / "release" / config.assignment() / name
+        assert (published.student / name).read_bytes() == built.read_bytes()
+        english = root / "release" / f"{config.assignment()}_en" / name
+        assert (published.student / "en" / name).read_bytes() == english.read_bytes()
+        assert f"/blob/{course['release_tag']}/en/{name}" in english.read_text(encoding="utf-8")
+        # the gradebook's copy of the setup cell (source/) is the one students get
+        assert cells_by_id(root / "source" / config.assignment() / name)["setup"]["source"] == \
+            cells_by_id(built)["setup"]["source"]
         cells = cells_by_id(published.student / name)
         setup = "".join(cells["setup"]["source"])
         assert published.record.sha256["mnist_data.zip"] in setup
@@ -126,7 +144,7 @@ def test_published_notebooks_check_the_hashes_and_open_from_the_student_repo(pub
         assert (f"https://colab.research.google.com/github/{course['student_repo']}/blob/"
                 f"{course['release_tag']}/{name}") in badge
         assert "drive.google.com/file" not in (published.student / name).read_text(encoding="utf-8")
-        # everything else is the release notebook as committed
+        # everything but the setup cell is the release notebook as committed
         released = cells_by_id(config.RELEASE_DIR / config.assignment() / name)
         assert {k: v for k, v in cells.items() if k != "setup"} == \
                {k: v for k, v in released.items() if k != "setup"}
@@ -166,7 +184,7 @@ def test_scan_finds_what_only_the_instructor_may_have(published: tree.Published,
         assert f"student/{name}:" in leaks, name
 
 def test_scan_finds_one_line_of_grading_code_without_any_marker(published, tmp_path: Path) -> None:
-    secret = scan.secret_lines(config.RELEASE_DIR / config.assignment())
+    secret = scan.secret_lines(scan.release_folders())
     code = [line.strip() for path in grading_code() for line in path.read_text(encoding="utf-8").splitlines()]
     planted_line = max((s for s in code if s in secret and "nndebug" not in s), key=len)
     dist = tmp_path / "dist"
@@ -176,28 +194,53 @@ def test_scan_finds_one_line_of_grading_code_without_any_marker(published, tmp_p
     assert [leak.split(":")[0] for leak in scan.scan(dist)] == ["student/README.md"]
 
 
-def test_publish_refuses_a_leak_and_keeps_no_tree(tmp_path: Path, monkeypatch) -> None:
+def reuse_release(published: tree.Published, monkeypatch) -> list[Path]:
+    """Stand in for release.build (nbgrader, ~10 s): hand back the fixture's folders; log each call."""
+    calls: list[Path] = []
+    root = published.student.parent.parent
+
+    def build(release_root: Path) -> tuple[Path, Path, Path]:
+        calls.append(release_root)
+        return (root / "source" / config.assignment(), root / "release" / config.assignment(),
+                root / "release" / f"{config.assignment()}_en")
+
+    monkeypatch.setattr(tree.release, "build", build)
+    return calls
+
+
+def test_publish_refuses_a_leak_and_puts_the_previous_state_back(published, tmp_path, monkeypatch) -> None:
+    builds = reuse_release(published, monkeypatch)
     monkeypatch.setattr(scan, "MARKERS", (*scan.MARKERS, "Open In Colab"))  # as if the badge leaked
     with pytest.raises(record.PublishError, match="only the instructor"):
-        tree.publish(tmp_path / "dist", record_file=tmp_path / "published.json")
+        publish_in(tmp_path, monkeypatch)
     assert not (tmp_path / "dist" / "student").exists() and not (tmp_path / "published.json").exists()
+    assert builds == [tmp_path, tmp_path]  # built with the new record, then again without it
 
 
-def test_same_tag_with_other_files_is_refused(tmp_path: Path) -> None:
-    record_file = tmp_path / "published.json"
-    tree.publish(tmp_path / "dist", record_file=record_file)
+def test_same_tag_with_other_files_is_refused(published, tmp_path: Path, monkeypatch) -> None:
+    builds = reuse_release(published, monkeypatch)
+    shutil.copyfile(published.student.parent.parent / "published.json", tmp_path / "published.json")
     rebuilt = tmp_path / "rebuilt.pt"
-    rebuilt.write_bytes(config.MODEL_FILE.read_bytes() + b"retrained")
+    rebuilt.write_bytes(b"retrained")
     with pytest.raises(record.PublishError, match="new release_tag"):
-        tree.publish(tmp_path / "dist", model=rebuilt, record_file=record_file)
-    assert record.read_record(record_file).sha256["pretrained_model.pt"] == sha256(config.MODEL_FILE)
-    tree.publish(tmp_path / "dist", model=rebuilt, record_file=record_file, force=True)
-    assert record.read_record(record_file).sha256["pretrained_model.pt"] == sha256(rebuilt)
+        publish_in(tmp_path, monkeypatch, model=rebuilt)
+    assert record.read_record(tmp_path / "published.json") == published.record and builds == []
+    publish_in(tmp_path, monkeypatch, model=rebuilt, force=True)
+    assert record.read_record(tmp_path / "published.json").sha256["pretrained_model.pt"] == sha256(rebuilt)
 
 
-def test_missing_inputs_are_named_with_their_make_target(tmp_path: Path) -> None:
+def test_a_record_for_another_tag_puts_no_hash_in_the_release(published, monkeypatch) -> None:
+    monkeypatch.setattr(record, "RECORD_FILE", published.student.parent.parent / "published.json")
+    assert colab.published_hashes() == published.record.sha256
+    assert published.record.sha256["pretrained_model.pt"] in colab.setup_cell(with_model=True)
+    course = dict(config.settings()["course"], release_tag="v-next")
+    monkeypatch.setitem(config.settings(), "course", course)
+    assert colab.published_hashes() == {}
+
+
+def test_missing_inputs_are_named_with_their_make_target(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(record.PublishError, match=r"nothing.pt \(`make model`\)"):
-        tree.publish(tmp_path / "dist", model=tmp_path / "nothing.pt", record_file=tmp_path / "p.json")
+        publish_in(tmp_path, monkeypatch, model=tmp_path / "nothing.pt")
 
 
 # --- grading with the published model -----------------------------------------------------------------
@@ -356,7 +399,7 @@ def test_the_publish_verb_writes_dist_and_the_record(tmp_path: Path, monkeypatch
     monkeypatch.setattr(record, "RECORD_FILE", tmp_path / "published.json")
     assert main(["publish", "--status"]) == 0
     assert "nothing published yet" in capsys.readouterr().out
-    assert main(["publish", "--dist", str(tmp_path / "dist")]) == 0
+    assert main(["publish", "--dist", str(tmp_path / "dist"), "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Rebuilding the model changes its hash" in out and "STUDENT" not in out
     assert (tmp_path / "dist" / "student" / "README.md").exists() and (tmp_path / "published.json").exists()

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
+import toy_course as toy
 
-from nndebug.autograde import toy_course as toy
 from nndebug.autograde.grade import Course, autograde
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, check_sandbox

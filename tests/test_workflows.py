@@ -111,7 +111,7 @@ def test_publish_builds_pushes_the_student_tree_and_releases_the_assets():
     assert 'git push --quiet origin "HEAD:${STUDENT_BRANCH}"' in script
     assert "gh release create \"$RELEASE_TAG\" dist/assets/*" in script
     assert "gh release upload \"$RELEASE_TAG\" dist/assets/*" in script
-    assert "git add published.json" in script
+    assert "git add published.json source/ release/" in script
     # the secret is named where an instructor reads how to publish
     assert "STUDENT_REPO_TOKEN" in (config.ROOT / "README.md").read_text(encoding="utf-8")
     for step in job["steps"]:

@@ -18,19 +18,21 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from nndebug import config
-from nndebug.autograde import report
+from nndebug.autograde import given_cells, report
 from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
+from nndebug.autograde.feedback_index import write_index
 from nndebug.autograde.limits import ENV_VAR as LIMITS_ENV
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.nbgrader_cli import run_nbgrader
 from nndebug.autograde.preprocessors.verify import EVIDENCE_ENV, VERDICTS_ENV
 from nndebug.autograde.sandbox import NO_SANDBOX_ENV, check_sandbox
-from nndebug.autograde.scores import gradebook_rows, read_csv, write_scores
+from nndebug.autograde.scores import gradebook_rows, read_csv, sort_rows, write_scores
 from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import ENV_SUBMISSION, Inputs, ensure_inputs
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
+from nndebug.publish.record import RECORD_FILE, check_published_inputs
 from nndebug.rubric import render_review
-from nndebug.verify import explanation
+from nndebug.verify import explanation, reference
 
 STATE_FILE = ".nndebug-state.json"   # under autograded/: what was graded from which files
 # Errors the grader itself puts in cells: the notebook was graded, but a TA should know.
@@ -100,13 +102,17 @@ def check_course(course: Course) -> None:
     source = course.root / "source" / course.assignment
     if not source.is_dir() or not any(source.glob("*.ipynb")):
         raise CourseNotReady(f"{source}: no source notebooks; run `make release` first.")
+    recorded = course.work / "gradebook-source.sha"
+    stamp = fingerprint(source)
     try:
         course.notebooks()
-        return
+        if recorded.is_file() and recorded.read_text() == stamp:
+            return
     except MissingEntry:
         pass
-    # The release is generated elsewhere (release/ stays as built): here only the gradebook is filled,
-    # with nbgrader's own record of the graded cells, their points and the hidden tests.
+    # The release is generated elsewhere (release/ stays as built): here only the gradebook is filled (or
+    # updated after the source changed: points, tests), with nbgrader's own record of the graded cells,
+    # their points and the hidden tests.
     log = course.work / "logs" / "gradebook.log"
     release = (course.work / "release").relative_to(course.root)
     rc = run_nbgrader(course.root, "generate_assignment", course.assignment, "--force",
@@ -115,6 +121,8 @@ def check_course(course: Course) -> None:
     if rc != 0:
         raise CourseNotReady(f"could not record {course.assignment} in gradebook.db; see {log}")
     course.notebooks()
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(stamp)
 
 
 def all_students(course: Course) -> list[str]:
@@ -219,6 +227,7 @@ def nbgrader_env(course: Course, student: str, staged: Path) -> dict[str, str]:
            EVIDENCE_ENV: str((course.work / "evidence" / student).resolve()),
            VERDICTS_ENV: str(course.verdicts(student).resolve())}
     env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
+    env["TQDM_DISABLE"] = "1"  # no progress bars in graded notebooks and feedback (the unsandboxed kernel)
     return env
 
 
@@ -227,6 +236,10 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     staged = course.work / "submitted" / student / course.assignment
     problems = check_and_stage(course.submitted(student), staged, notebooks,
                                course.root / "release" / course.assignment)
+    for path in sorted(staged.glob("*.ipynb")):
+        edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name)
+        if edits:
+            problems.append(Problem(path.stem, edits))
     log = course.work / "logs" / f"{student}.log"
     log.unlink(missing_ok=True)
     backup = Backup(course, student)
@@ -282,7 +295,28 @@ def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
         if leaked_lines(html_file, secret):
             html_file.unlink()
             problems.append(Problem(html_file.stem, "feedback removed: it showed hidden-test code"))
+    index = write_index(course.root, course.assignment, student)
+    if leaked_lines(index, secret):
+        index.unlink()
+        problems.append(Problem("", "feedback index removed: it showed hidden-test code"))
     return problems
+
+
+def build_reference_curves(course: Course, notebooks: list[str], echo=print) -> None:
+    """The reference fix's training curves on each notebook's grading data, for the feedback plots (run once,
+    then cached beside the data); a failure only costs the plots their reference line."""
+    for task in config.TASKS:
+        notebook = config.task(task)["notebook"]
+        data = course.inputs.data_for(notebook)
+        if notebook not in notebooks or not (data / "train.csv").is_file():
+            continue
+        if reference.curves(task, data, course.inputs.model, build=False):
+            continue
+        echo(f"autograde: running the reference fix of task {task} once, for the feedback plots")
+        try:
+            reference.curves(task, data, course.inputs.model)
+        except Exception as err:  # noqa: BLE001 - plots lose their reference line, grades are unaffected
+            echo(f"autograde: WARNING: no reference curves for task {task}: {type(err).__name__}: {err}")
 
 
 def write_review(course: Course) -> Path:
@@ -296,23 +330,39 @@ def write_review(course: Course) -> Path:
     return out
 
 
+NUMBERS = ("raw_score", "late_submission_penalty", "score", "max_score")
+
+
+def kept_rows(old: list[dict], new: list[dict], key: tuple[str, ...]) -> list[dict]:
+    """``new`` plus the rows of ``old`` whose key ``new`` lacks: a gradebook rebuilt and one student
+    regraded must not drop the other students' grades."""
+    present = {tuple(r.get(k, "") for k in key) for r in new}
+    return new + [r for r in old if tuple(r.get(k, "") for k in key) not in present]
+
+
 def export_grades(course: Course, students: list[str] | None) -> Path:
-    """``nbgrader export`` to grades.csv (only ``students``' rows when given)."""
+    """``nbgrader export`` to grades.csv (only ``students``' rows when given; else every row it had before
+    is kept unless the gradebook has a newer one)."""
     path = course.root / "grades.csv"
+    old = read_csv(path) if path.is_file() and path.stat().st_size else []
     if run_nbgrader(course.root, "export", log=course.work / "logs" / "export.log", timeout=300) != 0:
         raise RuntimeError(f"nbgrader export failed; see {course.work / 'logs' / 'export.log'}")
     rows = read_csv(path)
     if students is not None:
         rows = [r for r in rows if r["student_id"] in students]
+    else:
+        rows = kept_rows(old, rows, ("assignment", "student_id"))
     write_grades(rows, path)
     return path
 
 
 def write_grades(rows: list[dict], path: Path) -> None:
-    """grades.csv in a stable order: assignment, student."""
+    """grades.csv in a stable order (assignment, student), scores rounded as points are given."""
     if not rows:
         path.write_text("")
         return
+    rows = [{k: (f"{round(float(v), 4):g}" if k in NUMBERS and v not in ("", None) else v)
+             for k, v in r.items()} for r in rows]
     rows = sorted(rows, key=lambda r: (r.get("assignment", ""), r["student_id"]))
     with open(path, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -328,6 +378,8 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         check_sandbox()
     else:
         echo("autograde: WARNING: the sandbox is off; student code runs with your user's rights.")
+    # What students debug is what is graded: a model that is not the published one is refused.
+    check_published_inputs(course.inputs.model, course.root / RECORD_FILE.name)
     ensure_inputs(course.inputs)
     selected = shard_students(all_students(course), shard)
     if students:
@@ -336,6 +388,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
             raise FileNotFoundError(f"no submitted/<student>/{course.assignment}/ for: {', '.join(unknown)}")
         selected = [s for s in selected if s in students]
     notebooks = course.notebooks()
+    build_reference_curves(course, notebooks, echo)
     state, base = load_state(course), grading_fingerprint(course)
     outcomes = []
     for student in selected:
@@ -356,7 +409,11 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     save_state(course, state)
     scope = selected if shard else None
     export_grades(course, scope)
-    write_scores(gradebook_rows(course.db_url, course.assignment, scope), course.autograded / "scores.csv")
+    scores_file = course.autograded / "scores.csv"
+    rows = gradebook_rows(course.db_url, course.assignment, scope)
+    if scope is None and scores_file.is_file():
+        rows = sort_rows(kept_rows(read_csv(scores_file), rows, ("student_id", "notebook", "grade_id")))
+    write_scores(rows, scores_file)
     text = report.render(outcomes)
     (course.autograded / "report.md").write_text(text)
     review = write_review(course)

@@ -119,7 +119,7 @@ def bwrap_command(spec: SandboxSpec, argv: list[str]) -> list[str]:
     cmd += ["--chdir", str(spec.cwd), "--clearenv"]
     env = {k: os.environ[k] for k in KEPT_ENV if k in os.environ}
     env.update({"HOME": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",
-                "PYTHONDONTWRITEBYTECODE": "1"})
+                "PYTHONDONTWRITEBYTECODE": "1", "TQDM_DISABLE": "1"})
     env.update(spec.env)
     for key, value in sorted(env.items()):
         cmd += ["--setenv", key, value]

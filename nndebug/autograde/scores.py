@@ -13,7 +13,7 @@ def number(value: float | None) -> str:
     """A score as nbgrader keeps it: '' when there is none yet."""
     if value is None:
         return ""
-    return f"{float(value):g}"
+    return f"{round(float(value), 4):g}"
 
 
 def gradebook_rows(db_url: str, assignment: str, students: list[str] | None = None) -> list[dict]:

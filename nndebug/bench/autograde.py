@@ -20,7 +20,7 @@ from nndebug import config
 
 TITLE = "autograde: seconds per submission (3 notebooks, grading mode, median)"
 RUNS_ENV = "NN_DEBUG_BENCH_RUNS"  # runs of each kind (default 3)
-GOAL_S, STRETCH_S = 90, 60
+GOAL_S = 60
 
 
 def scratch_course(root: Path) -> Path:
@@ -58,8 +58,9 @@ def one_run(root: Path, sandbox: bool) -> dict[str, float]:
 
 
 def warm_up(root: Path) -> None:
-    """What a class's first student pays once: the gradebook, the sandbox check, the grading inputs."""
-    from nndebug.autograde.grade import Course, check_course
+    """What a class's first student pays once: the gradebook, the sandbox check, the grading inputs and
+    the reference curves (cached beside the grading data)."""
+    from nndebug.autograde.grade import Course, build_reference_curves, check_course
     from nndebug.autograde.sandbox import check_sandbox
     from nndebug.autograde.stage import ensure_inputs
 
@@ -67,6 +68,7 @@ def warm_up(root: Path) -> None:
     check_course(course)
     check_sandbox()
     ensure_inputs(course.inputs)
+    build_reference_curves(course, course.notebooks(), lambda *_: None)
 
 
 def run() -> list[str]:
@@ -91,8 +93,6 @@ def run() -> list[str]:
             f"{med(sandbox, 'cells'):5.1f} s | tests {med(sandbox, 'tests'):5.1f} s")
     total, bare = med(True, "wall"), med(False, "wall")
     lines.append(f"sandbox overhead: {100 * (total / bare - 1):+.1f}% (goal <= +10%)")
-    verdict = "meets the stretch goal" if total <= STRETCH_S else "meets the goal" if total <= GOAL_S else \
-        "OVER the goal"
-    lines.append(f"per submission: {total:.1f} s sandboxed; goal {GOAL_S} s, stretch {STRETCH_S} s: "
-                 f"{verdict}")
+    verdict = "meets the goal" if total <= GOAL_S else "OVER the goal"
+    lines.append(f"per submission: {total:.1f} s sandboxed; goal {GOAL_S} s: {verdict}")
     return lines

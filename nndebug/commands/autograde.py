@@ -22,12 +22,13 @@ def run(args: argparse.Namespace) -> int:
     from nndebug.autograde.grade import Course, CourseNotReady, autograde
     from nndebug.autograde.sandbox import SandboxUnavailable, sandbox_disabled
     from nndebug.autograde.shard import parse_shard
+    from nndebug.publish.record import PublishError
 
     try:
         shard = parse_shard(args.shard) if args.shard else None
         course = Course(root=args.root.resolve(), sandbox=not (args.no_sandbox or sandbox_disabled()))
         outcomes = autograde(course, shard=shard, students=args.student, force=args.force)
-    except (ValueError, CourseNotReady, SandboxUnavailable, FileNotFoundError) as err:
+    except (ValueError, CourseNotReady, SandboxUnavailable, FileNotFoundError, PublishError) as err:
         print(f"autograde: {err}", file=sys.stderr)
         return 2
     print(f"autograde: wrote {course.root / 'grades.csv'}, {course.autograded / 'scores.csv'}, "

@@ -9,7 +9,7 @@ import argparse
 import importlib
 import time
 
-SECTIONS = ("loader", "data_build", "autograde")
+SECTIONS = ("loader", "data_build", "autograde", "autograde_class")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,8 @@ from nndebug.publish import record
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dist", type=Path, default=config.ROOT / "dist",
                         help="where to write student/ and assets/ (default: dist/)")
+    parser.add_argument("--root", type=Path, default=config.ROOT,
+                        help="where source/ and release/ are rebuilt with the hashes (default: course root)")
     parser.add_argument("--force", action="store_true",
                         help="republish the same release_tag with other files (students' copies then fail)")
     parser.add_argument("--status", action="store_true",
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"publish: fetched the published model into {path.relative_to(config.ROOT)}")
             return 0
         from nndebug.publish import tree  # nbgrader and nbformat only when publishing
-        done = tree.publish(args.dist, force=args.force)
+        done = tree.publish(args.dist, release_root=args.root, force=args.force)
     except record.PublishError as exc:
         print(f"publish: {exc}")
         return 1
@@ -41,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"publish: {shown}/assets/ holds the files for its release {made.release_tag}:")
     for name, digest in sorted(made.sha256.items()):
         print(f"  {name}  sha256 {digest}")
-    print(f"publish: recorded in {record.RECORD_FILE.name} (commit it): `make autograde` now grades only "
-          "with this model. Rebuilding the model changes its hash: publish again under a new release_tag.")
+    print(f"publish: recorded in {record.RECORD_FILE.name}; source/ and release/ rebuilt to check these "
+          "hashes (commit the three). `make autograde` now grades only with this model. Rebuilding the "
+          "model changes its hash: publish again under a new release_tag.")
     print("publish: next: push dist/student/ to the student repository and upload dist/assets/* to its "
           f"release {made.release_tag} (.github/workflows/publish.yml does both; README: Publishing to "
           "students)")

@@ -1,4 +1,5 @@
-"""``python -m nndebug release``: notebooks/ -> source/<assignment>/ -> release/<assignment>/ (nbgrader)."""
+"""``python -m nndebug release``: notebooks/ -> source/<assignment>/ -> release/<assignment>/ (nbgrader),
+and the English release/<assignment>_en/ from the same sources."""
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    source_dir, release_dir = release.build(args.root)
-    for folder in (source_dir, release_dir):
+    for folder in release.build(args.root):
         names = ", ".join(sorted(p.name for p in folder.glob("*.ipynb")))
         print(f"{folder}: {names}")
     return 0

@@ -99,7 +99,11 @@ def _render(spec: CellSpec, task_number: int, values: dict[str, str], path: Path
     if spec.role == "include":
         return include(spec.include or "", task_number)
     lines = []
-    for line in spec.text(lang).split("\n"):
+    try:
+        text = spec.text(lang)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    for line in text.split("\n"):
         match = INLINE_INCLUDE.match(line)
         if match and spec.kind == "code":
             shuffle = None if match.group(2) is None else match.group(2) == "True"

@@ -8,7 +8,7 @@ Tags:
   ``test points=P``   a test cell; P is a number or ``fix``/``explanation`` (kit.toml points of the task).
   ``id=NAME``         the cell id and nbgrader grade_id (required for ``answer`` and ``test``).
   ``en``              (a markdown cell with no other tag) the English text of the markdown cell before it;
-                      every markdown cell has one (the English release, ``release/<assignment>_en/``).
+                      the English release (``release/<assignment>_en/``) needs one for every markdown cell.
 Inside a code cell, a line ``# %include NAME [shuffle=True|False]`` is replaced by that shared cell.
 """
 from __future__ import annotations
@@ -41,7 +41,8 @@ class CellSpec:
         """The cell's text in ``lang`` ("ru": as written, "en": its translation; code is the same in both)."""
         if lang == "en" and self.kind == "markdown":
             if self.en is None:
-                raise ValueError(f"the markdown cell at line {self.line} has no English text")
+                raise ValueError(f"the markdown cell at line {self.line} has no English text: add a "
+                                 f"'# %% [markdown] {TRANSLATION}' cell right after it")
             return self.en
         return self.source
 
@@ -64,10 +65,6 @@ def parse(path: Path) -> list[CellSpec]:
             body.append(line)
     if current is not None:
         _append(cells, _finish(current, body, path), path)
-    missing = [str(c.line) for c in cells if c.kind == "markdown" and c.en is None]
-    if missing:
-        raise ValueError(f"{path}: the markdown cell(s) at line {', '.join(missing)} have no English text: "
-                         f"add a '# %% [markdown] {TRANSLATION}' cell right after each")
     return cells
 
 

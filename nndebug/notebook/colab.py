@@ -2,14 +2,15 @@
 
 The badges open the notebooks from the public student repository (kit.toml [course] ``student_repo`` at
 ``release_tag``); the setup cell downloads the data and the model from that repository's release assets
-unless kit.toml [downloads] names other URLs or Google Drive ids. ``make publish`` renders the setup cell
-again with the SHA-256 of the files it publishes (:func:`setup_cell` ``hashes``).
+unless kit.toml [downloads] names other URLs or Google Drive ids, and checks the SHA-256 that
+``published.json`` records for that release (``make publish`` writes it, then rebuilds the release).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from nndebug import config
+from nndebug.publish import record
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 DATA_URL_ENV = "NN_DEBUG_DATA_URL"
@@ -127,13 +128,24 @@ if not Path('mnist_data').is_dir():
 '''
 
 
+def published_hashes() -> dict[str, str]:
+    """{file name: SHA-256} of the files published for kit.toml's student_repo and release_tag
+    (``published.json``, written by ``make publish``); empty when nothing is published for them."""
+    made, course = record.read_record(), config.settings()["course"]
+    if made is None or (made.student_repo, made.release_tag) != (course["student_repo"],
+                                                                 course["release_tag"]):
+        return {}
+    return dict(made.sha256)
+
+
 def setup_cell(with_model: bool, hashes: Mapping[str, str] | None = None) -> str:
     """The setup cell: fetch, check and unzip the data (and the model) unless present, then seed every RNG.
 
-    ``hashes`` ({file name: SHA-256}) are the published files' (``make publish``); without them the cell
-    checks no hash. Errors stop the cell with one short paragraph in Russian and English.
+    ``hashes`` ({file name: SHA-256}, default: :func:`published_hashes`) are checked after a download and
+    on every run for the model; without them the cell checks no hash. Errors stop the cell with one short
+    paragraph in Russian and English.
     """
-    hashes = hashes or {}
+    hashes = published_hashes() if hashes is None else hashes
     seed = int(config.settings()["notebooks"]["seed"])
     names = [DATA_FILE, MODEL_FILE] if with_model else [DATA_FILE]
     what = ("данные и предобученную модель", "the data and the pretrained model") if with_model else \

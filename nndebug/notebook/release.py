@@ -1,8 +1,15 @@
 """Build ``source/<assignment>/`` from the authoring sources and ``release/<assignment>/`` through
-``nbgrader generate_assignment`` (run in a temporary course directory: the repository stays clean)."""
+``nbgrader generate_assignment`` (run in a temporary course directory: the repository stays clean).
+
+The English release ``release/<assignment>_en/`` comes from the same sources (the markdown cells' ``en``
+texts) through the same nbgrader step; its code cells, grade ids and nbgrader metadata (checksums included)
+are the Russian release's, so one gradebook grades both and a submitted English notebook is graded as the
+Russian one of its name. Its source notebooks are built in a temporary folder only.
+"""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +22,8 @@ from nndebug.notebook import assemble
 
 FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
                         "nndebug")
+ENGLISH = "en"
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 NBGRADER_CONFIG = """c = get_config()
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "nn_debug_release"
@@ -26,15 +35,20 @@ def notebook_names() -> list[str]:
     return [f"{config.task(t)['notebook']}.ipynb" for t in config.TASKS]
 
 
-def build_source(out_dir: Path) -> list[Path]:
-    """Write every task's nbgrader source notebook into ``out_dir`` (which then holds only those)."""
+def english_folder() -> str:
+    """The English release's folder name under ``release/``: ``<assignment>_en``."""
+    return f"{config.assignment()}_{ENGLISH}"
+
+
+def build_source(out_dir: Path, lang: str = "ru") -> list[Path]:
+    """Write every task's nbgrader source notebook (markdown in ``lang``) into ``out_dir`` (only those)."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     paths = []
     for task_number in config.TASKS:
         path = out_dir / f"{config.task(task_number)['notebook']}.ipynb"
-        assemble.write(assemble.build(task_number), path)
+        assemble.write(assemble.build(task_number, lang), path)
         paths.append(path)
     return paths
 
@@ -82,16 +96,38 @@ def normalize(text: str) -> str:
     return json.dumps(json.loads(text), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def build(root: Path) -> tuple[Path, Path]:
-    """Write ``root/source/<assignment>`` and ``root/release/<assignment>``; return both folders."""
+def generate_english(release_dir: Path, out_dir: Path) -> list[Path]:
+    """The English release in ``out_dir``: built like the Russian one, then given its nbgrader metadata."""
+    with tempfile.TemporaryDirectory(prefix="nndebug-release-en-") as tmp:
+        source_dir = Path(tmp) / config.assignment()
+        build_source(source_dir, ENGLISH)
+        paths = generate_release(source_dir, out_dir)
+    for path in paths:
+        english = json.loads(path.read_text(encoding="utf-8"))
+        russian = json.loads((release_dir / path.name).read_text(encoding="utf-8"))
+        if grade_ids(english) != grade_ids(russian):
+            raise RuntimeError(f"{path}: its cells' grade ids differ from {release_dir / path.name}'s: the "
+                               f"'{ENGLISH}' cells of notebooks/ must translate markdown cells only")
+        for en_cell, ru_cell in zip(english["cells"], russian["cells"], strict=True):
+            if "nbgrader" in ru_cell.get("metadata", {}):
+                en_cell["metadata"]["nbgrader"] = ru_cell["metadata"]["nbgrader"]
+        path.write_text(normalize(json.dumps(english)), encoding="utf-8")
+    return paths
+
+
+def build(root: Path) -> tuple[Path, Path, Path]:
+    """Write ``root/source/<assignment>``, ``root/release/<assignment>`` and the English release
+    ``root/release/<assignment>_en``; return the three folders."""
     source_dir = root / "source" / config.assignment()
     release_dir = root / "release" / config.assignment()
+    english_dir = root / "release" / english_folder()
     build_source(source_dir)
     generate_release(source_dir, release_dir)
-    problems = verify(source_dir, release_dir)
+    generate_english(release_dir, english_dir)
+    problems = verify(source_dir, release_dir) + verify_english(release_dir, english_dir)
     if problems:
         raise RuntimeError("the release fails its checks:\n" + "\n".join(problems))
-    return source_dir, release_dir
+    return source_dir, release_dir, english_dir
 
 
 def grade_ids(notebook: dict) -> list[str]:
@@ -125,4 +161,39 @@ def verify(source_dir: Path, release_dir: Path) -> list[str]:
                 problems.append(f"{path}: no answer cell with grade_id {wanted}")
             if not any(i.startswith(wanted) and i != wanted for i in ids):
                 problems.append(f"{path}: no test cell whose grade_id starts with {wanted}")
+    return problems
+
+
+def _text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def verify_english(release_dir: Path, english_dir: Path) -> list[str]:
+    """Problems of the English release against the Russian one: other notebooks, other code cells, grade ids
+    or nbgrader metadata, a leaked marker, Russian left in a markdown cell."""
+    problems = []
+    for name in notebook_names():
+        ru_path, en_path = release_dir / name, english_dir / name
+        if not en_path.exists() or not ru_path.exists():
+            problems.append(f"{en_path if ru_path.exists() else ru_path}: missing")
+            continue
+        ru, en = (json.loads(p.read_text(encoding="utf-8")) for p in (ru_path, en_path))
+        if [c["cell_type"] for c in ru["cells"]] != [c["cell_type"] for c in en["cells"]]:
+            problems.append(f"{en_path}: other cells than {ru_path}")
+            continue
+        for index, (ru_cell, en_cell) in enumerate(zip(ru["cells"], en["cells"], strict=True)):
+            where = f"{en_path}: cell {index} ({en_cell.get('id', '')})"
+            if ru_cell.get("metadata", {}).get("nbgrader") != en_cell.get("metadata", {}).get("nbgrader"):
+                problems.append(f"{where}: nbgrader metadata differs from the Russian release's")
+            if en_cell["cell_type"] == "code" and _text(en_cell) != _text(ru_cell):
+                problems.append(f"{where}: code differs from the Russian release's")
+            if en_cell["cell_type"] == "markdown" and CYRILLIC.search(_text(en_cell)):
+                problems.append(f"{where}: markdown still in Russian; translate it in notebooks/")
+            for marker in FORBIDDEN_IN_RELEASE:
+                if marker in _text(en_cell):
+                    problems.append(f"{where}: holds {marker!r}")
+    extra = sorted(p.name for p in english_dir.glob("*") if p.name not in notebook_names())
+    if extra:
+        problems.append(f"{english_dir}: holds more than the notebooks: {', '.join(extra)}")
     return problems

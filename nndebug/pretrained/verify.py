@@ -7,7 +7,6 @@ recovers the accuracy before zeroing.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -53,26 +52,3 @@ def reinit_and_finetune(model: nn.Module, names: list[str], data: train.Digits, 
     corrupt.reinit(fixed, names)
     train.fit(fixed, sgd(fixed, lr), data, epochs, batch_size, seed, "check (c) re-init", progress)
     return train.accuracy(fixed, val)
-
-
-def student_fix(cells: Any, model_file: Path, data: train.Digits, val: train.Digits, epochs: int = 5,
-                lr: float = 1e-2, seed: int = 0, progress: bool = True) -> float:
-    """The seed student's task-3 fix: ``nn.init.uniform_`` on each all-zero tensor, then SGD; val accuracy."""
-    torch.manual_seed(seed)
-    model = cells.ResNet18()
-    weights = torch.load(model_file, map_location="cpu")
-    for name in corrupt.all_zero(weights):
-        nn.init.uniform_(weights[name])
-    model.load_state_dict(weights)
-    model.to(train.device())
-    train.fit(model, sgd(model, lr), data, epochs, 128, seed, "student fix", progress)
-    return train.accuracy(model, val)
-
-
-def from_scratch(cells: Any, data: train.Digits, val: train.Digits, epochs: int = 5, lr: float = 1e-2,
-                 seed: int = 0, progress: bool = True) -> float:
-    """A fresh ``ResNet18`` trained the same way: the baseline a fix must beat."""
-    torch.manual_seed(seed)
-    model = cells.ResNet18().to(train.device())
-    train.fit(model, sgd(model, lr), data, epochs, 128, seed, "from scratch", progress)
-    return train.accuracy(model, val)

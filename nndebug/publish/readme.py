@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from nndebug import config
-from nndebug.notebook import colab
+from nndebug.notebook import assemble, colab
 
 
-def _table(header: str, tasks: str) -> list[str]:
+def _table(header: str, tasks: str, folder: str = "") -> list[str]:
     lines = [header, "|---|---|---|"]
     for number in config.TASKS:
-        notebook = config.task(number)["notebook"]
+        notebook = folder + config.task(number)["notebook"]
         lines.append(f"| {tasks} {number} | `{colab.student_path(notebook)}` | {colab.badge(notebook)} |")
     return lines
 
@@ -19,6 +19,7 @@ def student_readme() -> str:
     repo, tag = course["student_repo"], course["release_tag"]
     release = f"https://github.com/{repo}/releases/tag/{tag}"
     names = ", ".join(f"`{colab.student_path(config.task(n)['notebook'])}`" for n in config.TASKS)
+    english = assemble.ENGLISH_FOLDER
     return "\n".join([
         f"# NN debug ({tag})",
         "",
@@ -47,9 +48,10 @@ def student_readme() -> str:
         "## In English",
         "",
         "In each of the three notebooks a neural network (ResNet18 on MNIST) does not train as it should. "
-        "Find the bug, explain it and fix it.",
+        f"Find the bug, explain it and fix it. The English notebooks are in `{english}/`; hand in either "
+        "language.",
         "",
-        *_table("| task | file | open |", "Task"),
+        *_table("| task | file | open |", "Task", f"{assemble.ENGLISH_FOLDER}/"),
         "",
         "1. Open a notebook with its **Open in Colab** button (you need a Google account).",
         "2. Switch on a GPU: **Runtime → Change runtime type → GPU**.",

@@ -48,10 +48,15 @@ def instructor_files() -> list[Path]:
     return files + [p for p in (config.RUBRIC_FILE, config.SETTINGS_FILE) if p.exists()]
 
 
-def secret_lines(release_dir: Path) -> set[str]:
+def release_folders(root: Path = config.ROOT) -> list[Path]:
+    """The release notebooks' folders under ``root``: ``release/<assignment>`` and its translations."""
+    return sorted(p for p in (root / "release").glob(f"{config.assignment()}*") if p.is_dir())
+
+
+def secret_lines(release_dirs: list[Path]) -> set[str]:
     """Lines of the instructor's files that the release notebooks do not hold (so never the given code)."""
     given = set()
-    for path in sorted(release_dir.glob("*.ipynb")):
+    for path in sorted(p for folder in release_dirs for p in folder.glob("*.ipynb")):
         given |= _kept(_notebook_lines(path))
     secret = set()
     for path in instructor_files():
@@ -69,9 +74,9 @@ def _zip_text(path: Path) -> list[str]:
     return lines
 
 
-def scan(folder: Path, release_dir: Path | None = None) -> list[str]:
+def scan(folder: Path, release_dirs: list[Path] | None = None) -> list[str]:
     """Every leak under ``folder``, as ``path: what``; empty when it is clean."""
-    secret = secret_lines(release_dir or config.RELEASE_DIR / config.assignment())
+    secret = secret_lines(release_dirs or release_folders())
     leaks = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         shown = path.relative_to(folder)

@@ -1,36 +1,26 @@
-"""``make publish``: the student repository's tree (``dist/student/``), its release assets
-(``dist/assets/``) and the publish record.
+"""``make publish``: the publish record, the release rebuilt with it, the student repository's tree
+(``dist/student/``) and its release assets (``dist/assets/``).
 
-``dist/student/``: README.md (Russian and English), the release notebooks with their setup cell rendered
-with the SHA-256 of the published files, and ``SHA256SUMS``. ``dist/assets/``: copies of
-``data/mnist_data.zip`` and ``data/pretrained_model.pt``, for the GitHub release. ``dist/publish.env``:
-``STUDENT_REPO``, ``STUDENT_BRANCH`` and ``RELEASE_TAG`` for the publish workflow.
+The record (``published.json``: student repository, release tag, SHA-256 of ``mnist_data.zip`` and
+``pretrained_model.pt``) is written first; ``source/`` and ``release/`` are then rebuilt, so their setup
+cell checks those hashes (and the gradebook's copy of each given cell is what students get). Commit the
+three together. ``dist/student/``: README.md (Russian and English), the release notebooks as they are
+(the English ones in ``en/``) and ``SHA256SUMS``. ``dist/assets/``: copies of the two files for the GitHub
+release. ``dist/publish.env``: ``STUDENT_REPO``, ``STUDENT_BRANCH`` and ``RELEASE_TAG`` for the workflow.
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-from nbgrader.utils import compute_checksum
-
 from nndebug import config
-from nndebug.notebook import colab, release
+from nndebug.notebook import assemble, colab, release
 from nndebug.publish import readme, scan
-from nndebug.publish import record as record_module
-from nndebug.publish.record import (
-    DATA_NAME,
-    MODEL_NAME,
-    PublishError,
-    Record,
-    read_record,
-    sha256_of,
-    write_record,
-)
+from nndebug.publish import record as records
+from nndebug.publish.record import DATA_NAME, MODEL_NAME, PublishError, Record, read_record, sha256_of
 
-SETUP_CELL = "setup"   # grade_id of the kit-rendered setup cell
 SUMS_FILE = "SHA256SUMS"
 
 
@@ -43,79 +33,79 @@ class Published:
     record: Record
 
 
-def published_notebook(path: Path, hashes: dict[str, str]) -> str:
-    """A release notebook with its setup cell checking ``hashes`` (nbgrader's checksum updated with it)."""
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    cells = [c for c in notebook["cells"] if release.grade_ids({"cells": [c]}) == [SETUP_CELL]]
-    if len(cells) != 1:
-        raise PublishError(f"{path}: expected one setup cell (grade_id {SETUP_CELL!r}), found {len(cells)}; "
-                           "rebuild the release with `make release`.")
-    cell = cells[0]
-    old = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    source = colab.setup_cell(with_model=colab.MODEL_FILE in old, hashes=hashes)
-    cell["source"] = source.splitlines(keepends=True)
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    if "checksum" in meta:
-        meta["checksum"] = compute_checksum(nbformat.from_dict({**cell, "source": source}))
-    return release.normalize(json.dumps(notebook))
-
-
-def _inputs(release_dir: Path, data_zip: Path, model: Path) -> list[Path]:
-    notebooks = [release_dir / name for name in release.notebook_names()]
-    wanted = [(data_zip, "make data"), (model, "make model"), *((p, "make release") for p in notebooks)]
+def _inputs(data_zip: Path, model: Path) -> None:
+    wanted = [(data_zip, "make data"), (model, "make model")]
     missing = [f"{path} (`{fix}`)" for path, fix in wanted if not path.is_file()]
     if missing:
         raise PublishError("publish needs what is missing: " + "; ".join(missing))
-    return notebooks
 
 
-def _check_tag(record: Record, record_file: Path, force: bool) -> None:
-    previous = read_record(record_file)
+def _check_tag(made: Record, previous: Record | None, force: bool) -> None:
     if force or previous is None:
         return
-    same_place = (previous.student_repo, previous.release_tag) == (record.student_repo, record.release_tag)
-    if same_place and previous.sha256 != record.sha256:
-        changed = ", ".join(n for n in record.sha256 if previous.sha256.get(n) != record.sha256[n])
+    same_place = (previous.student_repo, previous.release_tag) == (made.student_repo, made.release_tag)
+    if same_place and previous.sha256 != made.sha256:
+        changed = ", ".join(n for n in made.sha256 if previous.sha256.get(n) != made.sha256[n])
         raise PublishError(
-            f"{record.describe()} was published with other files ({changed} changed since, e.g. the model "
+            f"{made.describe()} was published with other files ({changed} changed since, e.g. the model "
             f"was rebuilt). Students who already downloaded them would fail the setup cell's check. Set a "
             f"new release_tag in kit.toml [course] and publish again, or republish this tag with --force.")
 
 
-def publish(dist: Path, release_dir: Path | None = None, data_zip: Path = config.MNIST_ZIP,
-            model: Path = config.MODEL_FILE, record_file: Path | None = None,
-            force: bool = False) -> Published:
-    """Write ``dist/student``, ``dist/assets`` and ``dist/publish.env``; then the publish record
-    (default: ``published.json``)."""
-    record_file = record_file or record_module.RECORD_FILE
-    release_dir = release_dir or config.RELEASE_DIR / config.assignment()
-    notebooks = _inputs(release_dir, data_zip, model)
+def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Path, model: Path,
+                        hashes: dict[str, str]) -> tuple[Path, Path]:
     course = config.settings()["course"]
-    hashes = {DATA_NAME: sha256_of(data_zip), MODEL_NAME: sha256_of(model)}
-    urls = {name: colab.download_link(name) for name in hashes}
-    record = Record(student_repo=course["student_repo"], release_tag=course["release_tag"], sha256=hashes,
-                    urls=urls)
-    _check_tag(record, record_file, force)
     student, assets = dist / "student", dist / "assets"
     for folder in (student, assets):
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
-    for path in notebooks:
-        (student / path.name).write_text(published_notebook(path, hashes), encoding="utf-8")
+    for folder, release_dir in release_dirs.items():
+        (student / folder).mkdir(exist_ok=True)
+        for name in release.notebook_names():
+            shutil.copyfile(release_dir / name, student / folder / name)
     (student / "README.md").write_text(readme.student_readme(), encoding="utf-8")
     shutil.copyfile(data_zip, assets / DATA_NAME)
     shutil.copyfile(model, assets / MODEL_NAME)
-    sums = {p.name: sha256_of(p) for p in sorted(student.iterdir())} | hashes
+    sums = {p.relative_to(student).as_posix(): sha256_of(p) for p in student.rglob("*") if p.is_file()}
+    sums |= hashes
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
     (student / SUMS_FILE).write_text(lines, encoding="utf-8")
     (dist / "publish.env").write_text(f"STUDENT_REPO={course['student_repo']}\n"
                                       f"STUDENT_BRANCH={course['student_branch']}\n"
                                       f"RELEASE_TAG={course['release_tag']}\n", encoding="utf-8")
-    leaks = scan.scan(dist, release_dir)
-    if leaks:
-        shutil.rmtree(student)
-        raise PublishError(f"{dist} would hand students what only the instructor may have; removed "
-                           f"{student}:\n" + "\n".join(leaks))
-    write_record(record, record_file)
-    return Published(student=student, assets=assets, record=record)
+    return student, assets
+
+
+def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = config.MNIST_ZIP,
+            model: Path = config.MODEL_FILE, force: bool = False) -> Published:
+    """Record the files' hashes (``published.json``), rebuild ``release_root``'s source/ and release/ with
+    them, and write ``dist/student``, ``dist/assets`` and ``dist/publish.env``. On a failure the previous
+    record (and the release built from it) is put back."""
+    _inputs(data_zip, model)
+    course = config.settings()["course"]
+    hashes = {DATA_NAME: sha256_of(data_zip), MODEL_NAME: sha256_of(model)}
+    made = Record(student_repo=course["student_repo"], release_tag=course["release_tag"], sha256=hashes,
+                  urls={name: colab.download_link(name) for name in hashes})
+    record_file = records.RECORD_FILE
+    previous_text = record_file.read_text(encoding="utf-8") if record_file.exists() else None
+    _check_tag(made, read_record(), force)
+    records.write_record(made)
+    try:
+        _, release_dir, english_dir = release.build(release_root)
+        folders = {".": release_dir, assemble.ENGLISH_FOLDER: english_dir}
+        student, assets = _write_student_tree(dist, folders, data_zip, model, hashes)
+        leaks = scan.scan(dist, [release_dir, english_dir])
+        if leaks:
+            shutil.rmtree(student)
+            raise PublishError(f"{dist} would hand students what only the instructor may have; removed "
+                               f"{student}:\n" + "\n".join(leaks))
+    except BaseException:
+        if previous_text is None:
+            record_file.unlink(missing_ok=True)
+        else:
+            record_file.write_text(previous_text, encoding="utf-8")
+        with contextlib.suppress(Exception):  # the first error says more; `make release` rebuilds it
+            release.build(release_root)
+        raise
+    return Published(student=student, assets=assets, record=made)

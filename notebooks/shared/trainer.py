@@ -28,7 +28,8 @@ class Trainer:
         for epoch in range(num_epochs):
             model.train()
             train_losses = []
-            for batch in tqdm(train_loader, desc=f'epoch {epoch + 1}/{num_epochs} train', leave=False):
+            for batch in tqdm(train_loader, desc=f'epoch {epoch + 1}/{num_epochs}', leave=False,
+                              mininterval=1):
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 loss, details = model.compute_all(batch)
 
@@ -43,7 +44,7 @@ class Trainer:
 
             model.eval()
             val_losses, val_metrics_list = [], []
-            for batch in tqdm(val_loader, desc=f'epoch {epoch + 1}/{num_epochs} val', leave=False):
+            for batch in val_loader:
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 loss, details = model.compute_all(batch)
                 val_losses.append(loss.item())

@@ -1,28 +1,37 @@
 """Feedback without the hidden tests: what a student may see of an autograded notebook.
 
-Test cells keep their grade and, for visible tests, their messages (stdout, ``ename: evalue`` of a
-failure), but not their code; nbgrader restores hidden tests into the autograded notebook, and its
-feedback would show them (nbgrader #1363, #917). Outputs of every other cell are dropped: a student's
-cell could have printed the grading package's source, and tracebacks quote the code they pass through.
+Test cells keep their grade but not their code; nbgrader restores hidden tests into the autograded
+notebook, and its feedback would show them (nbgrader #1363, #917). A verified test cell shows the
+verifier's verdict (what was measured, why, where to look next, the training plot): the Verify
+preprocessor wrote every output of those cells, so none comes from the student's kernel. A visible test
+keeps its stdout and ``ename: evalue``. Outputs of every other cell are dropped: a student's cell could have
+printed anything, and tracebacks quote the code they pass through. After each written answer, a note gives
+its score and the rubric points it named and missed.
 """
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
+from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
+from nndebug.autograde.preprocessors.verify import VERDICT_MIME
+
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."
-
-
 HIDDEN_DELIMITER = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests default
 
 
 def test_messages(outputs: list, hidden: bool) -> list[NotebookNode]:
-    """What a test cell tells the student: for a visible test its stdout and ``ename: evalue``; for one
-    with hidden parts only the error's name (its messages could tell what the hidden test checks)."""
+    """What a test cell tells the student: the verifier's verdict and plot when it has one; else for a
+    visible test its stdout and ``ename: evalue``, for one with hidden parts only the error's name."""
+    verdicts = [out for out in outputs if out.get("output_type") == "display_data"
+                and (VERDICT_MIME in out.get("data", {}) or "image/png" in out.get("data", {}))]
+    if verdicts and hidden:
+        return [new_output("display_data", data={k: v for k, v in out["data"].items() if k != VERDICT_MIME})
+                for out in verdicts]
     kept = []
     for out in outputs:
         if out.get("output_type") == "stream" and out.get("name") == "stdout" and not hidden:
@@ -34,8 +43,47 @@ def test_messages(outputs: list, hidden: bool) -> list[NotebookNode]:
     return kept
 
 
+def verdict_of(cells: list[NotebookNode], grade_id: str) -> dict | None:
+    """The verifier's record in the outputs of the test cell ``grade_id``."""
+    for cell in cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            for out in cell.get("outputs", []):
+                if VERDICT_MIME in out.get("data", {}):
+                    return out["data"][VERDICT_MIME]
+    return None
+
+
+def answer_note(record: dict) -> str:
+    """Markdown shown under a written answer: its score and the rubric points named and missed."""
+    lines = [f"**Оценка ответа / Score of this answer: {record['score']:g} из / of {record['points']:g}**"]
+    reason = record.get("reason")
+    if reason:
+        lines.append(f"- {html.escape(reason['ru'])} / {html.escape(reason['en'])}")
+    lines += [f"- {html.escape(m['ru'])} / {html.escape(m['en'])}" for m in record.get("measured", [])]
+    return "\n".join(lines)
+
+
 class StripFeedback(NbGraderPreprocessor):
-    """Replace test cells' code by a note, keep their messages; drop every other cell's outputs."""
+    """Replace test cells' code by a note and keep their verdicts; drop every other cell's outputs; put
+    each written answer's score under it."""
+
+    def preprocess(self, nb: NotebookNode, resources: Any):
+        notes = {}
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            if cell.cell_type == "markdown" and is_solution(cell) and grade_id.endswith("_explanation"):
+                record = verdict_of(nb.cells, f"{grade_id}_rubric")
+                if record is not None:
+                    notes[grade_id] = new_markdown_cell(answer_note(record))
+        nb, resources = super().preprocess(nb, resources)
+        cells: list[NotebookNode] = []
+        for cell in nb.cells:
+            cells.append(cell)
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            if grade_id in notes and cell.cell_type == "markdown":
+                cells.append(notes[grade_id])
+        nb.cells = cells
+        return nb, resources
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":

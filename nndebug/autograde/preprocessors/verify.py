@@ -8,6 +8,9 @@ replaced checks) is gone. A graded test cell the verifier does not know fails cl
 """
 from __future__ import annotations
 
+import base64
+import dataclasses
+import html
 import os
 import re
 from pathlib import Path
@@ -20,8 +23,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Unicode
 
-from nndebug.autograde.stage import inputs_from_env
-from nndebug.verify import verdicts
+from nndebug.autograde import given_cells
+from nndebug.autograde.stage import ENV_SUBMISSION, inputs_from_env
+from nndebug.verify import plot, reference, verdicts
 from nndebug.verify.fixes import Context
 from nndebug.verify.verdict import Line, Verdict
 
@@ -37,6 +41,27 @@ def evidence_dir(notebook: str) -> Path | None:
     return Path(root) / notebook if root else None
 
 
+def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
+    """A line about the given cells of the student's own file (the driver's staged copy) that differ from
+    the cells grading ran (restored as released)."""
+    staged = os.environ.get(ENV_SUBMISSION)
+    path = Path(staged) / f"{notebook}.ipynb" if staged else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        cells = given_cells.edited(nbformat.read(str(path), as_version=4), nb)
+    except Exception:  # noqa: BLE001 - an unreadable file is reported by the driver
+        return None
+    if not cells:
+        return None
+    names = ", ".join(f"`{c}`" for c in cells)
+    fix = given_cells.fix_cell(nb)
+    return Line(f"вы изменили данную ячейку {names}: при проверке она восстановлена, и исправление в ней "
+                f"не засчитано; исправление должно быть в ячейке `{fix}`",
+                f"you edited the given cell {names}: grading restored it, so a fix there does not count; "
+                f"a fix must go in the answer cell `{fix}`")
+
+
 def released_stubs(resources: Any, notebook: str) -> dict[str, str]:
     """{grade_id: starting text} of the answer cells of the released notebook (run from the course root)."""
     assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
@@ -48,8 +73,22 @@ def released_stubs(resources: Any, notebook: str) -> dict[str, str]:
             if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
-def verdict_outputs(verdict: Verdict, points: float) -> list[NotebookNode]:
-    """The outputs of a verified test cell: the verdict's text, then the score or an error."""
+def verdict_html(verdict: Verdict, score: float, points: float) -> str:
+    """The verdict as a small bilingual HTML block (every text escaped: some carry student strings)."""
+    def row(label: str, line: Line) -> str:
+        return (f"<tr><th>{html.escape(label)}</th><td>{html.escape(line.ru)}</td>"
+                f"<td>{html.escape(line.en)}</td></tr>")
+    color = "#1a7f37" if verdict.passed else "#b35900" if score > 0 else "#c62828"
+    rows = [row("Причина / Why", verdict.reason)] if verdict.reason else []
+    rows += [row("Измерено / Measured", line) for line in verdict.measured]
+    if verdict.advice:
+        rows.append(row("Что посмотреть / Look at", verdict.advice))
+    return (f'<div class="nndebug-verdict"><p style="color:{color}"><b>Проверка / Check: {score:g} из / of '
+            f'{points:g}</b></p><table>{"".join(rows)}</table></div>')
+
+
+def verdict_outputs(verdict: Verdict, points: float, plot: bytes | None = None) -> list[NotebookNode]:
+    """A verified test cell's outputs: the verdict (and the training plot), then the score or an error."""
     score = round(points * verdict.fraction, 4)
     lines = [f"Проверка / Check: {score:g} из / of {points:g}"]
     if verdict.reason:
@@ -57,11 +96,15 @@ def verdict_outputs(verdict: Verdict, points: float) -> list[NotebookNode]:
     lines += [f"- {line.text()}" for line in verdict.measured]
     if verdict.advice:
         lines.append(f"Что посмотреть / Look at: {verdict.advice.text()}")
-    data = {"text/plain": "\n".join(lines),
+    data = {"text/plain": "\n".join(lines), "text/html": verdict_html(verdict, score, points),
             VERDICT_MIME: {"score": score, "points": points, "fraction": verdict.fraction,
                            "reason": _line(verdict.reason), "advice": _line(verdict.advice),
                            "measured": [_line(m) for m in verdict.measured], "curves": verdict.curves}}
     outputs = [new_output("display_data", data=data)]
+    if plot:
+        outputs.append(new_output("display_data", data={
+            "image/png": base64.b64encode(plot).decode("ascii"),
+            "text/plain": "training curves / кривые обучения"}))
     if score <= 0:
         reason = verdict.reason.text() if verdict.reason else "0"
         outputs.append(new_output("error", ename="VerdictFailed", evalue=reason, traceback=[reason]))
@@ -88,6 +131,7 @@ class Verify(NbGraderPreprocessor):
         notebook = (resources or {}).get("unique_key", "")
         inputs = inputs_from_env()
         context = Context(inputs.data_for(notebook), inputs.model)
+        self._edits = edited_given_cells(nb, notebook)
         keep = os.environ.get(VERDICTS_ENV)
         self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell,
                                      released_stubs(resources, notebook),
@@ -106,7 +150,20 @@ class Verify(NbGraderPreprocessor):
             verdict = Verdict(0.0, Line("у этой проверки нет верификатора", "this test has no verifier"))
         elif match.group(2) == "fix":
             verdict = self._judge.fix(int(match.group(1)))
+            if self._edits:
+                verdict = dataclasses.replace(verdict, measured=(self._edits, *verdict.measured))
+            cell.outputs = verdict_outputs(verdict, points, self._plot(int(match.group(1)), verdict))
+            return cell, resources
         else:
             verdict = self._judge.explanation(int(match.group(1)))
         cell.outputs = verdict_outputs(verdict, points)
         return cell, resources
+
+    def _plot(self, task: int, verdict: Verdict) -> bytes | None:
+        """The student's curves against the reference fix's (cached by the driver), when there are any."""
+        if not plot.has_curves(verdict.curves):
+            return None
+        context = self._judge.context
+        ref = reference.curves(task, context.data_dir, context.model_file, build=False) if context else {}
+        title = f"task {task}: your graded run / ваш запуск при проверке"
+        return plot.training_png(verdict.curves, ref, title)

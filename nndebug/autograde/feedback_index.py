@@ -1,0 +1,91 @@
+"""``feedback/<student>/<assignment>/index.html``: one page per student with the total, each task's scores,
+the training plots and links to the three notebooks' feedback. Self-contained (images inlined)."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from nndebug import config
+
+STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+.full{color:#1a7f37}.part{color:#b35900}.zero{color:#c62828}img{max-width:100%;border:1px solid #eee}"""
+
+
+def _grades(db_url: str, assignment: str, student: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """{notebook: {grade_id: (score, max)}} from the gradebook (manual overrides included)."""
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    with Gradebook(db_url) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except Exception:  # noqa: BLE001 - no submission: an empty page says so
+            return out
+        for notebook in submission.notebooks:
+            out[notebook.name] = {g.name: (float(g.score or 0), float(g.max_score or 0))
+                                  for g in notebook.grades}
+    return out
+
+
+def _plot(autograded: Path) -> str | None:
+    """The base64 PNG of the training plot in an autograded notebook's test outputs."""
+    if not autograded.is_file():
+        return None
+    for cell in nbformat.read(str(autograded), as_version=4).cells:
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                return png if isinstance(png, str) else "".join(png)
+    return None
+
+
+def _cls(score: float, top: float) -> str:
+    return "full" if top and score >= top else "part" if score > 0 else "zero"
+
+
+def render(student: str, grades: dict[str, dict[str, tuple[float, float]]], plots: dict[str, str | None],
+           feedback_names: set[str]) -> str:
+    """The page's HTML."""
+    total = sum(s for nb in grades.values() for s, _ in nb.values())
+    top = sum(m for nb in grades.values() for _, m in nb.values())
+    rows, sections = [], []
+    for number in config.TASKS:
+        notebook = config.task(number)["notebook"]
+        cells = grades.get(notebook, {})
+        fix = [v for k, v in cells.items() if k.startswith(f"task{number}_fix")]
+        expl = [v for k, v in cells.items() if k.startswith(f"task{number}_explanation")]
+        fs, fm = sum(s for s, _ in fix), sum(m for _, m in fix)
+        es, em = sum(s for s, _ in expl), sum(m for _, m in expl)
+        link = (f'<a href="{html.escape(notebook)}.html">{html.escape(notebook)}</a>'
+                if notebook in feedback_names else f"{html.escape(notebook)} (нет отзыва / no feedback)")
+        rows.append(f'<tr><td>{number}</td><td>{link}</td><td class="{_cls(fs, fm)}">{fs:g} / {fm:g}</td>'
+                    f'<td class="{_cls(es, em)}">{es:g} / {em:g}</td></tr>')
+        if plots.get(notebook):
+            sections.append(f'<h2>Задание {number} / Task {number}</h2>'
+                            f'<img alt="training curves, task {number}" '
+                            f'src="data:image/png;base64,{plots[notebook]}">')
+    return (f"<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>NN debug: "
+            f"{html.escape(student)}</title><style>{STYLE}</style></head><body>"
+            f"<h1>NN debug: {html.escape(student)}</h1>"
+            f'<p class="{_cls(total, top)}"><b>Итого / Total: {round(total, 4):g} из / of '
+            f'{round(top, 4):g}</b></p>'
+            "<table><tr><th>Задание / Task</th><th>Тетрадка / Notebook</th><th>Исправление / Fix</th>"
+            f"<th>Объяснение / Explanation</th></tr>{''.join(rows)}</table>"
+            "<p>Разбор каждого задания (что измерено при проверке, почему, что посмотреть) в отзыве "
+            "по тетрадке. / "
+            "Each notebook's feedback says what the grader measured, why, and where to look next.</p>"
+            f"{''.join(sections)}</body></html>")
+
+
+def write_index(root: Path, assignment: str, student: str) -> Path:
+    """Write the student's index page beside their feedback files."""
+    folder = root / "feedback" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    grades = _grades(f"sqlite:///{root / 'gradebook.db'}", assignment, student)
+    plots = {nb: _plot(root / "autograded" / student / assignment / f"{nb}.ipynb") for nb in grades}
+    names = {p.stem for p in folder.glob("*.html") if p.name != "index.html"}
+    out = folder / "index.html"
+    out.write_text(render(student, grades, plots, names), encoding="utf-8")
+    return out

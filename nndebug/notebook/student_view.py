@@ -1,0 +1,149 @@
+"""A release notebook as a student runs it: answered with the reference, executed headless, rendered.
+
+``python -m nndebug.notebook.student_view [--notebook N] [--lang ru|en] [--out PNG]`` (``make screenshot``):
+the release notebook with the reference answers from ``source/`` (what a student who solved it holds),
+executed with nbclient beside the grading data (``config.grading_data``) and the model, rendered to HTML
+with nbconvert and photographed with headless chromium.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from nndebug import config
+from nndebug.commands.samples import reference
+from nndebug.notebook import release
+
+MODEL_NAME = "pretrained_model.pt"
+BUGGY_RUN = "train"  # the seed's buggy experiment: the slow cell a check of the fix can skip
+EPOCH_LINE = re.compile(r"^epoch (\d+)/(\d+): train loss [\d.naninf]+, val loss [\d.naninf]+, "
+                        r"val accuracy ([\d.]+)$", re.MULTILINE)
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars")
+
+
+def release_dir(lang: str) -> Path:
+    """``release/<assignment>`` (ru) or ``release/<assignment>_en`` (en)."""
+    return config.RELEASE_DIR / (config.assignment() if lang == "ru" else release.english_folder())
+
+
+def answered(notebook: str, lang: str = "ru") -> nbformat.NotebookNode:
+    """The release notebook ``notebook`` (a name without ``.ipynb``) with the reference answers of source/."""
+    name = f"{notebook}.ipynb"
+    released = json.loads((release_dir(lang) / name).read_text(encoding="utf-8"))
+    source = json.loads((config.SOURCE_DIR / config.assignment() / name).read_text(encoding="utf-8"))
+    return nbformat.reads(json.dumps(reference(released, source)), as_version=4)
+
+
+def stage(folder: Path, notebook: str) -> Path:
+    """``folder`` with ``mnist_data`` (the grading data of ``notebook``) and the model, as links."""
+    data = config.grading_data(notebook)
+    missing = [f"{p} (`make subset` / `make model`)" for p in (data, config.MODEL_FILE) if not p.exists()]
+    if missing:
+        raise FileNotFoundError("a student run needs what is missing: " + "; ".join(missing))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mnist_data").symlink_to(data.resolve())
+    (folder / MODEL_NAME).symlink_to(config.MODEL_FILE.resolve())
+    return folder
+
+
+def grade_id(cell: nbformat.NotebookNode) -> str:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
+def execute(nb: nbformat.NotebookNode, folder: Path, skip: Iterable[str] = (),
+            env: dict[str, str] | None = None, timeout: int = 600) -> nbformat.NotebookNode:
+    """Run ``nb``'s code cells in order in a fresh kernel working in ``folder``; cells whose grade id is in
+    ``skip`` are not run. ``env`` is added to this process's environment for the kernel."""
+    skipped = set(skip)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}})
+    kernel_env = {**os.environ, **(env or {})}
+    with client.setup_kernel(env=kernel_env, cwd=str(folder)):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and grade_id(cell) not in skipped:
+                client.execute_cell(cell, index)
+    return nb
+
+
+def stream_text(cell: nbformat.NotebookNode, name: str) -> str:
+    """Everything a cell wrote to ``stdout`` or ``stderr``."""
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == name)
+
+
+def to_html(nb: nbformat.NotebookNode, path: Path) -> Path:
+    """The notebook as nbconvert's HTML (the lab template), as an export shows it."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def chromium() -> str:
+    """The headless browser's command; a clear error naming the package when there is none."""
+    for name in CHROMIUM:
+        if found := shutil.which(name):
+            return found
+    raise FileNotFoundError("no chromium for the screenshot: install the Debian package `chromium` "
+                            "(apt-get install chromium)")
+
+
+def screenshot(html: Path, png: Path, width: int = 1100, height: int = 2600) -> Path:
+    """A PNG of ``html`` taken by headless chromium (a fresh profile, no network services)."""
+    png.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nndebug-chromium-") as profile:
+        cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+               f"--screenshot={png.resolve()}", html.resolve().as_uri()]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0 or not png.exists():
+        raise RuntimeError(f"chromium wrote no {png} (exit {result.returncode}):\n{result.stderr[-2000:]}")
+    return png
+
+
+def student_excerpt(nb: nbformat.NotebookNode, task: int) -> nbformat.NotebookNode:
+    """The title cell and everything from the caption of the explanation cell on: what a screenshot shows."""
+    ids = [grade_id(c) for c in nb.cells]
+    start = ids.index(f"task{task}_explanation") - 1
+    excerpt = nbformat.from_dict(dict(nb))
+    excerpt.cells = [nb.cells[0], *nb.cells[start:]]
+    return excerpt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nndebug.notebook.student_view", description=__doc__)
+    parser.add_argument("--notebook", default=config.task(config.TASKS[0])["notebook"],
+                        help="the release notebook (default: the first task's)")
+    parser.add_argument("--lang", choices=("ru", "en"), default="ru")
+    parser.add_argument("--out", type=Path, default=config.ROOT / "docs" / "student_notebook.png")
+    parser.add_argument("--html", type=Path, help="also keep the whole executed notebook as HTML here")
+    args = parser.parse_args(argv)
+    task = next(t for t in config.TASKS if config.task(t)["notebook"] == args.notebook)
+    nb = answered(args.notebook, args.lang)
+    with tempfile.TemporaryDirectory(prefix="nndebug-student-") as tmp:
+        folder = stage(Path(tmp) / "run", args.notebook)
+        # As exported: no progress bars (they leave no trail in Jupyter or Colab either).
+        execute(nb, folder, env={"TQDM_DISABLE": "1"})
+        if args.html:
+            to_html(nb, args.html)
+        html = to_html(student_excerpt(nb, task), Path(tmp) / "excerpt.html")
+        screenshot(html, args.out)
+    print(f"{args.out}: {args.notebook} ({args.lang}) executed on {config.grading_data(args.notebook)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
