@@ -31,7 +31,8 @@ model: data
 	@$(PY) -m nndebug publish --status
 
 # What `make autograde` stages beside the notebooks: built once in CI and shared by the shards.
-grading-inputs: subset model
+# Once a release is published (published.json), the model is the published one, fetched, never retrained.
+grading-inputs: subset $(if $(wildcard published.json),published-model,model)
 
 release: venv
 	$(PY) -m nndebug release
@@ -96,6 +97,11 @@ lint: venv
 
 test: venv lint
 	$(PY) -m pytest -q --durations=25
+
+# Everything but the tests that run notebooks or train (marked slow): minutes, for the edit-test loop.
+.PHONY: test-fast
+test-fast: venv lint
+	$(PY) -m pytest -q -m "not slow" --durations=10
 
 # `make clean` removes only what the kit builds (data/); it never touches submitted/, collect/, roster.csv,
 # outbound/ or any grade. Deleting graded or collected work takes CONFIRM=1.

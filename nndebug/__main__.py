@@ -41,10 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     if verb not in VERBS:
         print(f"unknown verb {verb!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"nndebug.commands.{MODULES.get(verb, verb)}")
-    parser = argparse.ArgumentParser(prog=f"python -m nndebug {verb}", description=VERBS[verb])
-    module.add_arguments(parser)
-    return int(module.run(parser.parse_args(argv[1:])) or 0)
+    from nndebug.settings import SettingsError
+
+    try:
+        module = importlib.import_module(f"nndebug.commands.{MODULES.get(verb, verb)}")
+        parser = argparse.ArgumentParser(prog=f"python -m nndebug {verb}", description=VERBS[verb])
+        module.add_arguments(parser)
+        return int(module.run(parser.parse_args(argv[1:])) or 0)
+    except SettingsError as err:  # kit.toml itself is wrong: say where, whatever the verb
+        print(f"{verb}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

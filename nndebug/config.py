@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from nndebug import settings as settings_schema
+
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = ROOT / "kit.toml"
+SETTINGS_FILE = Path(os.environ.get("NN_DEBUG_KIT") or ROOT / "kit.toml")  # NN_DEBUG_KIT: another kit.toml
 
 NOTEBOOKS_DIR = ROOT / "notebooks"          # authoring sources
 SHARED_CELLS_DIR = NOTEBOOKS_DIR / "shared"  # cells shared by every notebook
@@ -24,52 +25,53 @@ MODEL_FILE = DATA_DIR / "pretrained_model.pt"
 SOURCE_DIR = ROOT / "source"
 RELEASE_DIR = ROOT / "release"
 SUBMITTED_DIR = ROOT / "submitted"
-AUTOGRADED_DIR = ROOT / "autograded"
-FEEDBACK_DIR = ROOT / "feedback"
 DOCS_DIR = ROOT / "docs"
 
 
 @cache
+def kit() -> settings_schema.Kit:
+    """Every setting of ``kit.toml``, typed and validated (SettingsError names the file, line and key)."""
+    return settings_schema.parse(SETTINGS_FILE)
+
+
+@cache
 def settings() -> dict[str, Any]:
-    """The parsed ``kit.toml``."""
-    with open(SETTINGS_FILE, "rb") as fh:
-        return tomllib.load(fh)
+    """The validated ``kit.toml`` as its tables (prefer :func:`kit` in new code)."""
+    return settings_schema.as_dict(kit())
 
 
 def assignment() -> str:
     """The nbgrader assignment name."""
-    return settings()["course"]["assignment"]
+    return kit().course.assignment
 
 
 def task(number: int) -> dict[str, Any]:
-    """One task's settings: notebook name, epochs, points, shuffle."""
+    """One task's settings as a table: notebook name, epochs, points, shuffle."""
     return settings()["tasks"][str(number)]
 
 
-TASKS = (1, 2, 3)
-
-
-GRADING_KEYS = {"train": "grading_train_per_class", "val": "grading_val_per_class"}
+TASKS: tuple[int, ...] = kit().task_numbers  # from kit.toml's [tasks.N]
 
 
 def grading_per_class(number: int) -> dict[str, int]:
     """Digits a class of task ``number``'s grading data: kit.toml [tasks.N] grading_*_per_class, else
     [subset]."""
-    subset = settings()["subset"]
-    return {split: int(task(number).get(key, subset[f"{split}_per_class"]))
-            for split, key in GRADING_KEYS.items()}
+    chosen, subset = kit().tasks[number], kit().subset
+    return {"train": chosen.grading_train_per_class or subset.train_per_class,
+            "val": chosen.grading_val_per_class or subset.val_per_class}
 
 
 def task_grading_data() -> dict[int, Path]:
     """{task: its own grading data folder} for the tasks kit.toml sizes one for (grading_*_per_class)."""
-    return {number: SUBSET_DATA.parent / task(number)["notebook"] / SUBSET_DATA.name for number in TASKS
-            if any(key in task(number) for key in GRADING_KEYS.values())}
+    return {number: SUBSET_DATA.parent / chosen.notebook / SUBSET_DATA.name
+            for number, chosen in kit().tasks.items()
+            if chosen.grading_train_per_class is not None or chosen.grading_val_per_class is not None}
 
 
 def grading_data(notebook: str) -> Path:
     """The data the autograder stages as ``mnist_data`` beside ``notebook``: the task's own, else the
     grading subset."""
-    own = {task(number)["notebook"]: folder for number, folder in task_grading_data().items()}
+    own = {kit().tasks[number].notebook: folder for number, folder in task_grading_data().items()}
     return own.get(notebook, SUBSET_DATA)
 
 

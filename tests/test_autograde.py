@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -14,7 +15,6 @@ from nndebug.autograde.limits import Limits
 from nndebug.autograde.preprocessors.strip_feedback import StripFeedback
 from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, limit_prefix
 from nndebug.autograde.scores import HEADER, read_csv, write_scores
-from nndebug.autograde.stage import explanation_answers
 from nndebug.autograde.submission import Problem, notebook_problem, restore_metadata
 
 
@@ -42,18 +42,12 @@ def test_restore_metadata_puts_back_released_cells():
     assert "nbgrader" not in nb.cells[1].metadata
 
 
-def test_explanation_answers_are_read_from_the_submission(tmp_path):
-    nb = toy.honest(toy.source_notebook())
-    nbformat.write(nb, tmp_path / "toy.ipynb")
-    (tmp_path / "broken.ipynb").write_text("not json")
-    assert explanation_answers(tmp_path) == {"task1_explanation": "The answer is 42."}
-
-
 def test_bwrap_command_isolates_the_kernel(tmp_path):
     work, run = tmp_path / "work", tmp_path / "run"
     spec = SandboxSpec(cwd=Path("/course/autograded/s/a"), workdir=work, runtime_dir=run,
                        readonly=[(tmp_path / "data", Path("/course/autograded/s/a/mnist_data"))],
-                       env={"NN_DEBUG_ANSWERS": "/x.json"}, limits=Limits(max_processes=7, memory_mb=100))
+                       env={"NBGRADER_EXECUTION": "autograde"}, limits=replace(Limits.from_settings(),
+                                                                           max_processes=7, memory_mb=100))
     cmd = bwrap_command(spec, ["python", "-m", "ipykernel_launcher"])
     joined = " ".join(cmd)
     for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent", "--clearenv"):
@@ -61,6 +55,7 @@ def test_bwrap_command_isolates_the_kernel(tmp_path):
     assert f"--bind {work} /course/autograded/s/a" in joined
     assert f"--ro-bind {tmp_path / 'data'} /course/autograded/s/a/mnist_data" in joined
     assert joined.index("--tmpfs /tmp") < joined.index(f"--bind {run}")
+    assert "--perms 1777 --tmpfs /dev/shm" in joined  # DataLoader workers need a writable /dev/shm
     assert str(config.ROOT / "source") not in joined and "gradebook" not in joined
     prefix = limit_prefix(spec.limits)
     assert "--nproc=7" in prefix and f"--data={100 * 1024 * 1024}" in prefix

@@ -119,7 +119,7 @@ def submit_release(root, student: str, task: int, fix: str, answer: str) -> None
     cell_of(nb, f"task{task}_fix").source = fix
     cell_of(nb, f"task{task}_explanation").source = answer
     folder = root / "submitted" / student / config.assignment()
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(folder / f"{name}.ipynb"))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import toy_course as toy
@@ -11,7 +12,8 @@ from nndebug.autograde.limits import Limits
 from nndebug.autograde.stage import Inputs
 
 pytestmark = pytest.mark.slow
-LIMITS = Limits(cell_timeout_s=6, notebook_timeout_s=40, memory_mb=1024, max_processes=64, max_output_kb=64)
+LIMITS = replace(Limits.from_settings(),
+                 cell_timeout_s=6, notebook_timeout_s=40, memory_mb=1024, max_processes=64, max_output_kb=64)
 
 
 def _delete_test(nb):

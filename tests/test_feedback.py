@@ -1,6 +1,8 @@
 """Feedback shows scores and test messages, never hidden-test code or the output of student cells."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import toy_course as toy
 
@@ -21,7 +23,7 @@ def course(tmp_path_factory):
     toy.submit(root, "honest", toy.honest)
     toy.submit(root, "wrong", toy.fix(PRINTS_PACKAGE, "no idea"))
     course = Course(root=root, assignment=toy.ASSIGNMENT, inputs=Inputs(data, model),
-                    limits=Limits(cell_timeout_s=20, notebook_timeout_s=60))
+                    limits=replace(Limits.from_settings(), cell_timeout_s=20, notebook_timeout_s=60))
     autograde(course, echo=lambda *_: None)
     return course
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 import toy_course as toy
@@ -15,7 +16,8 @@ from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, check_sandbox
 from nndebug.autograde.stage import Inputs
 
 pytestmark = pytest.mark.slow
-LIMITS = Limits(cell_timeout_s=20, notebook_timeout_s=60, memory_mb=1024, max_processes=48, max_output_kb=64)
+LIMITS = replace(Limits.from_settings(),
+                 cell_timeout_s=20, notebook_timeout_s=60, memory_mb=1024, max_processes=48, max_output_kb=64)
 
 # Each attack prints CONTAINED <what> when its attempt fails and LEAKED <what> when it succeeds.
 PROBE = '''

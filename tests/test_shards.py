@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pytest
 import toy_course as toy
@@ -33,7 +34,7 @@ def course(tmp_path_factory):
     for student, edit in STUDENTS.items():
         toy.submit(root, student, edit)
     return Course(root=root, assignment=toy.ASSIGNMENT, inputs=toy_inputs(data, model),
-                  limits=Limits(cell_timeout_s=20, notebook_timeout_s=60))
+                  limits=replace(Limits.from_settings(), cell_timeout_s=20, notebook_timeout_s=60))
 
 
 def toy_inputs(data, model):

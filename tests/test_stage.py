@@ -8,7 +8,8 @@ import pytest
 
 from nndebug import config
 from nndebug.autograde import stage
-from nndebug.autograde.stage import DATA_NAME, Inputs, inputs_from_env, sandbox_spec, stage_links
+from nndebug.autograde.kernels import inputs_from_env, sandbox_spec, stage_links
+from nndebug.autograde.stage import DATA_NAME, Inputs
 from nndebug.mnist import layout, subset
 
 

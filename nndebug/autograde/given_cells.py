@@ -7,15 +7,12 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from nndebug.nbcells import grade_id, is_answer, is_given
+
 
 def _locked(nb: NotebookNode) -> dict[str, str]:
     """{grade_id: source} of the locked cells that are neither answers nor tests."""
-    out = {}
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("locked") and not meta.get("solution") and not meta.get("grade") and meta.get("grade_id"):
-            out[meta["grade_id"]] = cell.source
-    return out
+    return {grade_id(cell): cell.source for cell in nb.cells if is_given(cell) and grade_id(cell)}
 
 
 def edited(submitted: NotebookNode, given: NotebookNode) -> list[str]:
@@ -28,9 +25,8 @@ def edited(submitted: NotebookNode, given: NotebookNode) -> list[str]:
 def fix_cell(nb: NotebookNode) -> str:
     """The grade id of the notebook's code answer cell (where a fix goes)."""
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution") and meta.get("grade_id"):
-            return meta["grade_id"]
+        if cell.cell_type == "code" and is_answer(cell) and grade_id(cell):
+            return grade_id(cell)
     return "the answer cell"
 
 

@@ -6,26 +6,26 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 
 from nndebug import config
+from nndebug.autograde import protocol
 
-ENV_VAR = "NN_DEBUG_LIMITS"  # JSON of Limits, passed from the driver to the nbgrader process
+ENV_VAR = protocol.LIMITS
 
 
 @dataclass(frozen=True)
 class Limits:
     """What one notebook may use while it is graded."""
 
-    cell_timeout_s: int = 300
-    notebook_timeout_s: int = 900
-    memory_mb: int = 6144
-    max_processes: int = 256
-    max_output_kb: int = 256
+    cell_timeout_s: int
+    notebook_timeout_s: int
+    memory_mb: int
+    max_processes: int
+    max_output_kb: int
 
     @classmethod
     def from_settings(cls) -> Limits:
-        """The limits in ``kit.toml`` [grading]; unknown keys there are ignored."""
-        section = config.settings().get("grading", {})
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: int(v) for k, v in section.items() if k in names})
+        """The limits in ``kit.toml`` [grading]."""
+        grading = config.kit().grading
+        return cls(**{f.name: getattr(grading, f.name) for f in fields(cls)})
 
     @classmethod
     def from_env(cls) -> Limits:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nndebug.autograde.grade import write_grades
-from nndebug.autograde.scores import read_csv, sort_rows, write_scores
+from nndebug.autograde.scores import read_csv, sort_rows, write_grades, write_scores
 
 
 def _files(shards_dir: Path, name: str) -> list[Path]:

@@ -2,7 +2,58 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Protocol
+
+import nbformat
+
+from nndebug import nbcells
+from nndebug.autograde.limits import Limits
+
+# Errors the grader itself puts in cells: the notebook was graded, but a TA should know.
+CELL_TROUBLE = {
+    "KernelDied": "the kernel died",
+    "NotebookTimeout": "the notebook ran out of time",
+    "CellTimeoutError": "a cell ran past the time limit",
+    "MemoryError": "a cell ran out of memory",
+}
+
+
+def failure_reason(log: Path) -> str:
+    """The last error nbgrader logged for a student, in one line."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    for marker in ("SandboxUnavailable", "did not finish within"):
+        for line in text.splitlines():
+            if marker in line:
+                return line.strip()
+    errors = [ln.strip() for ln in text.splitlines()
+              if ln.strip() and ("Error" in ln or "Exception" in ln) and "[AutogradeApp" not in ln]
+    return errors[-1][:300] if errors else "nbgrader autograde failed"
+
+
+def cell_troubles(notebook: Path, limits: Limits) -> list[str]:
+    """What went wrong inside the cells of an autograded notebook (kernel death, time, memory, output)."""
+    found: list[str] = []
+    not_run = 0
+    nb = nbformat.read(notebook, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        is_test = nbcells.is_test_cell(cell)
+        for out in cell.get("outputs", []):
+            name, value = out.get("ename", ""), str(out.get("evalue", ""))
+            if out.get("output_type") == "error" and value.startswith("not run:"):
+                not_run += 1
+            elif out.get("output_type") == "error" and name not in CELL_TROUBLE and not is_test:
+                where = f"cell `{nbcells.grade_id(cell)}`" if nbcells.grade_id(cell) else f"cell {index}"
+                found.append(f"{where} raised {name}: {value[:300]} (the tests after it judge what was left)")
+            elif out.get("output_type") == "error" and name in CELL_TROUBLE:
+                detail = value[:300] or (f"the limit is {limits.cell_timeout_s} s a cell; it was interrupted"
+                                         if name == "CellTimeoutError" else "no message")
+                found.append(f"cell {index}: {CELL_TROUBLE[name]} ({detail})")
+            if out.get("output_type") == "stream" and "[output truncated:" in out.get("text", ""):
+                found.append(f"cell {index}: its output was cut at the output limit")
+    if not_run:
+        found.append(f"{not_run} later cell(s) were not run and score 0")
+    return found
 
 
 class _Outcome(Protocol):

@@ -1,11 +1,12 @@
-"""A bwrap sandbox for grading kernels, and the jupyter KernelManager that starts kernels inside it.
+"""The bwrap command a grading kernel runs under, and the check that bwrap works here.
 
 A sandboxed kernel sees: its own scratch copy of the submission (writable, at the autograded folder's
 path, so relative paths work), the staged grading data and model (read-only), the Python installation
-and virtual environment (read-only), the kit's ``nndebug`` package with ``kit.toml`` and the rubric
-(read-only, the hidden tests import them), and the student's ``answers.json``. No network, an empty
-``/tmp``, no ``source/``, ``release/``, gradebook, config or other students. Run as root, bwrap keeps
-root only to build the mounts; the kernel itself runs as ``nobody``, so ``RLIMIT_NPROC`` applies.
+and virtual environment (read-only), of the kit only ``nndebug/kernel/`` (read-only), its evidence folder
+(writable) and a writable ``/dev/shm``. No network, an empty ``/tmp``, no ``source/``, ``release/``,
+gradebook, config, rubric, grading code or other students. Run as root, bwrap keeps root only to build
+the mounts; the kernel itself runs as ``nobody``, so ``RLIMIT_NPROC`` applies. What one kernel mounts is
+built by :func:`nndebug.autograde.kernels.sandbox_spec`.
 """
 from __future__ import annotations
 
@@ -18,13 +19,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-
 from nndebug import config
+from nndebug.autograde import protocol
 from nndebug.autograde.limits import Limits
 
 NOBODY = 65534
-NO_SANDBOX_ENV = "NN_DEBUG_NO_SANDBOX"   # "1": run kernels unsandboxed (the instructor's explicit opt-out)
+NO_SANDBOX_ENV = protocol.NO_SANDBOX
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED",
             "NBGRADER_EXECUTION")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
@@ -158,48 +158,3 @@ def check_sandbox() -> None:
             f"{proc.stderr.strip()[-500:]}\nGrading needs user/mount namespaces (as root, or with "
             "unprivileged user namespaces enabled; in Docker: --privileged). Only if you trust every "
             f"submission, opt out with `make autograde NO_SANDBOX=1` ({NO_SANDBOX_ENV}=1).")
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernel runs under bwrap and talks to the client over IPC sockets.
-
-    What the sandbox mounts comes from :func:`nndebug.autograde.stage.sandbox_spec`, which reads the
-    driver's environment variables; the kernel's working directory is the one nbclient asks for.
-    """
-
-    notebook: str | None = None  # the notebook this kernel runs (set by the Execute preprocessor)
-    evidence_dir: Path | None = None  # where the kernel writes the graded run's evidence (writable)
-
-    def __init__(self, **kwargs):
-        self._runtime = Path(tempfile.mkdtemp(prefix="nndebug-kernel-"))
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", str(self._runtime / "kernel"))
-        super().__init__(**kwargs)
-        self.connection_file = str(self._runtime / "kernel.json")
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        from nndebug.autograde.stage import sandbox_spec
-
-        cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
-        spec = sandbox_spec(cwd, self._runtime, self.notebook, self.evidence_dir)
-        give_to_kernel(self._runtime)
-        kw["cwd"] = str(spec.workdir)
-        await super()._async_launch_kernel(bwrap_command(spec, kernel_cmd), **kw)
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self._runtime, ignore_errors=True)
-
-    cleanup_resources = _async_cleanup_resources
-
-    async def _async_interrupt_kernel(self) -> None:
-        # In its own PID namespace the kernel misses a SIGINT sent to its process group from outside;
-        # asked over the control channel, ipykernel signals itself.
-        if self.has_kernel:
-            self.session.send(self._connect_control_socket() or self._control_socket,
-                              self.session.msg("interrupt_request", content={}))
-        else:
-            await super()._async_interrupt_kernel()
-
-    interrupt_kernel = _async_interrupt_kernel

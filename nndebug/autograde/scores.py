@@ -6,6 +6,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from nndebug.autograde.nbgrader_cli import run_nbgrader
+
 HEADER = ["student_id", "notebook", "grade_id", "score", "max_score"]
 
 
@@ -50,3 +52,43 @@ def read_csv(path: Path) -> list[dict]:
     """Rows of a CSV file with a header."""
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+NUMBERS = ("raw_score", "late_submission_penalty", "score", "max_score")
+
+
+def kept_rows(old: list[dict], new: list[dict], key: tuple[str, ...]) -> list[dict]:
+    """``new`` plus the rows of ``old`` whose key ``new`` lacks: a gradebook rebuilt and one student
+    regraded must not drop the other students' grades."""
+    present = {tuple(r.get(k, "") for k in key) for r in new}
+    return new + [r for r in old if tuple(r.get(k, "") for k in key) not in present]
+
+
+def export_grades(root: Path, log: Path, students: list[str] | None) -> Path:
+    """``nbgrader export`` to ``root``/grades.csv (only ``students``' rows when given; else every row it
+    had before is kept unless the gradebook has a newer one)."""
+    path = root / "grades.csv"
+    old = read_csv(path) if path.is_file() and path.stat().st_size else []
+    if run_nbgrader(root, "export", log=log, timeout=300) != 0:
+        raise RuntimeError(f"nbgrader export failed; see {log}")
+    rows = read_csv(path)
+    if students is not None:
+        rows = [r for r in rows if r["student_id"] in students]
+    else:
+        rows = kept_rows(old, rows, ("assignment", "student_id"))
+    write_grades(rows, path)
+    return path
+
+
+def write_grades(rows: list[dict], path: Path) -> None:
+    """grades.csv in a stable order (assignment, student), scores rounded as points are given."""
+    if not rows:
+        path.write_text("")
+        return
+    rows = [{k: (f"{round(float(v), 4):g}" if k in NUMBERS and v not in ("", None) else v)
+             for k, v in r.items()} for r in rows]
+    rows = sorted(rows, key=lambda r: (r.get("assignment", ""), r["student_id"]))
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)

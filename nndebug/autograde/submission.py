@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from nndebug.collect.tasks import TaskMap
+from nndebug.nbcells import grade_id as _grade_id
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,6 @@ def notebook_problem(path: Path) -> str:
         return (f"is not a valid notebook ({type(err).__name__}: {err}); it scores 0. "
                 "Ask the student to resubmit.")
     return ""
-
-
-def _grade_id(cell: dict) -> str:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
 
 
 def restore_metadata(nb: nbformat.NotebookNode, released: nbformat.NotebookNode) -> list[str]:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nndebug.collect.collector import Result
+if TYPE_CHECKING:  # the collector writes this report: only its type is needed here
+    from nndebug.collect.collector import Result
 
 # section title, the Result field, what to do
 ACTIONS = [

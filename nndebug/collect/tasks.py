@@ -10,16 +10,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from nndebug.nbcells import grade_id
+
 
 def grade_ids(nb: dict) -> list[str]:
     """The nbgrader grade ids of a notebook's cells (parsed JSON), in order."""
-    ids = []
-    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
-        meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
-        grade_id = meta.get("nbgrader", {}).get("grade_id", "") if isinstance(meta, dict) else ""
-        if isinstance(grade_id, str) and grade_id:
-            ids.append(grade_id)
-    return ids
+    cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    return [gid for gid in (grade_id(c) for c in cells if isinstance(c, dict)) if gid]
 
 
 def read_notebook_json(data: bytes) -> dict | None:
@@ -49,9 +46,9 @@ class TaskMap:
         owners: dict[str, set[str]] = {}
         for path in paths:
             nb = read_notebook_json(path.read_bytes()) or {}
-            for grade_id in grade_ids(nb):
-                owners.setdefault(grade_id, set()).add(path.stem)
-        ids = {grade_id: next(iter(names)) for grade_id, names in owners.items() if len(names) == 1}
+            for gid in grade_ids(nb):
+                owners.setdefault(gid, set()).add(path.stem)
+        ids = {gid: next(iter(names)) for gid, names in owners.items() if len(names) == 1}
         return cls(ids, tuple(p.stem for p in paths))
 
     def identify(self, nb: dict) -> str:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
         course = Course(root=args.root.resolve(), sandbox=not (args.no_sandbox or sandbox_disabled()))
         outcomes = autograde(course, shard=shard, students=args.student, force=args.force)
     except (ValueError, CourseNotReady, SandboxUnavailable, FileNotFoundError, PublishError) as err:
-        print(f"autograde: {err}", file=sys.stderr)
-        return 2
+        error("autograde", err)
+        return BAD_INPUT
     print(f"autograde: wrote {course.root / 'grades.csv'}, {course.autograded / 'scores.csv'}, "
           f"{course.autograded / 'report.md'} and feedback/")
     return 0 if outcomes is not None else 1

@@ -9,6 +9,8 @@ import argparse
 import importlib
 import time
 
+from nndebug.commands import BAD_INPUT, DONE, FAILED, error
+
 SECTIONS = ("loader", "data_build", "autograde", "autograde_class")
 
 
@@ -20,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     unknown = [name for name in args.sections if name not in SECTIONS]
     if unknown:
-        print(f"bench: no section {', '.join(unknown)}; the sections are {', '.join(SECTIONS)}")
-        return 2
+        error("bench", f"no section {', '.join(unknown)}; the sections are {', '.join(SECTIONS)}")
+        return BAD_INPUT
     failed = 0
     for name in args.sections or SECTIONS:
         try:
@@ -36,10 +38,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             lines = section.run()
         except (FileNotFoundError, RuntimeError) as exc:
-            print(f"   failed: {exc}")
+            error("bench", f"{name} failed: {exc}")
             failed += 1
             continue
         for line in lines:
             print(f"   {line}")
         print(f"   ({time.perf_counter() - start:.1f} s)", flush=True)
-    return 1 if failed else 0
+    return FAILED if failed else DONE

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +24,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = collect(args.source.resolve(), root, roster_path=args.roster)
     except (RosterError, ValueError, FileNotFoundError) as err:
-        print(f"collect: {err}", file=sys.stderr)
-        return 2
+        error("collect", err)
+        return BAD_INPUT
     placed = sum(len(nbs) for nbs in result.placed.values())
     attention = sum(len(getattr(result, a)) for a in
                     ("unmatched", "unknown_task", "not_notebooks", "duplicates", "kept_newer", "skipped"))

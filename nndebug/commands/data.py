@@ -5,6 +5,7 @@ import argparse
 import time
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 from nndebug.mnist import build
 from nndebug.mnist.errors import DataError
 
@@ -21,8 +22,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = build.build(force=args.force, download=not args.no_download)
     except DataError as exc:
-        print(f"data: {exc}")
-        return 1
+        error("data", exc)
+        return BAD_INPUT
     for note in result.notes:
         print(f"data: {note}")
     print(summary(result, time.perf_counter() - start))

@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 from nndebug.notebook import fidelity, fidelity_report
 
 
@@ -24,10 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     for needed, make in ((config.MNIST_DATA / "train.csv", "make data"), (config.MODEL_FILE, "make model")):
         if not needed.exists():
-            print(f"{needed} is missing: run `{make}` first")
-            return 1
+            error("fidelity", f"{needed} is missing: run `{make}` first")
+            return BAD_INPUT
     protocol = fidelity.protocol()
-    val_images = None if protocol == "gpu" else int(config.settings()["fidelity"]["cpu_val_images"])
+    val_images = None if protocol == "gpu" else config.kit().fidelity.cpu_val_images
     threads = torch.get_num_threads()
     device = torch.cuda.get_device_name(0) if protocol == "gpu" else f"CPU ({threads} threads)"
     train = len(pd.read_csv(config.MNIST_DATA / "train.csv"))

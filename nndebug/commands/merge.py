@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
         count = merge(args.shards, root / "grades.csv", root / "autograded" / "scores.csv",
                       root / "autograded" / "report.md")
     except (FileNotFoundError, ValueError) as err:
-        print(f"merge: {err}", file=sys.stderr)
-        return 2
+        error("merge", err)
+        return BAD_INPUT
     print(f"merge: {count} shard(s) -> {root / 'grades.csv'}, {root / 'autograded' / 'scores.csv'}")
     return 0

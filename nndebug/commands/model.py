@@ -5,6 +5,7 @@ import argparse
 import time
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, FAILED, error
 from nndebug.mnist.errors import DataError
 from nndebug.pretrained import build
 
@@ -17,9 +18,12 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         result = build.build(force=args.force)
-    except (DataError, build.ModelError) as exc:
-        print(f"model: {exc}")
-        return 1
+    except DataError as exc:
+        error("model", exc)
+        return BAD_INPUT
+    except build.ModelError as exc:
+        error("model", exc)
+        return FAILED
     made, checks = result.manifest, result.manifest["checks"]
     action = "valid, skipped" if result.skipped else f"built on {made['device']}"
     seconds = time.perf_counter() - start

@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 from nndebug.publish import record
 
 
@@ -33,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
         from nndebug.publish import tree  # nbgrader and nbformat only when publishing
         done = tree.publish(args.dist, release_root=args.root, force=args.force)
     except record.PublishError as exc:
-        print(f"publish: {exc}")
-        return 1
+        error("publish", exc)
+        return BAD_INPUT
     made = done.record
     shown = done.student.parent.relative_to(config.ROOT) if done.student.is_relative_to(config.ROOT) \
         else done.student.parent

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,8 +21,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = write_outbound(root, roster_path=args.roster)
     except (RosterError, ValueError, FileNotFoundError) as err:
-        print(f"return: {err}", file=sys.stderr)
-        return 2
+        error("return", err)
+        return BAD_INPUT
     for path in result.files:
         print(f"return: wrote {path.relative_to(root)}")
     if result.no_grade:

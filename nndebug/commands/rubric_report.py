@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from nndebug.commands import BAD_INPUT
+from nndebug.commands import error as report_error
 from nndebug.rubric import corpus
 from nndebug.rubric.spec import RubricError
 
@@ -54,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
         answers = corpus.load(args.corpus)
         scored = corpus.score(answers, args.rubric)
     except (RubricError, ValueError, OSError) as error:
-        print(f"rubric-report: {error}")
-        return 2
+        report_error("rubric-report", error)
+        return BAD_INPUT
     if not answers:
-        print(f"rubric-report: no taskN.toml answers under {args.corpus}")
-        return 2
+        report_error("rubric-report", f"no taskN.toml answers under {args.corpus}")
+        return BAD_INPUT
     print(report(scored))
     return 0 if corpus.figures(scored).meets_goal() else 1

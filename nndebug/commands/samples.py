@@ -9,24 +9,22 @@ from pathlib import Path
 from typing import Any
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, DONE, error
+from nndebug.nbcells import grade_id, is_answer
 
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
-def _grade_id(cell: dict[str, Any]) -> str:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-
-
 def _answer_ids(nb: dict[str, Any]) -> set[str]:
-    return {_grade_id(c) for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    return {grade_id(c) for c in nb["cells"] if is_answer(c)}
 
 
 def reference(release_nb: dict[str, Any], source_nb: dict[str, Any]) -> dict[str, Any]:
     """The release notebook with each answer cell holding the source's solution, markers removed."""
-    solutions = {_grade_id(c): "".join(c["source"]) for c in source_nb["cells"]}
+    solutions = {grade_id(c): "".join(c["source"]) for c in source_nb["cells"]}
     answered = copy.deepcopy(release_nb)
     for cell in answered["cells"]:
-        gid = _grade_id(cell)
+        gid = grade_id(cell)
         if gid in _answer_ids(release_nb) and gid in solutions:
             cell["source"] = SOLUTION_MARKERS.sub("", solutions[gid]).strip("\n")
     return answered
@@ -38,7 +36,7 @@ def write_samples(submitted: Path, prefix: str = "demo") -> list[Path]:
     release = config.RELEASE_DIR / assignment
     notebooks = sorted(release.glob("*.ipynb"))
     if not notebooks:
-        raise SystemExit(f"no notebooks in {release}: run `make release` first")
+        raise FileNotFoundError(f"no notebooks in {release}: run `make release` first")
     folders = []
     for student in (f"{prefix}_reference", f"{prefix}_untouched"):
         out = submitted / student / assignment
@@ -61,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for folder in write_samples(args.submitted, args.prefix):
+    try:
+        folders = write_samples(args.submitted, args.prefix)
+    except FileNotFoundError as exc:
+        error("samples", exc)
+        return BAD_INPUT
+    for folder in folders:
         print(f"sample submission: {folder}")
-    return 0
+    return DONE

@@ -5,6 +5,7 @@ import argparse
 import time
 
 from nndebug import config
+from nndebug.commands import BAD_INPUT, error
 from nndebug.mnist import subset
 from nndebug.mnist.errors import DataError
 
@@ -18,8 +19,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         made = subset.build_all(force=args.force)
     except DataError as exc:
-        print(f"subset: {exc}")
-        return 1
+        error("subset", exc)
+        return BAD_INPUT
     for folder, result in made:
         recorded = result.manifest
         action = "valid, skipped" if result.skipped else "built"

@@ -65,7 +65,7 @@ class Split:
 
 
 def holdout_per_class() -> int:
-    return int(config.settings()["data"]["holdout_per_class"])
+    return config.kit().data.holdout_per_class
 
 
 def embedded_csv() -> Path:
@@ -155,7 +155,7 @@ def load(located: Located) -> tuple[Split, Split]:
     images, labels = read_embedded(files["embedded"])
     if located.name == "embedded+t10k":
         return _split(images, labels), _split(*idx.read_pair(files["val_images"], files["val_labels"], "val"))
-    return holdout(images, labels, holdout_per_class(), int(config.settings()["data"]["seed"]))
+    return holdout(images, labels, holdout_per_class(), config.kit().data.seed)
 
 
 def _split(images: np.ndarray, labels: np.ndarray, ids: np.ndarray | None = None) -> Split:

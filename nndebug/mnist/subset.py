@@ -31,8 +31,8 @@ MANIFEST_FILE = manifest_file(config.SUBSET_DATA)
 
 def per_class() -> dict[str, int]:
     """kit.toml [subset]: digits a class for train and val."""
-    settings = config.settings()["subset"]
-    return {"train": int(settings["train_per_class"]), "val": int(settings["val_per_class"])}
+    chosen = config.kit().subset
+    return {"train": chosen.train_per_class, "val": chosen.val_per_class}
 
 
 def first_per_class(rows: list[tuple[str, int]], count: int, source: Path) -> list[tuple[str, int]]:

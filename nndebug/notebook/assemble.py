@@ -136,7 +136,7 @@ def _nbgrader(spec: CellSpec, cell_id: str, task_number: int, path: Path) -> dic
 
 def _points(value: str, task_number: int, path: Path, line: int) -> float:
     if value in ("fix", "explanation"):
-        return float(config.task(task_number)[f"points_{value}"])
+        return getattr(config.kit().tasks[task_number], f"points_{value}")
     try:
         return float(value)
     except ValueError:

@@ -146,7 +146,7 @@ def setup_cell(with_model: bool, hashes: Mapping[str, str] | None = None) -> str
     paragraph in Russian and English.
     """
     hashes = published_hashes() if hashes is None else hashes
-    seed = int(config.settings()["notebooks"]["seed"])
+    seed = config.kit().notebooks.seed
     names = [DATA_FILE, MODEL_FILE] if with_model else [DATA_FILE]
     what = ("данные и предобученную модель", "the data and the pretrained model") if with_model else \
         ("данные", "the data")

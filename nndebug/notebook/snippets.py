@@ -31,19 +31,21 @@ if 'google.colab' in sys.modules:
     get_ipython().run_line_magic('tensorboard', '--logdir ./tboard_logs/')
 elif Path('tboard_logs').is_dir():
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = plt.subplots(figsize=(7, 3))
     for run in sorted(p for p in Path('tboard_logs').iterdir() if p.is_dir()):
         events = EventAccumulator(str(run))
         events.Reload()
         if 'val/metrics' in events.Tags()['scalars']:
             values = [event.value for event in events.Scalars('val/metrics')]
             ax.plot(range(1, len(values) + 1), values, marker='o', label=run.name)
-    ax.set(xlabel='epoch', ylabel='val accuracy', ylim=(0, 1), title='val/metrics')
+    ax.set(xlabel='epoch', ylabel='val accuracy', ylim=(0, 1.02), title='val/metrics')
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     if ax.lines:
-        ax.legend()
+        ax.legend(loc='center right')
     plt.show()
 '''.rstrip("\n")
 

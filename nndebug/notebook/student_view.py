@@ -1,9 +1,10 @@
 """A release notebook as a student runs it: answered with the reference, executed headless, rendered.
 
-``python -m nndebug.notebook.student_view [--notebook N] [--lang ru|en] [--out PNG]`` (``make screenshot``):
-the release notebook with the reference answers from ``source/`` (what a student who solved it holds),
-executed with nbclient beside the grading data (``config.grading_data``) and the model, rendered to HTML
-with nbconvert and photographed with headless chromium.
+``python -m nndebug.notebook.student_view [--notebook N] [--lang ru|en] [--out PNG]``
+(``make screenshot``): the release notebook (default: task 3's) with the reference answers from
+``source/`` (what a student who solved it holds), executed with nbclient beside the grading data
+(``config.grading_data``) and the model, rendered to HTML with nbconvert and photographed with headless
+chromium.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ MODEL_NAME = "pretrained_model.pt"
 BUGGY_RUN = "train"  # the seed's buggy experiment: the slow cell a check of the fix can skip
 EPOCH_LINE = re.compile(r"^epoch (\d+)/(\d+): train loss [\d.naninf]+, val loss [\d.naninf]+, "
                         r"val accuracy ([\d.]+)$", re.MULTILINE)
+HIDE_INPUT = "hide_input"
+CURVES = "tensorboard"  # grade ids of the training-curve cells start with it
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars")
@@ -85,10 +88,14 @@ def stream_text(cell: nbformat.NotebookNode, name: str) -> str:
 
 
 def to_html(nb: nbformat.NotebookNode, path: Path) -> Path:
-    """The notebook as nbconvert's HTML (the lab template), as an export shows it."""
+    """The notebook as nbconvert's HTML (the lab template), as an export shows it; the input of cells
+    tagged ``HIDE_INPUT`` is left out."""
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    settings = Config()
+    settings.TagRemovePreprocessor.remove_input_tags = {HIDE_INPUT}
+    body, _ = HTMLExporter(config=settings).from_notebook_node(nb)
     path.write_text(body, encoding="utf-8")
     return path
 
@@ -102,8 +109,9 @@ def chromium() -> str:
                             "(apt-get install chromium)")
 
 
-def screenshot(html: Path, png: Path, width: int = 1100, height: int = 2600) -> Path:
-    """A PNG of ``html`` taken by headless chromium (a fresh profile, no network services)."""
+def screenshot(html: Path, png: Path, width: int = 1000, height: int = 6000) -> Path:
+    """A PNG of ``html`` taken by headless chromium (a fresh profile, no network services), the blank
+    space under the page cut off."""
     png.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nndebug-chromium-") as profile:
         cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
@@ -111,27 +119,41 @@ def screenshot(html: Path, png: Path, width: int = 1100, height: int = 2600) -> 
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if result.returncode != 0 or not png.exists():
         raise RuntimeError(f"chromium wrote no {png} (exit {result.returncode}):\n{result.stderr[-2000:]}")
+    crop_blank_bottom(png)
     return png
 
 
-def student_excerpt(nb: nbformat.NotebookNode, task: int) -> nbformat.NotebookNode:
-    """The title cell and everything from the caption of the explanation cell on: what a screenshot shows."""
+def crop_blank_bottom(png: Path, margin: int = 24) -> None:
+    """Cut the white rows under the last non-white one (keeping ``margin`` of them)."""
+    from PIL import Image, ImageChops
+
+    with Image.open(png) as image:
+        rgb = image.convert("RGB")
+    box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, "white")).getbbox()
+    if box:
+        rgb.crop((0, 0, rgb.width, min(rgb.height, box[3] + margin))).save(png, optimize=True)
+
+
+def student_excerpt(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """What the screenshot shows: the title cell and everything from the seed's buggy run on, the code of
+    the training-curve cells hidden (their plots shown)."""
     ids = [grade_id(c) for c in nb.cells]
-    start = ids.index(f"task{task}_explanation") - 1
-    excerpt = nbformat.from_dict(dict(nb))
-    excerpt.cells = [nb.cells[0], *nb.cells[start:]]
+    excerpt = nbformat.from_dict(json.loads(json.dumps(nb)))
+    excerpt.cells = [excerpt.cells[0], *excerpt.cells[ids.index(BUGGY_RUN):]]
+    for cell in excerpt.cells:
+        if grade_id(cell).startswith(CURVES):
+            cell.metadata.setdefault("tags", []).append(HIDE_INPUT)
     return excerpt
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nndebug.notebook.student_view", description=__doc__)
-    parser.add_argument("--notebook", default=config.task(config.TASKS[0])["notebook"],
-                        help="the release notebook (default: the first task's)")
+    parser.add_argument("--notebook", default=config.task(config.TASKS[-1])["notebook"],
+                        help="the release notebook (default: the last task's, the quickest to run)")
     parser.add_argument("--lang", choices=("ru", "en"), default="ru")
     parser.add_argument("--out", type=Path, default=config.ROOT / "docs" / "student_notebook.png")
     parser.add_argument("--html", type=Path, help="also keep the whole executed notebook as HTML here")
     args = parser.parse_args(argv)
-    task = next(t for t in config.TASKS if config.task(t)["notebook"] == args.notebook)
     nb = answered(args.notebook, args.lang)
     with tempfile.TemporaryDirectory(prefix="nndebug-student-") as tmp:
         folder = stage(Path(tmp) / "run", args.notebook)
@@ -139,9 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         execute(nb, folder, env={"TQDM_DISABLE": "1"})
         if args.html:
             to_html(nb, args.html)
-        html = to_html(student_excerpt(nb, task), Path(tmp) / "excerpt.html")
+        html = to_html(student_excerpt(nb), Path(tmp) / "excerpt.html")
         screenshot(html, args.out)
-    print(f"{args.out}: {args.notebook} ({args.lang}) executed on {config.grading_data(args.notebook)}")
+    data = config.grading_data(args.notebook).relative_to(config.ROOT)
+    print(f"{args.out}: {args.notebook} ({args.lang}) answered with the reference, executed on {data}")
     return 0
 
 

@@ -113,4 +113,4 @@ def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdi
 
 def points(task_number: int, verdict: Verdict) -> float:
     """kit.toml [tasks.N] points_explanation times the verdict's fraction, to 2 decimals."""
-    return round(float(config.task(task_number)["points_explanation"]) * verdict.fraction + 1e-9, 2)
+    return round(config.kit().tasks[task_number].points_explanation * verdict.fraction + 1e-9, 2)

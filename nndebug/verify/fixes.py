@@ -25,10 +25,7 @@ class Context:
 
 def threshold(name: str) -> float:
     """One number from kit.toml [checks]."""
-    checks = config.settings().get("checks", {})
-    if name not in checks:
-        raise KeyError(f"kit.toml: [checks] has no {name!r}")
-    return float(checks[name])
+    return getattr(config.kit().checks, name)
 
 
 def _accuracy_line(accuracy: float) -> Line:
@@ -126,7 +123,7 @@ def task3(evidence: Evidence, context: Context) -> Verdict:
     model = measure.model_from(evidence.weights)
     dead = measure.dead_tensors(model)
     depends = measure.outputs_depend_on_input(model)
-    zeroed = set(config.settings()["model"]["zeroed"])
+    zeroed = set(config.kit().model.zeroed)
     similarity = measure.pretrained_similarity(model, context.model_file, zeroed)
     accuracy = measure.accuracy(model, context.data_dir)
     measured = (

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
+from nndebug.nbcells import find_cell
 from nndebug.verify import evidence as evidence_io
 from nndebug.verify import explanation, fixes
 from nndebug.verify.evidence import BadEvidence, Evidence
@@ -13,10 +14,7 @@ from nndebug.verify.verdict import Line, Verdict, failed
 
 def cell_by_id(nb: NotebookNode, grade_id: str) -> NotebookNode | None:
     """The cell whose nbgrader grade_id is ``grade_id``."""
-    for cell in nb.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            return cell
-    return None
+    return find_cell(nb.cells, grade_id)
 
 
 def cell_error(cell: NotebookNode | None) -> str:

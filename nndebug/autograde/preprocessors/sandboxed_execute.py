@@ -25,36 +25,27 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from nbgrader.utils import is_grade, is_solution
 from traitlets import List, Unicode
 
+from nndebug.autograde import protocol
+from nndebug.autograde.kernels import SandboxedKernelManager, inputs_from_env, stage_links
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.preprocessors.verify import evidence_dir
-from nndebug.autograde.sandbox import SandboxedKernelManager, check_sandbox, give_to_kernel, sandbox_disabled
-from nndebug.autograde.stage import inputs_from_env, stage_links
+from nndebug.autograde.sandbox import check_sandbox, give_to_kernel, sandbox_disabled
+from nndebug.nbcells import grade_id, is_test_cell
 
 INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
 RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"
 INSTALL_RECORDER = "__import__('nndebug.kernel.record', fromlist=['install']).install(get_ipython().user_ns)"
 DUMP_RECORD = "__import__('nndebug.kernel.record', fromlist=['dump']).dump(get_ipython().user_ns, {folder!r})"
 SKIPPED = "[not run at grading: the verdicts do not need this given cell]\n"
-TIMINGS_ENV = "NN_DEBUG_TIMINGS"  # set by `make bench`: where each notebook's timings go
+TIMINGS_ENV = protocol.TIMINGS
 TRUNCATED = "\n[output truncated: this cell printed more than {kb} KB]\n"
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
     """An error output nbgrader counts as a failed cell."""
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    """An autograder test cell: graded, not an answer."""
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
-
-
-def grade_id(cell: NotebookNode) -> str:
-    """The cell's nbgrader grade_id ('' when it has none)."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
 
 
 class SandboxedExecute(Execute):

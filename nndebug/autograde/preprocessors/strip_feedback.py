@@ -16,9 +16,10 @@ from typing import Any
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
 
+from nndebug import nbcells
 from nndebug.autograde.preprocessors.verify import VERDICT_MIME
+from nndebug.nbcells import find_cell
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."
 HIDDEN_DELIMITER = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests default
@@ -45,11 +46,10 @@ def test_messages(outputs: list, hidden: bool) -> list[NotebookNode]:
 
 def verdict_of(cells: list[NotebookNode], grade_id: str) -> dict | None:
     """The verifier's record in the outputs of the test cell ``grade_id``."""
-    for cell in cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            for out in cell.get("outputs", []):
-                if VERDICT_MIME in out.get("data", {}):
-                    return out["data"][VERDICT_MIME]
+    cell = find_cell(cells, grade_id)
+    for out in (cell or {}).get("outputs", []):
+        if VERDICT_MIME in out.get("data", {}):
+            return out["data"][VERDICT_MIME]
     return None
 
 
@@ -70,8 +70,8 @@ class StripFeedback(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: Any):
         notes = {}
         for cell in nb.cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-            if cell.cell_type == "markdown" and is_solution(cell) and grade_id.endswith("_explanation"):
+            grade_id = nbcells.grade_id(cell)
+            if cell.cell_type == "markdown" and nbcells.is_answer(cell) and grade_id.endswith("_explanation"):
                 record = verdict_of(nb.cells, f"{grade_id}_rubric")
                 if record is not None:
                     notes[grade_id] = new_markdown_cell(answer_note(record))
@@ -79,7 +79,7 @@ class StripFeedback(NbGraderPreprocessor):
         cells: list[NotebookNode] = []
         for cell in nb.cells:
             cells.append(cell)
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            grade_id = nbcells.grade_id(cell)
             if grade_id in notes and cell.cell_type == "markdown":
                 cells.append(notes[grade_id])
         nb.cells = cells
@@ -88,8 +88,8 @@ class StripFeedback(NbGraderPreprocessor):
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
             return cell, resources
-        if is_grade(cell) and not is_solution(cell):
-            grade_id = cell.metadata["nbgrader"].get("grade_id", "")
+        if nbcells.is_test_cell(cell):
+            grade_id = nbcells.grade_id(cell)
             hidden = HIDDEN_DELIMITER in cell.source
             cell.source = HIDDEN_SOURCE.format(grade_id=grade_id)
             cell.outputs = test_messages(cell.get("outputs", []), hidden)

@@ -20,17 +20,15 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Unicode
 
-from nndebug.autograde import given_cells
-from nndebug.autograde.stage import ENV_SUBMISSION, inputs_from_env
-from nndebug.verify import plot, reference, verdicts
-from nndebug.verify.fixes import Context
+from nndebug.autograde import given_cells, protocol
+from nndebug.autograde.kernels import inputs_from_env
+from nndebug.nbcells import grade_id, is_answer, is_test_cell, points
 from nndebug.verify.verdict import Line, Verdict
 
-EVIDENCE_ENV = "NN_DEBUG_EVIDENCE_ROOT"   # the driver's folder for this student's evidence, one per notebook
-VERDICTS_ENV = "NN_DEBUG_VERDICTS_ROOT"   # where this student's explanation verdicts are kept
+EVIDENCE_ENV = protocol.EVIDENCE_ROOT
+VERDICTS_ENV = protocol.VERDICTS_ROOT
 VERDICT_MIME = "application/vnd.nndebug.verdict+json"
 TEST_ID = re.compile(r"^task(\d+)_(fix|explanation)_\w+$")
 
@@ -44,7 +42,7 @@ def evidence_dir(notebook: str) -> Path | None:
 def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
     """A line about the given cells of the student's own file (the driver's staged copy) that differ from
     the cells grading ran (restored as released)."""
-    staged = os.environ.get(ENV_SUBMISSION)
+    staged = os.environ.get(protocol.SUBMISSION)
     path = Path(staged) / f"{notebook}.ipynb" if staged else None
     if path is None or not path.is_file():
         return None
@@ -69,8 +67,7 @@ def released_stubs(resources: Any, notebook: str) -> dict[str, str]:
     if not assignment or not path.is_file():
         return {}
     nb = nbformat.read(path, as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    return {grade_id(c): c.source for c in nb.cells if is_answer(c)}
 
 
 def verdict_html(verdict: Verdict, score: float, points: float) -> str:
@@ -129,6 +126,9 @@ class Verify(NbGraderPreprocessor):
         if not self.enabled:
             return nb, resources
         notebook = (resources or {}).get("unique_key", "")
+        from nndebug.verify import verdicts  # torch and the kit's model: only where a notebook is verified
+        from nndebug.verify.fixes import Context
+
         inputs = inputs_from_env()
         context = Context(inputs.data_for(notebook), inputs.model)
         self._edits = edited_given_cells(nb, notebook)
@@ -139,28 +139,29 @@ class Verify(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
-        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
+        if not is_test_cell(cell):
             return cell, resources
-        points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
-        if points <= 0:
+        worth = points(cell)
+        if worth <= 0:
             return cell, resources  # a visible self-check worth nothing: left as the kernel ran it
-        grade_id = cell.metadata["nbgrader"].get("grade_id", "")
-        match = TEST_ID.match(grade_id)
+        match = TEST_ID.match(grade_id(cell))
         if match is None:
             verdict = Verdict(0.0, Line("у этой проверки нет верификатора", "this test has no verifier"))
         elif match.group(2) == "fix":
             verdict = self._judge.fix(int(match.group(1)))
             if self._edits:
                 verdict = dataclasses.replace(verdict, measured=(self._edits, *verdict.measured))
-            cell.outputs = verdict_outputs(verdict, points, self._plot(int(match.group(1)), verdict))
+            cell.outputs = verdict_outputs(verdict, worth, self._plot(int(match.group(1)), verdict))
             return cell, resources
         else:
             verdict = self._judge.explanation(int(match.group(1)))
-        cell.outputs = verdict_outputs(verdict, points)
+        cell.outputs = verdict_outputs(verdict, worth)
         return cell, resources
 
     def _plot(self, task: int, verdict: Verdict) -> bytes | None:
         """The student's curves against the reference fix's (cached by the driver), when there are any."""
+        from nndebug.verify import plot, reference
+
         if not plot.has_curves(verdict.curves):
             return None
         context = self._judge.context

@@ -1,0 +1,133 @@
+"""The kernel side of grading: what one notebook's kernel sees and how it is started.
+
+The Execute preprocessor runs in the ``nbgrader`` process; for each notebook it asks
+:class:`SandboxedKernelManager` for a kernel, whose mounts :func:`sandbox_spec` builds from the driver's
+environment (:mod:`nndebug.autograde.protocol`): a scratch copy of the submission, the staged grading data
+and model, the evidence folder. Unsandboxed, :func:`stage_links` puts the data and model beside the notebook.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+from nndebug import config
+from nndebug.autograde import protocol
+from nndebug.autograde.limits import Limits
+from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, give_to_kernel, kit_files
+from nndebug.autograde.stage import DATA_NAME, MODEL_NAME, Inputs, task_data
+
+STAGED_NAMES = (DATA_NAME, MODEL_NAME)
+
+
+def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
+    """Without a sandbox: symlink the data and model beside the notebook (read-only is not enforced)."""
+    for name, target in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
+        link = cwd / name
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.is_dir():
+            shutil.rmtree(link)
+        link.symlink_to(target.resolve())
+
+
+def inputs_from_env() -> Inputs:
+    """The grading inputs the driver chose, else the kit's defaults."""
+    chosen = os.environ.get(protocol.STAGE_DATA_BY_NOTEBOOK)
+    by_notebook = {nb: Path(p) for nb, p in json.loads(chosen).items()} if chosen else task_data()
+    return Inputs(Path(os.environ.get(protocol.STAGE_DATA, config.SUBSET_DATA)),
+                  Path(os.environ.get(protocol.STAGE_MODEL, config.MODEL_FILE)), by_notebook)
+
+
+def submission_for(cwd: Path) -> Path:
+    """The student's own files for the kernel whose working dir is ``cwd`` (autograded/<s>/<a>)."""
+    if protocol.SUBMISSION in os.environ:
+        return Path(os.environ[protocol.SUBMISSION])
+    student, assignment = cwd.parent.name, cwd.name
+    return cwd.parents[2] / "submitted" / student / assignment
+
+
+def fill_workdir(work: Path, cwd: Path) -> None:
+    """The kernel's scratch folder: the student's files and the non-notebook files nbgrader copied.
+
+    Notebooks come from the submission only: the autograded folder holds this student's notebooks
+    already graded, with their hidden tests in them.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    submission = submission_for(cwd)
+    for folder, with_notebooks in ((cwd, False), (submission, True)):
+        if not folder.is_dir():
+            continue
+        for item in folder.iterdir():
+            if item.name in STAGED_NAMES or (item.suffix == ".ipynb" and not with_notebooks):
+                continue
+            target = work / item.name
+            if item.is_dir() and not item.is_symlink():
+                shutil.copytree(item, target, symlinks=True, dirs_exist_ok=True)
+            elif item.is_file() and not item.is_symlink():
+                shutil.copy2(item, target)
+
+
+def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None,
+                 evidence: Path | None = None) -> SandboxSpec:
+    """The mounts of the kernel that runs ``notebook`` with working dir ``cwd``, its files under
+    ``runtime``, its evidence written to ``evidence``."""
+    inputs = inputs_from_env()
+    work = runtime / "work"
+    fill_workdir(work, cwd)
+    readonly = [(p, p) for p in kit_files()]
+    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
+        if host.exists():
+            readonly.append((host.resolve(), cwd / name))
+    env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
+    writable = [(evidence.resolve(), evidence.resolve())] if evidence is not None else []
+    give_to_kernel(work)
+    return SandboxSpec(cwd=cwd, workdir=work, runtime_dir=runtime, readonly=readonly, env=env,
+                       limits=Limits.from_env(), writable=writable)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernel runs under bwrap and talks to the client over IPC sockets.
+
+    What the sandbox mounts comes from :func:`sandbox_spec`, which reads the
+    driver's environment variables; the kernel's working directory is the one nbclient asks for.
+    """
+
+    notebook: str | None = None  # the notebook this kernel runs (set by the Execute preprocessor)
+    evidence_dir: Path | None = None  # where the kernel writes the graded run's evidence (writable)
+
+    def __init__(self, **kwargs):
+        self._runtime = Path(tempfile.mkdtemp(prefix="nndebug-kernel-"))
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", str(self._runtime / "kernel"))
+        super().__init__(**kwargs)
+        self.connection_file = str(self._runtime / "kernel.json")
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
+        spec = sandbox_spec(cwd, self._runtime, self.notebook, self.evidence_dir)
+        give_to_kernel(self._runtime)
+        kw["cwd"] = str(spec.workdir)
+        await super()._async_launch_kernel(bwrap_command(spec, kernel_cmd), **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._runtime, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
+
+    async def _async_interrupt_kernel(self) -> None:
+        # In its own PID namespace the kernel misses a SIGINT sent to its process group from outside;
+        # asked over the control channel, ipykernel signals itself.
+        if self.has_kernel:
+            self.session.send(self._connect_control_socket() or self._control_socket,
+                              self.session.msg("interrupt_request", content={}))
+        else:
+            await super()._async_interrupt_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel
