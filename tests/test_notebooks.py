@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nndebug import cells, config
-from nndebug.notebook import assemble, authoring, colab
+from nndebug.notebook import assemble, authoring, colab, snippets
 
 
 def sources(task: int) -> dict[str, str]:
@@ -106,14 +106,15 @@ def test_setup_cell_seeds_torch(tmp_path: Path, monkeypatch) -> None:
     assert first.tolist() == second.tolist()
 
 
-def test_tensorboard_cell_is_harmless_headless(tmp_path: Path, monkeypatch) -> None:
+def test_training_curves_cell_is_harmless_headless(tmp_path: Path, monkeypatch) -> None:
+    """Without logs and outside Colab it does nothing; in Colab it opens TensorBoard."""
     calls = []
     namespace = {"get_ipython": lambda: types.SimpleNamespace(run_line_magic=lambda *a: calls.append(a))}
     monkeypatch.chdir(tmp_path)
-    exec(colab.tensorboard_cell(), namespace)  # noqa: S102
+    exec(snippets.TRAINING_CURVES, namespace)  # noqa: S102
     assert calls == []
     monkeypatch.setitem(__import__("sys").modules, "google.colab", types.ModuleType("google.colab"))
-    exec(colab.tensorboard_cell(), namespace)  # noqa: S102
+    exec(snippets.TRAINING_CURVES, namespace)  # noqa: S102
     assert [c[0] for c in calls] == ["load_ext", "tensorboard"]
 
 

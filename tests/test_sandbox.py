@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 import toy_course as toy
 
+from nndebug import config
 from nndebug.autograde.grade import Course, autograde
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, check_sandbox
@@ -42,6 +43,10 @@ _probe("config", lambda: open("{root}/nbgrader_config.py").read())
 _probe("gradebook", lambda: open("{root}/gradebook.db", "rb").read(16))
 _probe("gradebook-relative", lambda: open("../../../gradebook.db", "rb").read(16))
 _probe("autograded-others", lambda: sorted(set(os.listdir("{root}/autograded")) - {"read_source"}))
+_probe("rubric", lambda: open("{kit}/notebooks/rubric.toml").read())
+_probe("kit-settings", lambda: open("{kit}/kit.toml").read())
+_probe("verifier-code", lambda: os.listdir("{kit}/nndebug/verify"))
+_probe("rubric-code", lambda: os.listdir("{kit}/nndebug/rubric"))
 ''',
     "write_gradebook": PROBE + '''
 _probe("write-gradebook", lambda: open("{root}/gradebook.db", "wb").write(b"0" * 64))
@@ -99,7 +104,8 @@ def graded(tmp_path_factory):
     before = toy.scores(root)["victim"]
     victim_nb = (root / "autograded" / "victim" / toy.ASSIGNMENT / f"{toy.NOTEBOOK}.ipynb").read_bytes()
     for student, code in ATTACKS.items():
-        toy.submit(root, student, toy.fix(code.replace("{root}", str(root))))
+        code = code.replace("{root}", str(root)).replace("{kit}", str(config.ROOT))
+        toy.submit(root, student, toy.fix(code))
     toy.submit(root, "hide_tracebacks", toy.fix(HIDE_TRACEBACKS))
     autograde(course, echo=lambda *_: None)
     return course, before, hashlib.sha256(victim_nb).hexdigest()

@@ -183,15 +183,3 @@ def setup_cell(with_model: bool, hashes: Mapping[str, str] | None = None) -> str
         f"np.random.seed({seed})",
     ]
     return "\n".join(lines)
-
-
-def tensorboard_cell() -> str:
-    """TensorBoard in Colab; outside Colab (the autograder, a headless run) the cell does nothing."""
-    return "\n".join([
-        "# Графики обучения. В Colab откроется TensorBoard; вне Colab ячейка ничего не делает.",
-        "import sys",
-        "",
-        "if 'google.colab' in sys.modules:",
-        "    get_ipython().run_line_magic('load_ext', 'tensorboard')",
-        "    get_ipython().run_line_magic('tensorboard', '--logdir ./tboard_logs/')",
-    ])

@@ -61,13 +61,17 @@ def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
 
 
 def released_stubs(resources: Any, notebook: str) -> dict[str, str]:
-    """{grade_id: starting text} of the answer cells of the released notebook (run from the course root)."""
+    """{grade_id: starting text} of the answer cells of the released notebooks, every language (run from
+    the course root)."""
     assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
-    path = Path("release") / assignment / f"{notebook}.ipynb"
-    if not assignment or not path.is_file():
-        return {}
-    nb = nbformat.read(path, as_version=4)
-    return {grade_id(c): c.source for c in nb.cells if is_answer(c)}
+    stubs: dict[str, str] = {}
+    if not assignment:
+        return stubs
+    for path in sorted(Path("release").glob(f"{assignment}*/{notebook}.ipynb")):  # every language
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            if is_answer(cell):
+                stubs[grade_id(cell)] = stubs.get(grade_id(cell), "") + "\n" + cell.source
+    return stubs
 
 
 def verdict_html(verdict: Verdict, score: float, points: float) -> str:
