@@ -137,6 +137,12 @@ rubric-report: venv
 	$(PY) -m nndebug rubric-report
 
 # The grading sandbox: bwrap (Debian/Ubuntu package bubblewrap); setpriv and prlimit come with util-linux.
-.PHONY: sandbox-deps
+.PHONY: sandbox-deps test-deps
 sandbox-deps:
-	command -v bwrap >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q bubblewrap)
+	command -v bwrap >/dev/null 2>&1 || (apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
+		(apt-get update -q && apt-get install -y -q bubblewrap))
+
+# What the whole test suite needs beyond the venv: the sandbox and headless chromium (feedback pages).
+test-deps: sandbox-deps
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium))
