@@ -25,6 +25,7 @@ MODEL_FILE = DATA_DIR / "pretrained_model.pt"
 SOURCE_DIR = ROOT / "source"
 RELEASE_DIR = ROOT / "release"
 SUBMITTED_DIR = ROOT / "submitted"
+AUTOGRADED_DIR = ROOT / "autograded"
 DOCS_DIR = ROOT / "docs"
 
 

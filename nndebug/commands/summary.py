@@ -83,4 +83,19 @@ def run(args: argparse.Namespace) -> int:
     report = config.AUTOGRADED_DIR / "report.md"
     if report.exists():
         print(f"\nWhat could not be graded: {report.relative_to(config.ROOT)}")
+    review = config.AUTOGRADED_DIR / "review.md"
+    if review.exists():
+        print(f"Explanations for a TA to read: {review.relative_to(config.ROOT)} ({routed_line(review)})")
+    pages = sorted((config.ROOT / "feedback").glob(f"*/{config.assignment()}/index.html"))
+    if pages:
+        print(f"Feedback for students: feedback/<student>/{config.assignment()}/index.html "
+              f"({len(pages)} page(s), e.g. {pages[0].relative_to(config.ROOT)})")
     return 0
+
+
+def routed_line(review: Path) -> str:
+    """The "N of M answers were routed" line of review.md, without its markup."""
+    for line in review.read_text(encoding="utf-8").splitlines():
+        if "routed" in line:
+            return line.replace("*", "").split(";")[0].split(":")[0].strip()
+    return "see the file"
