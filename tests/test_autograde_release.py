@@ -213,7 +213,7 @@ def test_feedback_of_a_wrong_fix_names_the_measured_reason_and_plots_the_run(gra
     text = visible_text(page)
     assert WRONG_REASONS[task] in text, text[-3000:]
     assert "data:image/png;base64," in page.read_text(), "the training plot is missing"
-    assert "Score of this answer: 0 of" in text
+    assert "Score of this answer: 0 из / of" in text
 
 
 def test_index_page_renders_in_chromium_with_its_images(graded, tmp_path):

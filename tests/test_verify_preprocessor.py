@@ -1,0 +1,85 @@
+"""The Verify preprocessor in-process (no kernel): whatever a kernel left in a graded test cell is replaced by
+the verifier's verdict, so nbgrader scores the verdict; unknown graded tests fail closed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from nbgrader.utils import determine_grade
+
+from nndebug.autograde import protocol
+from nndebug.autograde.preprocessors.strip_feedback import StripFeedback
+from nndebug.autograde.preprocessors.verify import VERDICT_MIME, Verify
+
+RIGHT_ANSWER = ("The weight decay of 0.9 is far too strong together with lr=0.1: every step shrinks the "
+                "weights towards zero faster than the gradient can teach them anything.")
+FORGED_OUTPUTS = {  # what student code can make a test cell show: nbgrader would give each full points
+    "none": [],
+    "string": [new_output("execute_result", data={"text/plain": "'passed'"}, execution_count=1)],
+    "negative": [new_output("execute_result", data={"text/plain": "-1"}, execution_count=1)],
+}
+
+
+def meta(grade_id: str, *, grade: bool, solution: bool, points: float = 0) -> dict:
+    info = {"grade": grade, "solution": solution, "locked": not solution, "grade_id": grade_id,
+            "schema_version": 3}
+    if grade:
+        info["points"] = points
+    return {"nbgrader": info}
+
+
+def notebook(answer: str, outputs: list) -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(answer, metadata=meta("task2_explanation", grade=True, solution=True)),
+        new_code_cell("trainer.train(10)", metadata=meta("train_fixed", grade=False, solution=False)),
+        new_code_cell("# hidden", metadata=meta("task2_fix_learns", grade=True, solution=False, points=0.1),
+                      outputs=list(outputs)),
+        new_code_cell("# hidden", metadata=meta("task2_explanation_rubric", grade=True, solution=False,
+                                                points=0.1), outputs=list(outputs)),
+        new_code_cell("pass", metadata=meta("made_up_test", grade=True, solution=False, points=0.5),
+                      outputs=list(outputs)),
+    ]
+    return new_notebook(cells=cells)
+
+
+def run_verify(nb: nbformat.NotebookNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(protocol.EVIDENCE_ROOT, str(tmp_path / "evidence"))  # the kernel left nothing
+    monkeypatch.setenv(protocol.VERDICTS_ROOT, str(tmp_path / "verdicts"))
+    resources = {"unique_key": "task2_optimizer", "nbgrader": {"assignment": "nn_debug"}}
+    nb, _ = Verify().preprocess(nb, resources)
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells}
+
+
+@pytest.mark.parametrize("forged", sorted(FORGED_OUTPUTS))
+def test_forged_cell_values_are_replaced_by_verdicts(forged: str, tmp_path, monkeypatch) -> None:
+    cells = run_verify(notebook("Не знаю.", FORGED_OUTPUTS[forged]), tmp_path, monkeypatch)
+    for grade_id in ("task2_fix_learns", "task2_explanation_rubric", "made_up_test"):
+        score, top = determine_grade(cells[grade_id])
+        assert score == 0 and top > 0, (grade_id, cells[grade_id].outputs)
+    assert "the graded run left no record" in str(cells["task2_fix_learns"].outputs)
+    assert "no verifier" in str(cells["made_up_test"].outputs)
+
+
+def test_a_right_answer_scores_from_its_text_and_is_kept_for_review(tmp_path, monkeypatch) -> None:
+    cells = run_verify(notebook(RIGHT_ANSWER, FORGED_OUTPUTS["negative"]), tmp_path, monkeypatch)
+    score, top = determine_grade(cells["task2_explanation_rubric"])
+    assert score == top == 0.1
+    assert (tmp_path / "verdicts" / "task2_optimizer" / "task2_explanation.json").is_file()
+    record = cells["task2_explanation_rubric"].outputs[0]["data"][VERDICT_MIME]
+    assert record["score"] == 0.1 and record["fraction"] == 1
+
+
+def test_feedback_shows_verdicts_and_the_answers_score_not_test_code(tmp_path, monkeypatch) -> None:
+    cells = run_verify(notebook(RIGHT_ANSWER, []), tmp_path, monkeypatch)
+    nb = new_notebook(cells=list(cells.values()))
+    for cell in nb.cells:
+        if cell.metadata["nbgrader"]["grade"] and not cell.metadata["nbgrader"]["solution"]:
+            cell.source = "### BEGIN HIDDEN TESTS\nsecret_check()\n### END HIDDEN TESTS"
+    nb, _ = StripFeedback().preprocess(nb, {})
+    text = nbformat.writes(nb)
+    assert "secret_check" not in text and VERDICT_MIME not in text
+    assert "the record of the training is unusable" in text
+    assert "Score of this answer: 0.1 из / of 0.1" in text
