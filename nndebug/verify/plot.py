@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless backend
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def _clean(values: list[float]) -> list[float]:
@@ -34,6 +35,7 @@ def training_png(mine: dict[str, list[float]], reference: dict[str, list[float]]
         ax.set_xlabel("epoch / эпоха", fontsize=8)
         if limits:
             ax.set_ylim(*limits)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=7, loc="lower right")
