@@ -42,6 +42,7 @@ def test_well_formed_evidence_loads(tmp_path: Path) -> None:
     ({"batches": [[True, 1.0, 0.5, [0, 11]]]}, "classes 0-9"),
     ({"batches": [[True, "low", 0.5, [0]]]}, "not a number"),
     ({"batches": [["yes", 1.0, 0.5, [0]]]}, "not \\[training"),
+    ({"batches": [[True, 1.0, 0.5, [0, 1], [7]]]}, "ids do not match"),
     ({"optimizer": "SGD"}, "optimizer"),
 ])
 def test_malformed_run_records_are_refused_with_a_reason(tmp_path: Path, overrides, reason) -> None:
@@ -101,6 +102,17 @@ def test_epochs_split_at_validation_or_by_size() -> None:
     same = batches.epochs(no_val, train_size=4)
     assert len(same) == 2 and not batches.reshuffled(same)
     assert batches.full_epochs(batches.epochs(no_val[:3], train_size=4), 4) == same[:1]
+
+
+def test_reshuffling_is_judged_by_which_digits_not_by_their_labels() -> None:
+    """A sampler that deals the classes in turn gives the same label sequence every epoch, with other digits:
+    that is a new order. The same digits in the same order are not."""
+    def run_of(ids: list[list[int]]) -> tuple[Batch, ...]:
+        return tuple(Batch(True, 1.0, 0.5, (0, 1), tuple(i)) for i in ids)
+    new_digits = batches.epochs(run_of([[10, 21], [11, 20]]), train_size=2)
+    assert [e.order for e in new_digits] == [(10, 21), (11, 20)] and batches.reshuffled(new_digits)
+    same_digits = batches.epochs(run_of([[10, 21], [10, 21]]), train_size=2)
+    assert not batches.reshuffled(same_digits)
 
 
 def test_task2_rule_follows_the_cause_not_the_step_count(tmp_path: Path) -> None:

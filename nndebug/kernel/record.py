@@ -20,7 +20,7 @@ RUN_FILE = "run.json"
 WEIGHTS_FILE = "weights.pt"
 SCHEMA = 1
 
-_log: list[list[Any]] = []            # [is_training, loss, acc, [labels]] per batch
+_log: list[list[Any]] = []            # [is_training, loss, acc, [labels], [sample ids]] per batch
 _state: dict[str, Any] = {"installed": False, "error": ""}
 
 
@@ -41,6 +41,19 @@ def _labels(batch: Any) -> list[int]:
         return []
 
 
+def _ids(batch: Any) -> list[int]:
+    """A fingerprint of each sample (the same digit gives the same number in every epoch), so the verifier
+    sees whether the order of the digits, not only of their labels, changed between epochs."""
+    try:
+        import torch
+
+        samples = batch["sample"].detach().reshape(len(batch["sample"]), -1).double().cpu()
+        weights = torch.arange(1, samples.shape[1] + 1, dtype=torch.float64)
+        return [int(round(v * 1000)) % (1 << 62) for v in (samples @ weights).tolist()]
+    except Exception:  # noqa: BLE001 - a batch of another shape is logged without ids
+        return []
+
+
 def install(namespace: dict[str, Any]) -> None:
     """Log every batch ``namespace['trainer'].model.compute_all`` sees from now on."""
     _log.clear()
@@ -53,7 +66,9 @@ def install(namespace: dict[str, Any]) -> None:
             result = original(batch, *args, **kwargs)
             loss, metrics = (result if isinstance(result, tuple) and len(result) == 2 else (None, {}))
             acc = metrics.get("acc") if isinstance(metrics, dict) else None
-            _log.append([bool(model.training), _number(loss), _number(acc), _labels(batch)])
+            training = bool(model.training)
+            ids = _ids(batch) if training else []
+            _log.append([training, _number(loss), _number(acc), _labels(batch), ids])
             return result
 
         model.compute_all = compute_all

@@ -36,6 +36,7 @@ class Batch:
     loss: float | None
     acc: float | None
     labels: tuple[int, ...]
+    ids: tuple[int, ...] = ()   # a fingerprint per sample: which digit, whatever its label
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,17 @@ def _number(value: object) -> float | None:
 
 
 def _batch(entry: object) -> Batch:
-    if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], bool)
-            and isinstance(entry[3], list)):
-        raise BadEvidence("run.json: a batch is not [training, loss, acc, labels]")
-    labels = entry[3]
+    if not (isinstance(entry, list) and len(entry) in (4, 5) and isinstance(entry[0], bool)
+            and all(isinstance(part, list) for part in entry[3:])):
+        raise BadEvidence("run.json: a batch is not [training, loss, acc, labels, ids]")
+    labels, ids = entry[3], entry[4] if len(entry) == 5 else []
     if len(labels) > MAX_BATCH_SIZE or not all(
             isinstance(x, int) and not isinstance(x, bool) and 0 <= x < CLASSES for x in labels):
         raise BadEvidence("run.json: a batch's labels are not digit classes 0-9")
-    return Batch(entry[0], _number(entry[1]), _number(entry[2]), tuple(labels))
+    if ids and (len(ids) != len(labels)
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in ids)):
+        raise BadEvidence("run.json: a batch's sample ids do not match its labels")
+    return Batch(entry[0], _number(entry[1]), _number(entry[2]), tuple(labels), tuple(ids))
 
 
 def _groups(optimizer: object) -> tuple[str, tuple[dict[str, float], ...]]:

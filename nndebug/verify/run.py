@@ -22,6 +22,9 @@ class Epoch:
 
     @property
     def order(self) -> tuple[int, ...]:
+        """The digits in the order trained on: their fingerprints when logged, else their labels."""
+        if all(batch.ids for batch in self.train):
+            return tuple(i for batch in self.train for i in batch.ids)
         return tuple(label for batch in self.train for label in batch.labels)
 
 
@@ -64,7 +67,7 @@ def classes_per_batch(all_epochs: list[Epoch]) -> float:
 
 
 def reshuffled(all_epochs: list[Epoch]) -> bool:
-    """Did every epoch see the digits in a new order (by label sequence)?"""
+    """Did every epoch see the digits in a new order (by sample fingerprints, else labels)?"""
     orders = [e.order for e in all_epochs]
     return len(orders) >= 2 and all(a != b for a, b in zip(orders, orders[1:], strict=False))
 
