@@ -41,6 +41,22 @@ def test_fast_loader_gives_the_seeds_items(module, grading_subset: Path, split: 
     assert ours[0]["sample"].max() > 1  # 0..255, not normalised
 
 
+def test_description_df_drives_the_items_as_in_the_seed(module, grading_subset: Path) -> None:
+    """The seed reads description_df in __getitem__: shuffling or cutting it changes the items; the fast
+    loader's cache must not make that line silently do nothing."""
+    paths = {"images_dir_path": str(grading_subset / "train"),
+             "description_csv_path": str(grading_subset / "train.csv")}
+    seed, ours = MNISTDataset(**paths), module.MNISTDataset(**paths)
+    for dataset in (seed, ours):
+        dataset.description_df = dataset.description_df.sample(frac=1, random_state=3)
+    assert [ours[i]["label"] for i in range(20)] == [int(seed[i]["label"]) for i in range(20)]
+    assert len({ours[i]["label"] for i in range(20)}) > 1  # no longer sorted by label
+    assert all(np.array_equal(seed[i]["sample"], ours[i]["sample"]) for i in range(0, len(seed), 97))
+    for dataset in (seed, ours):
+        dataset.description_df = dataset.description_df.head(50)
+    assert len(ours) == len(seed) == 50
+
+
 def test_trainer_renders_differ_in_the_shuffle_line_only() -> None:
     task1 = cells.cell_source("trainer", 1).splitlines()
     for other in (2, 3):

@@ -9,7 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
-from nndebug.autograde import protocol
+from nndebug.autograde import given_cells, protocol
 from nndebug.autograde.preprocessors.strip_feedback import StripFeedback
 from nndebug.autograde.preprocessors.verify import VERDICT_MIME, Verify
 
@@ -83,3 +83,25 @@ def test_feedback_shows_verdicts_and_the_answers_score_not_test_code(tmp_path, m
     assert "secret_check" not in text and VERDICT_MIME not in text
     assert "the record of the training is unusable" in text
     assert "Score of this answer: 0.1 из / of 0.1" in text
+
+
+def test_an_edited_given_cell_is_named_in_the_verdict_and_the_report(tmp_path, monkeypatch) -> None:
+    """Colab does not lock cells: a fix typed into the given trainer is undone at grading, and both the
+    feedback and the report say where a fix must go."""
+    given = notebook("Не знаю.", [])
+    given.cells.insert(1, new_code_cell("class Trainer: shuffle = False",
+                                        metadata=meta("trainer", grade=False, solution=False)))
+    given.cells.insert(2, new_code_cell("pass", metadata=meta("task2_fix", grade=False, solution=True)))
+    theirs = nbformat.reads(nbformat.writes(given), 4)
+    theirs.cells[1].source = "class Trainer: shuffle = True"
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    nbformat.write(theirs, str(staged / "task2_optimizer.ipynb"))
+    nbformat.write(given, str(tmp_path / "released.ipynb"))
+    monkeypatch.setenv(protocol.SUBMISSION, str(staged))
+    cells = run_verify(given, tmp_path, monkeypatch)  # grading ran the restored (given) cells
+    shown = str(cells["task2_fix_learns"].outputs)
+    assert "you edited the given cell `trainer`" in shown and "answer cell `task2_fix`" in shown
+    message = given_cells.check_files(staged / "task2_optimizer.ipynb", tmp_path / "released.ipynb")
+    assert "`trainer`" in message and "a fix must go in the answer cell `task2_fix`" in message
+    assert given_cells.check_files(tmp_path / "released.ipynb", tmp_path / "released.ipynb") == ""
