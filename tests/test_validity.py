@@ -105,7 +105,7 @@ def test_fix_tests_score_as_expected(graded, sub: Submission) -> None:
 @pytest.mark.parametrize("sub", submissions(), ids=lambda s: s.student)
 def test_explanation_scores_as_the_rubric_says(graded, sub: Submission) -> None:
     got, top = graded[(sub.student, f"task{sub.task}_explanation_rubric")]
-    expected = explanation.verdict(sub.task, PLACEHOLDER if sub.answer is None else sub.answer).fraction
+    expected = explanation.verdict(sub.task, PLACEHOLDER if sub.answer is None else sub.answer)[0].fraction
     assert got == pytest.approx(round(top * expected, 4)), f"{sub.student}: answer scored {got}/{top}"
     if sub.answer in (None, "") or sub.answer == WRONG_ANSWERS[sub.task]:
         assert got == 0
