@@ -9,6 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
+from nndebug import config
 from nndebug.autograde import given_cells, protocol
 from nndebug.autograde.preprocessors.strip_feedback import StripFeedback
 from nndebug.autograde.preprocessors.verify import VERDICT_MIME, Verify
@@ -105,3 +106,10 @@ def test_an_edited_given_cell_is_named_in_the_verdict_and_the_report(tmp_path, m
     message = given_cells.check_files(staged / "task2_optimizer.ipynb", tmp_path / "released.ipynb")
     assert "`trainer`" in message and "a fix must go in the answer cell `task2_fix`" in message
     assert given_cells.check_files(tmp_path / "released.ipynb", tmp_path / "released.ipynb") == ""
+
+
+def test_an_untouched_english_notebook_edits_no_given_cell() -> None:
+    """The English release differs from the Russian one in its text only: no false "you edited" notes."""
+    for name in sorted((config.RELEASE_DIR / config.assignment()).glob("*.ipynb")):
+        english = config.RELEASE_DIR / f"{config.assignment()}_en" / name.name
+        assert given_cells.check_files(english, name) == "", name.name

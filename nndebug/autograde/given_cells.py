@@ -11,8 +11,10 @@ from nndebug.nbcells import grade_id, is_answer, is_given
 
 
 def _locked(nb: NotebookNode) -> dict[str, str]:
-    """{grade_id: source} of the locked cells that are neither answers nor tests."""
-    return {grade_id(cell): cell.source for cell in nb.cells if is_given(cell) and grade_id(cell)}
+    """{grade_id: source} of the given code cells (locked, neither answers nor tests). Given text is left
+    out: the English release's differs from the Russian one the gradebook holds."""
+    return {grade_id(cell): cell.source for cell in nb.cells
+            if cell.cell_type == "code" and is_given(cell) and grade_id(cell)}
 
 
 def edited(submitted: NotebookNode, given: NotebookNode) -> list[str]:
