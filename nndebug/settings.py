@@ -129,11 +129,22 @@ class Return:
     scale_to: float = key("rescale grades to this maximum (0: nbgrader's points)", default=0)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Variants:
+    enabled: bool = key("per-student variants of the tasks (false: every student gets the seed's bugs)",
+                        default=False)
+    secret_file: str = key("the course secret's file, outside git (repo-relative or absolute)",
+                           default="course_secret.key")
+    pins: tuple[str, ...] = key('pinned variants, "student task=variant ..." each', default=())
+    rerolls: tuple[str, ...] = key("student ids drawn again (once per time listed)", default=())
+
+
 SECTIONS: dict[str, type] = {
     "course": Course, "downloads": Downloads, "data": Data, "subset": Subset, "model": Model,
     "grading": Grading, "notebooks": Notebooks, "checks": Checks, "fidelity": Fidelity, "collect": Collect,
     "return": Return,
 }
+OPTIONAL_SECTIONS: dict[str, type] = {"variants": Variants}  # may be left out: every key has a default
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,6 +163,7 @@ class Kit:
     fidelity: Fidelity
     collect: Collect
     returns: Return
+    variants: Variants = field(default_factory=Variants)
 
     @property
     def task_numbers(self) -> tuple[int, ...]:
@@ -243,7 +255,7 @@ def parse(path: Path) -> Kit:
     except tomllib.TOMLDecodeError as err:
         raise SettingsError(f"{path.name}: not valid TOML: {err}") from None
     where = _Where(path, text)
-    unknown = sorted(set(data) - set(SECTIONS) - {"tasks"})
+    unknown = sorted(set(data) - set(SECTIONS) - set(OPTIONAL_SECTIONS) - {"tasks"})
     if unknown:
         raise SettingsError(f"{path.name}: unknown section [{unknown[0]}]; the sections are "
                             f"{', '.join([*SECTIONS, 'tasks.N'])}")
@@ -252,6 +264,8 @@ def parse(path: Path) -> Kit:
         if name not in data:
             raise SettingsError(f"{path.name}: the section [{name}] is missing")
         sections["returns" if name == "return" else name] = _section(cls, data[name], name, where)
+    for name, cls in OPTIONAL_SECTIONS.items():
+        sections[name] = _section(cls, data.get(name, {}), name, where)
     tasks = data.get("tasks")
     if not isinstance(tasks, dict) or not tasks:
         raise SettingsError(f"{path.name}: no [tasks.N] sections: every task needs one")
@@ -272,5 +286,6 @@ def as_dict(kit: Kit) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(obj).items()
                 if v is not None}
     out = {name: plain(getattr(kit, "returns" if name == "return" else name)) for name in SECTIONS}
+    out.update({name: plain(getattr(kit, name)) for name in OPTIONAL_SECTIONS})
     out["tasks"] = {str(n): plain(t) for n, t in kit.tasks.items()}
     return out

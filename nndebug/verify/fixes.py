@@ -8,19 +8,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nndebug import config
 from nndebug.verify import measure, run
 from nndebug.verify.evidence import Evidence
 from nndebug.verify.verdict import Line, Verdict, failed
 
+if TYPE_CHECKING:
+    from nndebug.variants.families import Variant
+
 
 @dataclass(frozen=True)
 class Context:
-    """What the verifier knows from the kit's side: the notebook's grading data and the released model."""
+    """What the verifier knows from the kit's side: the notebook's grading data, the released model (the
+    student's variant's), and the student's variant of the task (None: the seed's)."""
 
     data_dir: Path
     model_file: Path
+    variant: Variant | None = None
+
+    @property
+    def zeroed(self) -> set[str]:
+        """Task 3: the tensors the student's pretrained_model.pt has zeroed."""
+        return set(self.variant.zeroed if self.variant is not None else config.kit().model.zeroed)
 
 
 def threshold(name: str) -> float:
@@ -123,8 +134,7 @@ def task3(evidence: Evidence, context: Context) -> Verdict:
     model = measure.model_from(evidence.weights)
     dead = measure.dead_tensors(model)
     depends = measure.outputs_depend_on_input(model)
-    zeroed = set(config.kit().model.zeroed)
-    similarity = measure.pretrained_similarity(model, context.model_file, zeroed)
+    similarity = measure.pretrained_similarity(model, context.model_file, context.zeroed)
     accuracy = measure.accuracy(model, context.data_dir)
     measured = (
         Line(f"тензоры, равные нулю целиком: {', '.join(dead) or 'нет'}",

@@ -1,0 +1,88 @@
+"""A variant's given cells and a fix, run in-process as the autograder runs a notebook, then verified.
+
+The given code cells of the variant's notebook run in order up to the fix cell (not the download in
+``setup``, not the seed's buggy ``train`` run nor the curves), then the fix, then the recorded
+``trainer.train(epochs)`` of ``train_fixed``: what ``make autograde`` does, without nbgrader and sandbox.
+Kit code only (fast mode for tests and ``make fidelity``).
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nndebug import config
+from nndebug.kernel import record
+from nndebug.variants import render
+from nndebug.variants.families import Variant
+from nndebug.verify import evidence, fixes
+from nndebug.verify import reference as seed_reference
+from nndebug.verify.quiet import silenced
+from nndebug.verify.verdict import Verdict
+
+NOT_RUN = ("setup", "train")
+
+
+def given_code(variant: Variant) -> list[str]:
+    """The variant's given code cells before its fix cell, in notebook order, that a graded run executes."""
+    out = []
+    for cell in render.build(variant).cells:
+        if cell.id == f"task{variant.task}_fix":
+            return out
+        meta = cell.metadata.get("nbgrader", {})
+        if (cell.cell_type == "code" and meta.get("locked") and not meta.get("grade")
+                and cell.id not in NOT_RUN and not cell.id.startswith("tensorboard")):
+            out.append(cell.source)
+    raise ValueError(f"{variant.key}: no fix cell in its notebook")
+
+
+def reference_fix(variant: Variant) -> str:
+    """The variant's reference ``taskN_fix`` (markers commented out)."""
+    source = next(c.source for c in render.build(variant).cells if c.id == f"task{variant.task}_fix")
+    return source.replace("### ", "# ")
+
+
+def model_file(variant: Variant) -> Path:
+    """The pretrained_model.pt staged beside the variant's notebook."""
+    if variant.task == 3:
+        from nndebug.variants import models
+
+        return models.model_file(variant)
+    return config.MODEL_FILE
+
+
+def data_dir(variant: Variant) -> Path:
+    return config.grading_data(config.kit().tasks[variant.task].notebook)
+
+
+def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
+    """Run the variant's given cells, ``fix`` and the recorded training in ``folder``; the evidence folder."""
+    here = Path.cwd()
+    os.chdir(seed_reference.stage(folder, data_dir(variant), model_file(variant)))
+    try:
+        namespace: dict = {"__name__": "__main__"}
+        random.seed(0)
+        np.random.seed(0)
+        torch.manual_seed(0)
+        with silenced():
+            for code in given_code(variant):
+                exec(code, namespace)  # noqa: S102 - the kit's own cells
+            exec(fix, namespace)  # noqa: S102 - a fix under test
+            record.install(namespace)
+            namespace["trainer"].train(config.kit().tasks[variant.task].epochs)
+        out = folder / "evidence"
+        out.mkdir()
+        record.dump(namespace, str(out))
+        return out
+    finally:
+        os.chdir(here)
+
+
+def verdict(variant: Variant, fix: str, folder: Path) -> Verdict:
+    """The verifier's verdict on ``fix`` graded as ``variant``."""
+    found = evidence.load(graded_run(variant, fix, folder))
+    context = fixes.Context(data_dir(variant), model_file(variant), variant)
+    return fixes.RULES[variant.task](found, context)
