@@ -39,6 +39,7 @@ from nndebug.autograde.state import grading_fingerprint, load_state, save_state
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
 from nndebug.publish.record import RECORD_FILE, check_published_inputs
 from nndebug.rubric import render_review
+from nndebug.variants import grading as variant_grading
 from nndebug.verify import explanation, reference
 
 __all__ = ["Course", "CourseNotReady", "Outcome", "all_students", "autograde", "check_course"]
@@ -61,6 +62,7 @@ def nbgrader_env(course: Course, student: str, staged: Path) -> dict[str, str]:
            VERDICTS_ENV: str(course.verdicts(student).resolve())}
     env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
     env["TQDM_DISABLE"] = "1"  # no progress bars in graded notebooks and feedback (the unsandboxed kernel)
+    env.update(variant_grading.env_for(student))  # nothing with variants off
     return env
 
 
@@ -69,8 +71,10 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     staged = course.work / "submitted" / student / course.assignment
     problems = check_and_stage(course.submitted(student), staged, notebooks,
                                course.root / "release" / course.assignment)
+    problems += [Problem(nb, text) for nb, text in variant_grading.check(student, staged)]
     for path in sorted(staged.glob("*.ipynb")):
-        edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name)
+        edits = (given_cells.check_files(path, course.root / "release" / course.assignment / path.name)
+                 if not variant_grading.assign.enabled() else variant_grading.edited_message(student, path))
         if edits:
             problems.append(Problem(path.stem, edits))
     log = course.logs(student)

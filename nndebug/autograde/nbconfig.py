@@ -15,7 +15,7 @@ from nbgrader.preprocessors import (
 
 from nndebug import config
 from nndebug.autograde.limits import Limits
-from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback, Verify
+from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback, VariantCells, Verify
 
 
 def configure(c: Any) -> None:
@@ -24,8 +24,8 @@ def configure(c: Any) -> None:
     limits = Limits.from_env()
     grading = config.settings()["grading"]
     c.Autograde.autograde_preprocessors = [
-        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, Verify, SaveAutoGrades,
-        AssignLatePenalties, CheckCellMetadata,
+        VariantCells, SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, Verify,
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     c.SandboxedExecute.graded_run_cell = c.Verify.graded_run_cell = grading["graded_run_cell"]
     c.SandboxedExecute.skip_cells = list(grading["skip_cells"])

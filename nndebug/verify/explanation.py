@@ -4,9 +4,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nndebug import rubric
 from nndebug.verify.verdict import Line, Verdict
+
+if TYPE_CHECKING:
+    from nndebug.variants.families import Variant
 
 
 def without_stub(text: str, stub: str) -> str:
@@ -15,9 +19,16 @@ def without_stub(text: str, stub: str) -> str:
     return "\n".join(line for line in text.splitlines() if line.strip() not in given)
 
 
-def verdict(task: int, text: str, stub: str = "") -> tuple[Verdict, rubric.Verdict]:
-    """The test's verdict and the rubric's (points named, missed or contradicted, confidence)."""
-    found = rubric.judge(task, without_stub(text, stub) if stub else text)
+def verdict(task: int, text: str, stub: str = "", variant: Variant | None = None
+            ) -> tuple[Verdict, rubric.Verdict]:
+    """The test's verdict and the rubric's (points named, missed or contradicted, confidence); with the
+    student's ``variant`` (variants on), a share of the points for naming its specific cause."""
+    answer = without_stub(text, stub) if stub else text
+    found = rubric.judge(task, answer)
+    if variant is not None:
+        from nndebug.variants.rubric_point import combine
+
+        found = combine(found, variant, answer)
     measured = tuple(Line(f"названо: {name}", f"named: {name}") for name in found.named)
     measured += tuple(Line(f"не названо: {name}", f"missing: {name}") for name in found.missing)
     reason = None

@@ -75,7 +75,8 @@ class Judge:
         answer and the rubric's verdict are kept for ``autograded/review.md``."""
         cell = cell_by_id(self.nb, f"task{task}_explanation")
         text = cell.source if cell is not None else ""
-        result, found = explanation.verdict(task, text, self.stubs.get(f"task{task}_explanation", ""))
+        result, found = explanation.verdict(task, text, self.stubs.get(f"task{task}_explanation", ""),
+                                            self.context.variant if self.context else None)
         if self.keep is not None:
             explanation.save(self.keep / f"task{task}_explanation.json", task, text, found)
         return result

@@ -134,7 +134,9 @@ class Verify(NbGraderPreprocessor):
         from nndebug.verify.fixes import Context
 
         inputs = inputs_from_env()
-        context = Context(inputs.data_for(notebook), inputs.model)
+        from nndebug.variants.grading import variant_from_env
+
+        context = Context(inputs.data_for(notebook), inputs.model, variant_from_env(notebook))
         self._edits = edited_given_cells(nb, notebook)
         keep = os.environ.get(VERDICTS_ENV)
         self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell,

@@ -1,0 +1,32 @@
+"""Restore the given cells of the student's own variant (README: Per-student variants).
+
+nbgrader restores locked cells from the gradebook, which holds the seed's notebook; with variants on this
+preprocessor, first of the autograde preprocessors, puts the student's variant's given code cells in their
+place (by grade id), so the kernel runs the bugs this student got. A no-op with variants off.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nbformat import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from nndebug.nbcells import grade_id
+
+
+class VariantCells(NbGraderPreprocessor):
+    """Given code cells from the student's variant."""
+
+    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        from nndebug.variants import grading, render
+
+        variant = grading.variant_from_env((resources or {}).get("unique_key", ""))
+        if variant is None or variant.is_seed:
+            return nb, resources
+        given = render.given_cells(variant)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade") \
+                    and grade_id(cell) in given:
+                cell.source = given[grade_id(cell)]
+        return nb, resources

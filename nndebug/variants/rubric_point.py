@@ -1,0 +1,52 @@
+"""The explanation rubric with the student's variant: a point for naming this variant's specific cause.
+
+With variants on, ``CAUSE_SHARE`` of a task's explanation points go to the variant's cause (its
+``Cause.phrases``, in rubric.toml's phrase syntax and groups), the rest to the task's rubric as before: an
+explanation of another variant's bug (a copied notebook, the seed's answers) loses that share. With
+variants off nothing here runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from nndebug.rubric import spec
+from nndebug.rubric import verdict as rubric_verdict
+from nndebug.rubric.match import Sentence
+from nndebug.rubric.words import is_placeholder, sentences, strip_code, words
+from nndebug.variants.families import Variant
+
+CAUSE_SHARE = 1 / 3
+CAUSE_NAME = "the specific cause in this notebook's code or model (which line, value or tensors)"
+
+
+def cause_point(variant: Variant, rubric: spec.Rubric) -> spec.Point:
+    """The variant's cause as a rubric concept."""
+    if variant.cause is None:
+        raise ValueError(f"{variant.key} has no cause point in nndebug/variants/families.py")
+    where = f"variant {variant.key} cause"
+    phrases = tuple(spec._phrase(p, where, rubric.path, rubric.groups) for p in variant.cause.phrases)
+    return spec.Point(CAUSE_NAME, phrases, CAUSE_SHARE)
+
+
+def names_cause(variant: Variant, text: str) -> bool:
+    """Does ``text`` name the variant's specific cause (asserted, not denied)?"""
+    if is_placeholder(text or ""):
+        return False
+    rubric = spec.load()
+    prose, _ = strip_code(text)
+    prose = prose + "\n" + (text or "")  # the cause is often written as code (`shuffle=False`)
+    parsed = [Sentence.build(words(s), rubric) for s in sentences(prose)]
+    found = rubric_verdict._find(cause_point(variant, rubric), parsed, rubric, wrong=False)
+    return found.asserted
+
+
+def combine(found: rubric_verdict.Verdict, variant: Variant, text: str) -> rubric_verdict.Verdict:
+    """The task rubric's verdict with the variant's cause point folded in."""
+    named = names_cause(variant, text)
+    if found.wrong and found.fraction == 0:
+        return found
+    fraction = round(found.fraction * (1 - CAUSE_SHARE) + (CAUSE_SHARE if named else 0.0), 4)
+    return dataclasses.replace(
+        found, fraction=fraction,
+        named=found.named + ((CAUSE_NAME,) if named else ()),
+        missing=found.missing + (() if named else (CAUSE_NAME,)))
