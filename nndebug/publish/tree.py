@@ -77,6 +77,23 @@ def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Pat
     return student, assets
 
 
+def _variant_trees(dist: Path, student: Path, assets: Path, stack: contextlib.ExitStack) -> list[Path]:
+    """With variants on: every student's own tree and links (nndebug.variants.publish); SHA256SUMS again."""
+    from nndebug.variants import assign
+
+    if not assign.enabled():
+        return []
+    from nndebug.variants import publish as variant_publish
+
+    _, folders = variant_publish.write_trees(dist, student, assets, stack)
+    sums = {p.relative_to(student).as_posix(): sha256_of(p) for p in student.rglob("*")
+            if p.is_file() and p.name != SUMS_FILE}
+    sums |= {p.name: sha256_of(p) for p in assets.iterdir() if p.is_file()}
+    lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+    (student / SUMS_FILE).write_text(lines, encoding="utf-8")
+    return folders
+
+
 def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = config.MNIST_ZIP,
             model: Path = config.MODEL_FILE, force: bool = False) -> Published:
     """Record the files' hashes (``published.json``), rebuild ``release_root``'s source/ and release/ with
@@ -95,7 +112,9 @@ def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = confi
         _, release_dir, english_dir = release.build(release_root)
         folders = {".": release_dir, assemble.ENGLISH_FOLDER: english_dir}
         student, assets = _write_student_tree(dist, folders, data_zip, model, hashes)
-        leaks = scan.scan(dist, [release_dir, english_dir])
+        with contextlib.ExitStack() as stack:
+            variant_dirs = _variant_trees(dist, student, assets, stack)
+            leaks = scan.scan(dist, [release_dir, english_dir, *variant_dirs])
         if leaks:
             shutil.rmtree(student)
             raise PublishError(f"{dist} would hand students what only the instructor may have; removed "

@@ -97,8 +97,9 @@ TASK1 = (
             explanation_en="The training table is sorted by label (9 down to 0) and the training DataLoader "
                            "has no `shuffle` (default `False`): every batch holds one digit, in the same "
                            "order every epoch. Fix: `shuffle=True`.",
-            cause=Cause("default_no_shuffle", ("shuffle default|умолчание", "sort @class", "descending",
-                                                "убывание"))),
+            cause=Cause("default_no_shuffle", ("shuffle default|умолчание|умолчанию",
+                                                "sort|sorted|отсортировать|отсортированный @class 9",
+                                                "descending|убывание|убывающий"))),
     Variant(1, 3, "the DataLoader's sampler is range(len(dataset)); the table is sorted by label in the "
                   "class order 0, 3, 6, 9, 2, 5, 8, 1, 4, 7",
             edits=(Edit("trainer", SEED_LOADER, SEED_LOADER.replace(

@@ -1,0 +1,143 @@
+"""Per-student variants without training: the families render from the seed's one source, nothing names a
+cause, assignment is HMAC-keyed and pinnable, variants off changes nothing, copies are told apart."""
+from __future__ import annotations
+
+import stat
+import subprocess
+
+import nbformat
+import pytest
+from fix_variants import SEED_ANSWERS
+from variant_kit import KEY, variants_on
+
+from nndebug import config
+from nndebug.notebook import assemble
+from nndebug.variants import assign, families, grading, render, rubric_point, secret
+
+ALL = [v for t in families.FAMILIES for v in families.family(t)]
+CAUSE_WORDS = ("decay", "penalty", "l2", "shuffle", "zero", "bug", "sorted", "order", "ошибка")
+
+
+def test_every_task_has_at_least_four_variants_the_seed_first():
+    for task in config.TASKS:
+        variants = families.family(task)
+        assert len(variants) >= 4
+        assert [v.index for v in variants] == list(range(len(variants)))
+        assert variants[0].is_seed and not variants[0].edits and not variants[0].fix
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_variant_0_is_the_seed_notebook(lang):
+    for task in config.TASKS:
+        seed = render.build(families.seed(task), lang)
+        assert nbformat.writes(seed) == nbformat.writes(assemble.build(task, lang))
+
+
+@pytest.mark.parametrize("variant", [v for v in ALL if not v.is_seed], ids=lambda v: v.key)
+def test_a_variant_changes_given_code_only_and_names_no_cause(variant):
+    seed, mine = assemble.build(variant.task), render.build(variant)
+    assert [c.id for c in seed.cells] == [c.id for c in mine.cells]
+    changed = {c.id for c, s in zip(mine.cells, seed.cells, strict=True) if c.source != s.source}
+    solution_cells = {f"task{variant.task}_fix", f"task{variant.task}_explanation"}
+    assert changed - solution_cells == {e.cell for e in variant.edits}
+    for cell in mine.cells:
+        if cell.id in {e.cell for e in variant.edits}:
+            assert cell.cell_type == "code" and cell.metadata["nbgrader"]["locked"]
+    for edit in variant.edits:
+        assert "#" not in edit.new, f"{variant.key}: an edit adds a comment"
+        # torch's own keyword (weight_decay=) is the API the seed uses too, not a name the kit gives
+        added = edit.new.lower().replace(edit.old.lower(), "").replace("weight_decay=", "")
+        assert not [w for w in CAUSE_WORDS if w in added], f"{variant.key}: an edit names its cause"
+    assert variant.cause is not None and variant.summary
+
+
+def test_given_cells_tell_the_variants_apart_where_the_code_differs():
+    for task in (1, 2):
+        for variant in families.family(task):
+            assert grading.carried(render.build(variant), task) == [variant]
+    # Task 3's variants differ in the model file only: every one matches the cells.
+    assert grading.carried(render.build(families.variant(3, 2)), 3) == list(families.family(3))
+
+
+def test_variants_off_every_student_gets_the_seed():
+    assert not config.kit().variants.enabled
+    for student in ("alice", "bob", "s0001"):
+        chosen = assign.assign(student)
+        assert all(v.is_seed for v in chosen.variants.values())
+    assert grading.env_for("alice") == {}
+    assert grading.check("alice", config.ROOT) == []
+
+
+def test_assignment_is_keyed_deterministic_and_spread(monkeypatch, tmp_path):
+    variants_on(monkeypatch, tmp_path)
+    class_ = [f"s{i:03d}" for i in range(80)]
+    first = {s: assign.assign(s).label for s in class_}
+    assert first == {s: assign.assign(s).label for s in class_}
+    for task in config.TASKS:
+        used = {assign.assign(s).of(task).index for s in class_}
+        assert used == set(range(len(families.family(task))))
+    other_key = {s: assign.assign(s, b"\x01" * 32).label for s in class_}
+    assert sum(first[s] != other_key[s] for s in class_) > 60
+
+
+def test_pins_and_rerolls(monkeypatch, tmp_path):
+    variants_on(monkeypatch, tmp_path)
+    before = {s: assign.assign(s) for s in ("ann", "ben")}
+    variants_on(monkeypatch, tmp_path, pins=("ann 1=3 3=0",), rerolls=("ben", "ben"))
+    ann = assign.assign("ann")
+    assert ann.of(1).index == 3 and ann.of(3).index == 0 and ann.of(2) == before["ann"].of(2)
+    draws = [assign.draw(KEY, "ben", t, 2) for t in config.TASKS]
+    assert [assign.assign("ben").of(t).index for t in config.TASKS] == draws
+    variants_on(monkeypatch, tmp_path, pins=("ann 1=9",))
+    with pytest.raises(KeyError, match="variants 0..3"):
+        assign.assign("ann")
+
+
+def test_the_secret_is_created_once_with_a_backup_message(monkeypatch, tmp_path, capsys):
+    target = tmp_path / "keys" / "course.key"
+    monkeypatch.setenv(secret.ENV, str(target))
+    with pytest.raises(secret.SecretError, match="no course secret"):
+        secret.load()
+    key = secret.load(create=True)
+    assert "BACK IT UP" in capsys.readouterr().err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and len(key) == secret.BYTES
+    assert secret.load(create=True) == key and capsys.readouterr().err == ""
+    target.write_text("not hex")
+    with pytest.raises(secret.SecretError, match="restore"):
+        secret.load()
+
+
+def test_the_default_secret_file_is_ignored_by_git():
+    name = config.kit().variants.secret_file
+    ignored = subprocess.run(["git", "check-ignore", "-q", name], cwd=config.ROOT)
+    assert ignored.returncode == 0
+
+
+@pytest.mark.parametrize("variant", ALL, ids=lambda v: v.key)
+def test_the_reference_explanation_names_the_variant_cause(variant):
+    text = variant.explanation_ru or next(
+        c.source for c in assemble.build(variant.task).cells if c.id == f"task{variant.task}_explanation")
+    assert rubric_point.names_cause(variant, text)
+    if variant.explanation_en:
+        assert rubric_point.names_cause(variant, variant.explanation_en)
+
+
+@pytest.mark.parametrize("variant", [v for v in ALL if not v.is_seed], ids=lambda v: v.key)
+def test_the_seed_answer_misses_a_non_seed_cause(variant):
+    assert not rubric_point.names_cause(variant, SEED_ANSWERS[variant.task])
+
+
+def test_a_swapped_notebook_is_flagged_and_an_own_one_is_not(monkeypatch, tmp_path):
+    variants_on(monkeypatch, tmp_path, pins=("ann 1=1 2=1", "ben 1=2 2=2"))
+    for student in ("ann", "ben"):
+        folder = tmp_path / student
+        folder.mkdir()
+        for task in (1, 2):
+            nb = render.build(assign.assign(student).of(task))
+            nb.metadata[grading.TOKEN_KEY] = {"owner": grading.owner_token(KEY, student)}
+            nbformat.write(nb, folder / f"{config.kit().tasks[task].notebook}.ipynb")
+    assert grading.check("ann", tmp_path / "ann") == []
+    flagged = dict(grading.check("ann", tmp_path / "ben"))
+    assert set(flagged) == {config.kit().tasks[t].notebook for t in (1, 2)}
+    assert "task1v2" in flagged["task1_shuffle"] and "graded against task1v1" in flagged["task1_shuffle"]
+    assert "owner token" in flagged["task2_optimizer"]
