@@ -181,11 +181,12 @@ def _block_tensors(block: str) -> tuple[str, ...]:
 
 
 def _task3_fix(block: str) -> str:
+    layer, index = block.split(".")
     return f"""\
 model = ResNet18()
 model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
-model.net.{block}.bn2.reset_parameters()
-model.net.{block}.downsample[1].reset_parameters()
+model.net.{layer}[{index}].bn2.reset_parameters()
+model.net.{layer}[{index}].downsample[1].reset_parameters()
 
 opt = optim.SGD(model.parameters(), lr=1e-2)
 
