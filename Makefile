@@ -28,6 +28,7 @@ subset: data
 
 model: data
 	$(PY) -m nndebug model
+	$(PY) -m nndebug.variants models
 	@$(PY) -m nndebug publish --status
 
 # What `make autograde` stages beside the notebooks: built once in CI and shared by the shards.
@@ -71,6 +72,8 @@ bench: subset
 
 fidelity: data model
 	$(PY) -m nndebug fidelity $(FIDELITY_ARGS)
+	@if $(PY) -c 'import sys; from nndebug.variants.assign import enabled; sys.exit(not enabled())'; then \
+		$(PY) -m nndebug.variants fidelity; fi
 
 demo: data subset model release samples
 	$(MAKE) demo-grade
