@@ -141,3 +141,35 @@ def test_a_swapped_notebook_is_flagged_and_an_own_one_is_not(monkeypatch, tmp_pa
     assert set(flagged) == {config.kit().tasks[t].notebook for t in (1, 2)}
     assert "task1v2" in flagged["task1_shuffle"] and "graded against task1v1" in flagged["task1_shuffle"]
     assert "owner token" in flagged["task2_optimizer"]
+
+
+def test_grading_restores_the_given_cells_of_the_students_variant(monkeypatch, tmp_path):
+    from nndebug.autograde import protocol
+    from nndebug.autograde.preprocessors import VariantCells
+    from nndebug.variants import models
+
+    variants_on(monkeypatch, tmp_path, pins=("ann 1=0 2=2 3=1",))
+    env = grading.env_for("ann")
+    assert env[protocol.STAGE_MODEL] == str(models.model_file(families.variant(3, 1)).resolve())
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    seed_nb = assemble.build(2)  # what nbgrader restores: the seed's given cells
+    graded, _ = VariantCells().preprocess(seed_nb, {"unique_key": "task2_optimizer"})
+    assert grading.carried(graded, 2) == [families.variant(2, 2)]
+    assert grading.variant_from_env("task2_optimizer") == families.variant(2, 2)
+    untouched, _ = VariantCells().preprocess(assemble.build(1), {"unique_key": "task1_shuffle"})
+    assert nbformat.writes(untouched) == nbformat.writes(assemble.build(1))
+
+
+def test_the_variant_rubric_point_takes_a_third_and_leaves_variants_off_alone():
+    from nndebug.verify import explanation
+
+    variant = families.variant(2, 1)
+    text = variant.explanation_ru
+    plain = explanation.verdict(2, text)[0].fraction
+    with_point = explanation.verdict(2, text, "", variant)[0].fraction
+    assert plain == 1 and with_point == 1
+    seed_text = SEED_ANSWERS[2]
+    seed_plain = explanation.verdict(2, seed_text)[0].fraction
+    assert explanation.verdict(2, seed_text, "", variant)[0].fraction == pytest.approx(
+        seed_plain * (1 - rubric_point.CAUSE_SHARE), abs=1e-3)
