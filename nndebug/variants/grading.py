@@ -49,6 +49,10 @@ def env_for(student: str) -> dict[str, str]:
     if 3 in chosen.variants:
         from nndebug.variants import models
 
+        problems = [] if chosen.of(3).is_seed else models.stale(chosen.of(3))
+        if problems:
+            raise FileNotFoundError(f"{student}'s task-3 model ({chosen.of(3).key}): {'; '.join(problems)}: "
+                                    "run `make model` (the same data and settings as the published one)")
         env[protocol.STAGE_MODEL] = str(models.model_file(chosen.of(3)).resolve())
     return env
 
