@@ -23,7 +23,8 @@ class VariantCells(NbGraderPreprocessor):
         variant = grading.variant_from_env((resources or {}).get("unique_key", ""))
         if variant is None or variant.is_seed:
             return nb, resources
-        given = render.given_cells(variant)
+        edited = {edit.cell for edit in variant.edits}  # the other given cells are the seed's, as restored
+        given = {k: v for k, v in render.given_cells(variant).items() if k in edited}
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade") \
