@@ -286,6 +286,8 @@ def as_dict(kit: Kit) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(obj).items()
                 if v is not None}
     out = {name: plain(getattr(kit, "returns" if name == "return" else name)) for name in SECTIONS}
-    out.update({name: plain(getattr(kit, name)) for name in OPTIONAL_SECTIONS})
+    # an optional section left at its defaults is left out: the tables are what they were without it
+    out.update({name: plain(getattr(kit, name)) for name, cls in OPTIONAL_SECTIONS.items()
+                if getattr(kit, name) != cls()})
     out["tasks"] = {str(n): plain(t) for n, t in kit.tasks.items()}
     return out

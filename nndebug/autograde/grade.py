@@ -189,7 +189,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     state, base = load_state(course), grading_fingerprint(course)
     outcomes = []
     for student in selected:
-        stamp = fingerprint(course.submitted(student), base)
+        stamp = fingerprint(course.submitted(student), base + variant_grading.stamp(student))
         previous = state.get(student, {})
         if not force and previous.get("fingerprint") == stamp:
             echo(f"autograde: {student}: unchanged since the last run; kept")

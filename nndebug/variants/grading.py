@@ -57,6 +57,11 @@ def env_for(student: str) -> dict[str, str]:
     return env
 
 
+def stamp(student: str) -> str:
+    """What grading ``student`` depends on from variants (their variants): "" with variants off."""
+    return f"|variants {assign.assign(student).label}" if assign.enabled() else ""
+
+
 def variant_from_env(notebook: str) -> Variant | None:
     """The student's variant of ``notebook``'s task (None with variants off or an unknown notebook)."""
     raw, task = os.environ.get(ENV), task_of(notebook)
