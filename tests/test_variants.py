@@ -173,3 +173,18 @@ def test_the_variant_rubric_point_takes_a_third_and_leaves_variants_off_alone():
     seed_plain = explanation.verdict(2, seed_text)[0].fraction
     assert explanation.verdict(2, seed_text, "", variant)[0].fraction == pytest.approx(
         seed_plain * (1 - rubric_point.CAUSE_SHARE), abs=1e-3)
+
+
+def test_variants_settings_are_typed_and_optional(tmp_path):
+    from nndebug.settings import SettingsError, Variants, parse
+
+    text = config.SETTINGS_FILE.read_text(encoding="utf-8")
+    head, _, _ = text.partition("[variants]")
+    (tmp_path / "kit.toml").write_text(head)
+    assert parse(tmp_path / "kit.toml").variants == Variants()
+    (tmp_path / "kit.toml").write_text(head + '[variants]\nenabled = "yes"\n')
+    with pytest.raises(SettingsError, match="enabled"):
+        parse(tmp_path / "kit.toml")
+    (tmp_path / "kit.toml").write_text(head + "[variants]\npin = []\n")
+    with pytest.raises(SettingsError, match="no setting 'pin'"):
+        parse(tmp_path / "kit.toml")
