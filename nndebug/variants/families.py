@@ -39,7 +39,7 @@ class Variant:
     explanation_ru: str = ""            # the reference explanation; "": the seed's
     explanation_en: str = ""
     cause: Cause | None = None
-    zeroed: tuple[str, ...] = ()        # task 3: the state_dict tensors its pretrained_model.pt zeroes
+    zeroed: tuple[str, ...] = ()        # task 3: the tensors its model zeroes (variant 0: kit.toml [model])
 
     @property
     def key(self) -> str:
@@ -214,8 +214,7 @@ def _task3(index: int) -> Variant:
 
 
 TASK3 = (
-    Variant(3, 0, "pretrained_model.pt: the stem BatchNorm net.bn1 zeroed (weight and bias)",
-            zeroed=("net.bn1.weight", "net.bn1.bias"),
+    Variant(3, 0, "pretrained_model.pt: the stem BatchNorm net.bn1 zeroed (kit.toml [model] zeroed)",
             cause=Cause("zeroed_bn1", ("bn1", "@bn first|первый|stem", "@bn после|after conv1|свёртка"))),
     *(_task3(i) for i in (1, 2, 3)),
 )

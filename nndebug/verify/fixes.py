@@ -31,7 +31,9 @@ class Context:
     @property
     def zeroed(self) -> set[str]:
         """Task 3: the tensors the student's pretrained_model.pt has zeroed."""
-        return set(self.variant.zeroed if self.variant is not None else config.kit().model.zeroed)
+        if self.variant is None or self.variant.is_seed:
+            return set(config.kit().model.zeroed)
+        return set(self.variant.zeroed)
 
 
 def threshold(name: str) -> float:
