@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import types
 
-from nndebug.config import SHARED_CELLS_DIR, task
+from nndebug.config import SHARED_CELLS_DIR, kit
 
 # Notebook order: each cell may use names defined by the ones before it.
 CELLS = ("imports", "mnist_dataset", "resnet18", "trainer")
@@ -20,7 +20,7 @@ def cell_source(name: str, task_number: int | None = None) -> str:
         raise KeyError(f"no shared cell {name!r}: the cells are {', '.join(CELLS)} in {SHARED_CELLS_DIR}")
     text = (SHARED_CELLS_DIR / f"{name}.py").read_text(encoding="utf-8").rstrip("\n")
     if name == "trainer" and task_number is not None:
-        text = render_trainer(text, shuffle=task(task_number)["shuffle"])
+        text = render_trainer(text, shuffle=kit().tasks[task_number].shuffle)
     return text
 
 

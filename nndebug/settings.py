@@ -238,6 +238,11 @@ def parse(path: Path) -> Kit:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise SettingsError(f"{path}: cannot read the kit's settings ({err.strerror})") from None
+    return parse_text(text, path)
+
+
+def parse_text(text: str, path: Path = Path("kit.toml")) -> Kit:
+    """Validate kit.toml's ``text`` (``path`` names it in messages)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -267,7 +272,7 @@ def parse(path: Path) -> Kit:
 
 
 def as_dict(kit: Kit) -> dict[str, Any]:
-    """The settings as kit.toml's tables (validated values, tuples as lists), for code reading raw keys."""
+    """The settings as kit.toml's tables (validated values, tuples as lists), for a fingerprint."""
     def plain(obj: Any) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(obj).items()
                 if v is not None}

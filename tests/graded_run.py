@@ -11,14 +11,14 @@ from nndebug.verify.verdict import Verdict
 
 def run(task: int, fix: str, folder: Path) -> Path:
     """The evidence folder of ``fix``'s graded run on the task's grading data."""
-    data = config.grading_data(config.task(task)["notebook"])
+    data = config.grading_data(config.notebook(task))
     return reference.graded_run(task, fix, folder, data, config.MODEL_FILE)
 
 
 def verdict(task: int, fix: str, folder: Path) -> Verdict:
     """The verifier's verdict on ``fix``'s graded run."""
     found = evidence.load(run(task, fix, folder))
-    context = fixes.Context(config.grading_data(config.task(task)["notebook"]), config.MODEL_FILE)
+    context = fixes.Context(config.grading_data(config.notebook(task)), config.MODEL_FILE)
     return fixes.RULES[task](found, context)
 
 

@@ -16,15 +16,16 @@ from nndebug.__main__ import main
 from nndebug.collect.collector import collect
 from nndebug.collect.roster import Roster, RosterError, Student
 from nndebug.collect.tasks import TaskMap
+from nndebug.settings import Collect
 
 ASSIGNMENT = config.assignment()
-TASKS = [config.task(n)["notebook"] for n in config.TASKS]
+TASKS = [config.notebook(n) for n in config.TASKS]
 T1, T2, T3 = TASKS
 ROSTER = ("student_id,full_name,email,lms_id\n"
           "ivanov,Ivan Ivanov,ivan.ivanov@uni.example,\n"
           "petrova,Maria Petrova,m.petrova@uni.example,202\n"
           "sidorov,Petr Sidorov,sidorov@uni.example,\n")
-SETTINGS = {"due": "", "timezone": "UTC"}
+SETTINGS = {"due": "", "timezone": "UTC"}  # kit.toml [collect] as a test sets it
 IVANOV = "Ivan Ivanov_101_assignsubmission_file_"   # a Moodle participant folder
 
 
@@ -60,7 +61,7 @@ def course(tmp_path: Path) -> Path:
 
 
 def run(source: Path, root: Path, **settings):
-    return collect(source, root, assignment=ASSIGNMENT, settings={**SETTINGS, **settings})
+    return collect(source, root, assignment=ASSIGNMENT, settings=Collect(**{**SETTINGS, **settings}))
 
 
 def placed(root: Path, sid: str, task: str) -> bytes:

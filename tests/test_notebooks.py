@@ -23,7 +23,7 @@ def test_contract_cells_in_order(task: int) -> None:
     for shared in cells.CELLS:
         assert ids.index(shared) < explanation
     assert explanation < fix
-    epochs = config.task(task)["epochs"]
+    epochs = config.kit().tasks[task].epochs
     assert notebook.cells[fix + 1].source == f"trainer.train({epochs})"
     tests = [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")
              and cell.cell_type == "code"]
@@ -32,9 +32,9 @@ def test_contract_cells_in_order(task: int) -> None:
     assert meta[f"task{task}_fix"]["solution"] and not meta[f"task{task}_fix"]["locked"]
     assert meta[f"task{task}_explanation"]["grade"] and meta[f"task{task}_explanation"]["points"] == 0
     points = {c.id: meta[c.id]["points"] for c in tests}
-    settings = config.task(task)
-    assert sum(p for i, p in points.items() if i.startswith(f"task{task}_fix")) == settings["points_fix"]
-    assert points[f"task{task}_explanation_rubric"] == settings["points_explanation"]
+    settings = config.kit().tasks[task]
+    assert sum(p for i, p in points.items() if i.startswith(f"task{task}_fix")) == settings.points_fix
+    assert points[f"task{task}_explanation_rubric"] == settings.points_explanation
 
 
 @pytest.mark.parametrize("task", config.TASKS)
@@ -54,11 +54,11 @@ def test_task1_reference_fix_is_the_trainer_with_shuffle() -> None:
 
 @pytest.mark.parametrize("task", config.TASKS)
 def test_badge_points_at_the_release_file(task: int) -> None:
-    course = config.settings()["course"]
-    notebook = config.task(task)["notebook"]
+    course = config.kit().course
+    notebook = config.notebook(task)
     header = assemble.build(task).cells[0].source
-    assert (f"https://colab.research.google.com/github/{course['student_repo']}/blob/"
-            f"{course['release_tag']}/{notebook}.ipynb") in header
+    assert (f"https://colab.research.google.com/github/{course.student_repo}/blob/"
+            f"{course.release_tag}/{notebook}.ipynb") in header
 
 
 def run_cell(source: str, directory: Path, monkeypatch) -> dict:

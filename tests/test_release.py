@@ -80,7 +80,7 @@ def test_answer_cells_are_named_where_the_student_meets_them(kind: str) -> None:
         assert "YOUR ANSWER HERE" in "".join(cells[ids.index(f"task{task}_explanation")]["source"])
         first, last = "".join(cells[0]["source"]), "".join(cells[-1]["source"])
         assert f"{name}" in last and cells[-1]["metadata"]["nbgrader"]["locked"]
-        assert config.settings()["course"][f"hand_in_{'en' if kind == 'release_en' else 'ru'}"] in last
+        assert getattr(config.kit().course, f"hand_in_{'en' if kind == 'release_en' else 'ru'}") in last
         assert "Download .ipynb" in last and ("восстанавливаются" in first or "restored" in first)
 
 

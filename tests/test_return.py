@@ -3,6 +3,7 @@ students without a grade are listed, never given 0."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 
 from nndebug.__main__ import main
 from nndebug.outbound.outbound import write_outbound
+from nndebug.settings import Return
 
 ASSIGNMENT = "nn_debug"
-SETTINGS = {"canvas_assignment": "NN debug (5501)", "moodle_grade_item": "NN debug", "scale_to": 10.0}
+SETTINGS = Return(canvas_assignment="NN debug (5501)", moodle_grade_item="NN debug", scale_to=10.0)
 GRADES_HEADER = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                  "raw_score", "late_submission_penalty", "score", "max_score"]
 
@@ -95,7 +97,8 @@ def test_feedback_zips_layout(course):
 
 def test_feedback_without_participant_id_is_listed(course):
     (course / "collect" / "collected.json").unlink()
-    result = write_outbound(course, assignment=ASSIGNMENT, settings={**SETTINGS, "scale_to": 0.0})
+    unscaled = dataclasses.replace(SETTINGS, scale_to=0.0)
+    result = write_outbound(course, assignment=ASSIGNMENT, settings=unscaled)
     assert result.no_moodle_id == ["ivanov"] and result.no_canvas_id == ["ivanov"]
     assert rows(course / "outbound" / "moodle_grades.csv")[1] == ["ivan@uni.example", "Ivan Ivanov", "0.8"]
     with zipfile.ZipFile(course / "outbound" / "moodle_feedback.zip") as zf:

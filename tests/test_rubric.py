@@ -23,7 +23,7 @@ CORPUS = corpus.score(corpus.load())
 def test_right_answers_score_full(task: int, answers_by_task: dict[int, str]) -> None:
     verdict = judge(task, answers_by_task[task])
     assert verdict.fraction == 1.0 and not verdict.review
-    assert points(task, verdict) == config.task(task)["points_explanation"]
+    assert points(task, verdict) == config.kit().tasks[task].points_explanation
 
 
 def test_the_reference_answers_in_the_sources_score_full() -> None:
@@ -57,7 +57,7 @@ def test_the_cause_alone_earns_part(task: int) -> None:
 def test_points_follow_kit_toml() -> None:
     half = Verdict(0.5, (), (), None, 1.0, ())
     for task in config.TASKS:
-        assert points(task, half) == round(config.task(task)["points_explanation"] / 2, 2)
+        assert points(task, half) == round(config.kit().tasks[task].points_explanation / 2, 2)
 
 
 # --- words, not spellings -------------------------------------------------------------------------

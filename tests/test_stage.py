@@ -16,8 +16,8 @@ from nndebug.mnist import layout, subset
 def test_tasks_with_their_own_count_grade_on_their_own_subset() -> None:
     by_notebook = stage.task_data()
     for number in config.TASKS:
-        notebook = config.task(number)["notebook"]
-        own = "grading_train_per_class" in config.task(number)
+        notebook = config.notebook(number)
+        own = config.kit().tasks[number].grading_train_per_class is not None
         assert (notebook in by_notebook) == own
         assert Inputs().data_for(notebook) == (by_notebook[notebook] if own else config.SUBSET_DATA)
     assert Inputs().data_for(None) == config.SUBSET_DATA

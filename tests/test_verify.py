@@ -117,7 +117,7 @@ def test_reshuffling_is_judged_by_which_digits_not_by_their_labels() -> None:
 
 def test_task2_rule_follows_the_cause_not_the_step_count(tmp_path: Path) -> None:
     """A weight decay over the limit fails even from weights that learned; the limit comes from kit.toml."""
-    context = fixes.Context(config.grading_data(config.task(2)["notebook"]), config.MODEL_FILE)
+    context = fixes.Context(config.grading_data(config.notebook(2)), config.MODEL_FILE)
     found = evidence.load(write_run(tmp_path / "ev", optimizer={
         "class": "SGD", "groups": [{"lr": 0.003, "weight_decay": 0.9, "n_params": 62}]}))
     result = fixes.task2(found, context)
@@ -151,6 +151,6 @@ def test_forged_batch_log_is_not_backed_by_the_weights(tmp_path: Path) -> None:
         record["batches"].append([False, 0.1, 0.9, list(range(10))])
     record["batches"] = record["batches"][-110:]
     (folder / RUN_FILE).write_text(json.dumps(record))
-    context = fixes.Context(config.grading_data(config.task(1)["notebook"]), config.MODEL_FILE)
+    context = fixes.Context(config.grading_data(config.notebook(1)), config.MODEL_FILE)
     result = fixes.task1(evidence.load(folder), context)
     assert result.fraction == 0 and "did not learn" in result.reason.en

@@ -52,7 +52,7 @@ def render(student: str, grades: dict[str, dict[str, tuple[float, float]]], plot
     top = sum(m for nb in grades.values() for _, m in nb.values())
     rows, sections = [], []
     for number in config.TASKS:
-        notebook = config.task(number)["notebook"]
+        notebook = config.notebook(number)
         cells = grades.get(notebook, {})
         fix = [v for k, v in cells.items() if k.startswith(f"task{number}_fix")]
         expl = [v for k, v in cells.items() if k.startswith(f"task{number}_explanation")]

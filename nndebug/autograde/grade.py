@@ -139,7 +139,7 @@ def build_reference_curves(course: Course, notebooks: list[str], echo=print) -> 
     """The reference fix's training curves on each notebook's grading data, for the feedback plots (run once,
     then cached beside the data); a failure only costs the plots their reference line."""
     for task in config.TASKS:
-        notebook = config.task(task)["notebook"]
+        notebook = config.notebook(task)
         data = course.inputs.data_for(notebook)
         if notebook not in notebooks or not (data / "train.csv").is_file():
             continue

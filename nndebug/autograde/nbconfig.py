@@ -22,13 +22,13 @@ def configure(c: Any) -> None:
     """Autograde in sandboxed kernels under the kit's limits, scores from the verifier; feedback without
     hidden tests."""
     limits = Limits.from_env()
-    grading = config.settings()["grading"]
+    grading = config.kit().grading
     c.Autograde.autograde_preprocessors = [
         SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, Verify, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata,
     ]
-    c.SandboxedExecute.graded_run_cell = c.Verify.graded_run_cell = grading["graded_run_cell"]
-    c.SandboxedExecute.skip_cells = list(grading["skip_cells"])
+    c.SandboxedExecute.graded_run_cell = c.Verify.graded_run_cell = grading.graded_run_cell
+    c.SandboxedExecute.skip_cells = list(grading.skip_cells)
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.extra_arguments = ["--HistoryManager.enabled=False"]
     c.LimitOutput.max_lines = 1000          # per output; SandboxedExecute caps the bytes a cell keeps

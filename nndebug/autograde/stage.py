@@ -18,7 +18,7 @@ MODEL_NAME = "pretrained_model.pt"
 
 def task_data() -> dict[str, Path]:
     """{notebook: data} for the tasks that grade on their own subset."""
-    return {config.task(number)["notebook"]: folder for number, folder in config.task_grading_data().items()}
+    return {config.notebook(number): folder for number, folder in config.task_grading_data().items()}
 
 
 @dataclass(frozen=True)

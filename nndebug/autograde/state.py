@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from nndebug import config
+from nndebug import config, settings
 from nndebug.autograde.course import Course
 from nndebug.autograde.submission import fingerprint
 
@@ -16,7 +16,7 @@ def grading_fingerprint(course: Course) -> str:
     for package in ("verify", "rubric", "kernel"):
         parts.append(fingerprint(config.ROOT / "nndebug" / package))
     parts.append(config.RUBRIC_FILE.read_text(encoding="utf-8"))
-    parts.append(json.dumps(config.settings(), sort_keys=True, default=str))
+    parts.append(json.dumps(settings.as_dict(config.kit()), sort_keys=True, default=str))
     parts.append(json.dumps(course.limits.__dict__, sort_keys=True))
     return "|".join(parts)
 

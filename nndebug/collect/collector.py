@@ -24,6 +24,7 @@ from nndebug.collect.detect import Sender, detect_kind, sender
 from nndebug.collect.inputs import Item, read_input
 from nndebug.collect.roster import Roster
 from nndebug.collect.tasks import TaskMap, read_notebook_json
+from nndebug.settings import Collect as CollectSettings
 
 STATE = "collected.json"        # under collect/: what was placed, from which file, at what time
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -66,10 +67,9 @@ class Result:
     due: str = ""
 
 
-def collect_settings() -> dict[str, str]:
+def collect_settings() -> CollectSettings:
     """kit.toml [collect]: ``due`` (empty: no due date) and ``timezone`` of times that carry none."""
-    section = config.settings().get("collect", {})
-    return {"due": str(section.get("due", "")), "timezone": str(section.get("timezone", "UTC"))}
+    return config.kit().collect
 
 
 def parse_due(due: str) -> datetime | None:
@@ -189,16 +189,16 @@ def sort_key(cand: Candidate) -> tuple:
 
 
 def collect(source: Path, root: Path = config.ROOT, *, roster_path: Path | None = None,
-            assignment: str | None = None, settings: dict[str, str] | None = None) -> Result:
+            assignment: str | None = None, settings: CollectSettings | None = None) -> Result:
     """Collect ``source`` (a zip or a folder) into ``root``'s ``submitted/``; write ``collect/report.md``."""
     from nndebug.collect import report
 
     assignment = assignment or config.assignment()
     settings = settings or collect_settings()
-    due = parse_due(settings["due"])
+    due = parse_due(settings.due)
     roster = Roster.load(roster_path or root / "roster.csv")
     tasks = TaskMap.from_release(root / "release" / assignment)
-    items, skipped = read_input(source, settings["timezone"])
+    items, skipped = read_input(source, settings.timezone)
     kind = detect_kind(items)
     result = Result(str(source), kind, skipped=skipped, due=f"{due:{TIME_FORMAT}} UTC" if due else "")
     store = Store(root, assignment)

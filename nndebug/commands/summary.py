@@ -29,7 +29,7 @@ def built_lines() -> list[str]:
         ("zip", config.MNIST_ZIP),
         ("grading subset", config.SUBSET_DATA),
         *((f"{nb.split('_')[0]} grading data", config.grading_data(nb))
-          for nb in (config.task(n)["notebook"] for n in config.TASKS)
+          for nb in (config.notebook(n) for n in config.TASKS)
           if config.grading_data(nb) != config.SUBSET_DATA),
         ("pretrained model", config.MODEL_FILE),
         ("source notebooks", config.SOURCE_DIR / config.assignment()),

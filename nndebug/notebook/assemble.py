@@ -24,33 +24,32 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 def task_of(notebook: str) -> int:
     """The task number whose kit.toml ``notebook`` is this name."""
     for number in config.TASKS:
-        if config.task(number)["notebook"] == notebook:
+        if config.notebook(number) == notebook:
             return number
-    names = ", ".join(config.task(n)["notebook"] for n in config.TASKS)
+    names = ", ".join(config.notebook(n) for n in config.TASKS)
     raise KeyError(f"{notebook!r} is no task notebook in kit.toml [tasks.N].notebook ({names})")
 
 
 def authoring_file(task_number: int) -> Path:
     """``notebooks/<notebook>.py`` of one task."""
-    return config.NOTEBOOKS_DIR / f"{config.task(task_number)['notebook']}.py"
+    return config.NOTEBOOKS_DIR / f"{config.notebook(task_number)}.py"
 
 
 def placeholders(task_number: int, lang: str = "ru") -> dict[str, str]:
     """The ``{{name}}`` values a cell's text may use (``hand_in``: kit.toml [course] ``hand_in_<lang>``)."""
-    settings = config.task(task_number)
-    notebook = settings["notebook"]
-    course = config.settings()["course"]
-    if f"hand_in_{lang}" not in course:
-        raise KeyError(f"kit.toml [course] has no hand_in_{lang}: where students upload the notebook")
+    task, course = config.kit().tasks[task_number], config.kit().course
+    if lang not in LANGUAGES:
+        raise KeyError(f"no language {lang!r}: the notebooks are in {', '.join(LANGUAGES)}")
+    notebook = task.notebook
     return {
         "task": str(task_number),
         "notebook": notebook,
-        "hand_in": course[f"hand_in_{lang}"],
+        "hand_in": course.hand_in_en if lang == "en" else course.hand_in_ru,
         "badge": colab.badge(notebook if lang == "ru" else f"{ENGLISH_FOLDER}/{notebook}"),
-        "epochs": str(settings["epochs"]),
-        "points": f"{settings['points_fix'] + settings['points_explanation']:g}",
-        "points_fix": f"{settings['points_fix']:g}",
-        "points_explanation": f"{settings['points_explanation']:g}",
+        "epochs": str(task.epochs),
+        "points": f"{task.points_fix + task.points_explanation:g}",
+        "points_fix": f"{task.points_fix:g}",
+        "points_explanation": f"{task.points_explanation:g}",
     }
 
 

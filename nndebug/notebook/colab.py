@@ -28,24 +28,24 @@ def student_path(notebook: str) -> str:
 
 def badge(notebook: str) -> str:
     """Markdown for the "Open in Colab" badge: the notebook in the student repository at the release tag."""
-    course = config.settings()["course"]
-    url = (f"https://colab.research.google.com/github/{course['student_repo']}/blob/"
-           f"{course['release_tag']}/{student_path(notebook)}")
+    course = config.kit().course
+    url = (f"https://colab.research.google.com/github/{course.student_repo}/blob/"
+           f"{course.release_tag}/{student_path(notebook)}")
     return f"[![Open In Colab]({BADGE_IMAGE})]({url})"
 
 
 def release_asset_url(name: str) -> str:
     """Where the student repository's GitHub release serves one of the published files."""
-    course = config.settings()["course"]
-    return f"https://github.com/{course['student_repo']}/releases/download/{course['release_tag']}/{name}"
+    course = config.kit().course
+    return f"https://github.com/{course.student_repo}/releases/download/{course.release_tag}/{name}"
 
 
 def source_of(name: str) -> tuple[str, str]:
     """(URL, Google Drive id) the setup cell fetches ``name`` from: kit.toml [downloads] ``*_url``, else its
     ``*_drive_id``, else the student repository's release asset."""
     prefix, _ = DOWNLOADS[name]
-    downloads = config.settings()["downloads"]
-    url, drive_id = downloads.get(f"{prefix}_url", ""), downloads.get(f"{prefix}_drive_id", "")
+    downloads = config.kit().downloads
+    url, drive_id = getattr(downloads, f"{prefix}_url"), getattr(downloads, f"{prefix}_drive_id")
     if url or drive_id:
         return url, "" if url else drive_id
     return release_asset_url(name), ""
@@ -131,9 +131,9 @@ if not Path('mnist_data').is_dir():
 def published_hashes() -> dict[str, str]:
     """{file name: SHA-256} of the files published for kit.toml's student_repo and release_tag
     (``published.json``, written by ``make publish``); empty when nothing is published for them."""
-    made, course = record.read_record(), config.settings()["course"]
-    if made is None or (made.student_repo, made.release_tag) != (course["student_repo"],
-                                                                 course["release_tag"]):
+    made, course = record.read_record(), config.kit().course
+    if made is None or (made.student_repo, made.release_tag) != (course.student_repo,
+                                                                 course.release_tag):
         return {}
     return dict(made.sha256)
 

@@ -100,6 +100,6 @@ def experiment(task: int, variant: str, folder: Path, epochs: int | None = None)
             exec(compile(cell.source, f"<{cell.id}>", "exec"), namespace)  # noqa: S102 - the kit's cells
         recorder = Recorder()
         namespace["trainer"].log_writer = recorder
-        namespace["trainer"].train(epochs or config.task(task)["epochs"])
+        namespace["trainer"].train(epochs or config.kit().tasks[task].epochs)
     run.accuracy, run.seconds = recorder.values, time.perf_counter() - started
     return run

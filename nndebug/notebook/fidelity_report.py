@@ -50,7 +50,7 @@ def write_plot(runs: list[Run], path: Path) -> None:
             axis.plot(epochs, run.accuracy, marker="o", label=run.variant,
                       color="tab:red" if run.variant == "buggy" else "tab:green")
         axis.axhline(FIXED_GOAL, color="grey", linestyle="--", linewidth=0.8, label=f">= {FIXED_GOAL}")
-        axis.set_title(f"task {task}: {config.task(task)['notebook']}")
+        axis.set_title(f"task {task}: {config.notebook(task)}")
         axis.set_xlabel("epoch")
         axis.set_ylim(0, 1.02)
         if axis.lines:
@@ -88,8 +88,8 @@ def write_markdown(runs: list[Run], path: Path, setup: Setup) -> None:
                  for v in ("buggy", "fixed")]
         reached = "fixed" in by and bool(by["fixed"].accuracy) and by["fixed"].accuracy[-1] >= FIXED_GOAL
         minutes = sum(r.seconds for r in by.values()) / 60
-        lines.append(f"| {task} ({config.task(task)['notebook']}) | "
-                     f"{config.task(task)['epochs'] * setup.epoch_scale} | "
+        lines.append(f"| {task} ({config.notebook(task)}) | "
+                     f"{config.kit().tasks[task].epochs * setup.epoch_scale} | "
                      f"{final[0]} | {GOALS[task]} | {final[1]} | {'yes' if reached else 'no'} | "
                      f"{minutes:.1f} |")
     longest = max(len(r.accuracy) for r in runs)

@@ -32,7 +32,7 @@ c.CourseDirectory.course_id = "nn_debug_release"
 
 def notebook_names() -> list[str]:
     """The task notebooks' file names, in task order."""
-    return [f"{config.task(t)['notebook']}.ipynb" for t in config.TASKS]
+    return [f"{config.notebook(t)}.ipynb" for t in config.TASKS]
 
 
 def english_folder() -> str:
@@ -47,7 +47,7 @@ def build_source(out_dir: Path, lang: str = "ru") -> list[Path]:
     out_dir.mkdir(parents=True)
     paths = []
     for task_number in config.TASKS:
-        path = out_dir / f"{config.task(task_number)['notebook']}.ipynb"
+        path = out_dir / f"{config.notebook(task_number)}.ipynb"
         assemble.write(assemble.build(task_number, lang), path)
         paths.append(path)
     return paths

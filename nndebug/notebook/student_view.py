@@ -148,7 +148,7 @@ def student_excerpt(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nndebug.notebook.student_view", description=__doc__)
-    parser.add_argument("--notebook", default=config.task(config.TASKS[-1])["notebook"],
+    parser.add_argument("--notebook", default=config.notebook(config.TASKS[-1]),
                         help="the release notebook (default: the last task's, the quickest to run)")
     parser.add_argument("--lang", choices=("ru", "en"), default="ru")
     parser.add_argument("--out", type=Path, default=config.ROOT / "docs" / "student_notebook.png")

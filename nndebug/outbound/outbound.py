@@ -14,6 +14,7 @@ from nndebug.collect.collector import STATE
 from nndebug.collect.roster import Roster
 from nndebug.outbound import feedback as fb
 from nndebug.outbound import grades as gr
+from nndebug.settings import Return
 
 
 @dataclass
@@ -29,12 +30,9 @@ class Outbound:
     files: list[Path] = field(default_factory=list)
 
 
-def return_settings() -> dict:
+def return_settings() -> Return:
     """kit.toml [return]: the grade column names and ``scale_to``."""
-    section = config.settings().get("return", {})
-    return {"canvas_assignment": str(section.get("canvas_assignment", config.assignment())),
-            "moodle_grade_item": str(section.get("moodle_grade_item", config.assignment())),
-            "scale_to": float(section.get("scale_to", 0) or 0)}
+    return config.kit().returns
 
 
 def recorded_lms(root: Path) -> dict[str, dict]:
@@ -45,7 +43,7 @@ def recorded_lms(root: Path) -> dict[str, dict]:
 
 
 def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
-                   roster_path: Path | None = None, settings: dict | None = None) -> Outbound:
+                   roster_path: Path | None = None, settings: Return | None = None) -> Outbound:
     """Write everything under ``root/outbound/``."""
     assignment = assignment or config.assignment()
     settings = settings or return_settings()
@@ -58,9 +56,9 @@ def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
     result.not_in_roster = sorted(set(grades) - set(roster.by_id))
     result.no_grade = [s.student_id for s in roster.students if s.student_id not in grades]
     result.graded = gr.write_moodle_grades(out / "moodle_grades.csv", roster, grades,
-                                           settings["moodle_grade_item"], settings["scale_to"])
+                                           settings.moodle_grade_item, settings.scale_to)
     result.no_canvas_id = gr.write_canvas_grades(out / "canvas_grades.csv", roster, grades,
-                                                 settings["canvas_assignment"], settings["scale_to"], lms)
+                                                 settings.canvas_assignment, settings.scale_to, lms)
     _, result.no_moodle_id = fb.write_moodle_zip(out / "moodle_feedback.zip", roster, root / "feedback",
                                                  assignment, lms)
     for student in roster.students:

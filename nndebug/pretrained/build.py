@@ -37,15 +37,12 @@ class Result:
     manifest: dict[str, Any]
 
 
-def settings() -> dict[str, Any]:
-    """kit.toml [model]."""
-    return dict(config.settings()["model"])
-
-
 def expected(data_manifest: Path) -> dict[str, Any]:
     """What a valid build's manifest must record: format, settings, the data it was trained on."""
-    chosen = settings()
-    return {"format": FORMAT, "settings": {key: chosen[key] for key in MODEL_KEYS},
+    chosen = config.kit().model
+    values = {key: getattr(chosen, key) for key in MODEL_KEYS}
+    values = {key: list(v) if isinstance(v, tuple) else v for key, v in values.items()}  # as in the manifest
+    return {"format": FORMAT, "settings": values,
             "data_manifest_sha256": manifest.sha256_file(data_manifest)}
 
 

@@ -54,7 +54,7 @@ def _check_tag(made: Record, previous: Record | None, force: bool) -> None:
 
 def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Path, model: Path,
                         hashes: dict[str, str]) -> tuple[Path, Path]:
-    course = config.settings()["course"]
+    course = config.kit().course
     student, assets = dist / "student", dist / "assets"
     for folder in (student, assets):
         if folder.exists():
@@ -71,9 +71,9 @@ def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Pat
     sums |= hashes
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
     (student / SUMS_FILE).write_text(lines, encoding="utf-8")
-    (dist / "publish.env").write_text(f"STUDENT_REPO={course['student_repo']}\n"
-                                      f"STUDENT_BRANCH={course['student_branch']}\n"
-                                      f"RELEASE_TAG={course['release_tag']}\n", encoding="utf-8")
+    (dist / "publish.env").write_text(f"STUDENT_REPO={course.student_repo}\n"
+                                      f"STUDENT_BRANCH={course.student_branch}\n"
+                                      f"RELEASE_TAG={course.release_tag}\n", encoding="utf-8")
     return student, assets
 
 
@@ -83,9 +83,9 @@ def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = confi
     them, and write ``dist/student``, ``dist/assets`` and ``dist/publish.env``. On a failure the previous
     record (and the release built from it) is put back."""
     _inputs(data_zip, model)
-    course = config.settings()["course"]
+    course = config.kit().course
     hashes = {DATA_NAME: sha256_of(data_zip), MODEL_NAME: sha256_of(model)}
-    made = Record(student_repo=course["student_repo"], release_tag=course["release_tag"], sha256=hashes,
+    made = Record(student_repo=course.student_repo, release_tag=course.release_tag, sha256=hashes,
                   urls={name: colab.download_link(name) for name in hashes})
     record_file = records.RECORD_FILE
     previous_text = record_file.read_text(encoding="utf-8") if record_file.exists() else None

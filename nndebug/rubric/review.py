@@ -40,8 +40,8 @@ def render_review(rows: list[tuple[str, int, str, Verdict]]) -> str:
                    "only one concept or with nothing recognised).")
     out += ["", OVERRIDE, ""]
     for student, task, text, verdict in sorted(routed, key=lambda row: (row[0], row[1])):
-        notebook = config.task(task)["notebook"]
-        points_max = config.task(task)["points_explanation"]
+        notebook = config.notebook(task)
+        points_max = config.kit().tasks[task].points_explanation
         out += [f"## {student}, task {task} (`{notebook}`, cell `task{task}_explanation_rubric`)", "",
                 f"- automatic score: {points(task, verdict)} of {points_max} (fraction {verdict.fraction:g}, "
                 f"confidence {verdict.confidence:g})",

@@ -47,7 +47,7 @@ def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Pa
             exec(DATASETS, namespace)  # noqa: S102 - the kit's own cells and fixes
             exec(fix, namespace)  # noqa: S102
             record.install(namespace)
-            namespace["trainer"].train(config.task(task)["epochs"])
+            namespace["trainer"].train(config.kit().tasks[task].epochs)
         out = folder / "evidence"
         out.mkdir()
         record.dump(namespace, str(out))
@@ -65,7 +65,7 @@ def reference_fix(task: int) -> str:
 
 
 def _key(task: int, data_dir: Path, fix: str) -> str:
-    parts = [fix, str(config.task(task)["epochs"]), (data_dir / "train.csv").read_text(),
+    parts = [fix, str(config.kit().tasks[task].epochs), (data_dir / "train.csv").read_text(),
              (data_dir / "val.csv").read_text(), *(cells.cell_source(c, task) for c in cells.CELLS)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
