@@ -25,7 +25,7 @@ def key(help: str, **kwargs: Any) -> Any:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Course:
+class CourseSettings:
     assignment: str = key("the nbgrader assignment name")
     student_repo: str = key("the public student repository (owner/name) the Colab badges open")
     student_branch: str = key("its branch", default="main")
@@ -130,7 +130,7 @@ class Return:
 
 
 SECTIONS: dict[str, type] = {
-    "course": Course, "downloads": Downloads, "data": Data, "subset": Subset, "model": Model,
+    "course": CourseSettings, "downloads": Downloads, "data": Data, "subset": Subset, "model": Model,
     "grading": Grading, "notebooks": Notebooks, "checks": Checks, "fidelity": Fidelity, "collect": Collect,
     "return": Return,
 }
@@ -140,7 +140,7 @@ SECTIONS: dict[str, type] = {
 class Kit:
     """Every setting of kit.toml."""
 
-    course: Course
+    course: CourseSettings
     downloads: Downloads
     data: Data
     subset: Subset

@@ -11,7 +11,7 @@ from fix_variants import ENGLISH_ANSWERS, PARTIAL_ANSWERS, SEED_ANSWERS, WRONG_A
 
 from nndebug import config
 from nndebug.commands import rubric_report
-from nndebug.rubric import RubricError, Verdict, corpus, judge, points, render_review
+from nndebug.rubric import ExplanationVerdict, RubricError, corpus, judge, points, render_review
 
 CORPUS = corpus.score(corpus.load())
 
@@ -55,7 +55,7 @@ def test_the_cause_alone_earns_part(task: int) -> None:
 
 
 def test_points_follow_kit_toml() -> None:
-    half = Verdict(0.5, (), (), None, 1.0, ())
+    half = ExplanationVerdict(0.5, (), (), None, 1.0, ())
     for task in config.TASKS:
         assert points(task, half) == round(config.kit().tasks[task].points_explanation / 2, 2)
 

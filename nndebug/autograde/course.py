@@ -22,6 +22,7 @@ class Course:
     inputs: Inputs = field(default_factory=Inputs)
     limits: Limits = field(default_factory=Limits.from_settings)
     sandbox: bool = True
+    timings: Path | None = None   # `make bench`: each notebook's timings appended here (JSON lines)
 
     @property
     def db_url(self) -> str:

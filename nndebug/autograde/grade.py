@@ -15,16 +15,14 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from nndebug import config
-from nndebug.autograde import given_cells, protocol, report
+from nndebug.autograde import given_cells, report
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
-from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
-from nndebug.autograde.feedback_index import write_index
-from nndebug.autograde.limits import ENV_VAR as LIMITS_ENV
+from nndebug.autograde.feedback import generate_feedback
+from nndebug.autograde.job import GradingJob
 from nndebug.autograde.nbgrader_cli import run_nbgrader
-from nndebug.autograde.preprocessors.verify import EVIDENCE_ENV, VERDICTS_ENV
 from nndebug.autograde.report import cell_troubles, failure_reason
-from nndebug.autograde.sandbox import NO_SANDBOX_ENV, check_sandbox
+from nndebug.autograde.sandbox import check_sandbox
 from nndebug.autograde.scores import (
     export_grades,
     gradebook_rows,
@@ -53,15 +51,18 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def nbgrader_env(course: Course, student: str, staged: Path) -> dict[str, str]:
-    """What the nbgrader process (and so the kernel manager) needs to know about this student."""
-    env = {LIMITS_ENV: course.limits.to_env(), **course.inputs.to_env(),
-           protocol.SUBMISSION: str(staged.resolve()),
-           EVIDENCE_ENV: str(course.evidence(student).resolve()),
-           VERDICTS_ENV: str(course.verdicts(student).resolve())}
-    env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
-    env["TQDM_DISABLE"] = "1"  # no progress bars in graded notebooks and feedback (the unsandboxed kernel)
-    return env
+def grading_job(course: Course, student: str, staged: Path) -> GradingJob:
+    """What the nbgrader process (its preprocessors and kernel managers) needs to grade this student."""
+    return GradingJob(student=student, assignment=course.assignment, submission=staged,
+                      evidence=course.evidence(student), verdicts=course.verdicts(student),
+                      release=course.root / "release" / course.assignment, inputs=course.inputs,
+                      limits=course.limits, sandbox=course.sandbox, timings=course.timings)
+
+
+def nbgrader_env(job: GradingJob) -> dict[str, str]:
+    """The nbgrader process's environment: the job, and no progress bars in graded notebooks and feedback
+    (the unsandboxed kernel inherits it)."""
+    return {**job.to_env(), "TQDM_DISABLE": "1"}
 
 
 def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome:
@@ -88,7 +89,7 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     shutil.rmtree(course.verdicts(student), ignore_errors=True)
     rc = run_nbgrader(course.root, "autograde", course.assignment, "--student", student, "--force",
                       f"--CourseDirectory.submitted_directory={staged.parents[1].relative_to(course.root)}",
-                      env=nbgrader_env(course, student, staged), log=log, timeout=timeout)
+                      env=nbgrader_env(grading_job(course, student, staged)), log=log, timeout=timeout)
     graded = course.autograded / student / course.assignment
     expected = [p.stem for p in staged.glob("*.ipynb")]
     if rc != 0 or not all((graded / f"{nb}.ipynb").exists() for nb in expected):
@@ -113,26 +114,6 @@ def record_zeros(course: Course, student: str) -> None:
                 grade.auto_score = 0
                 grade.needs_manual_grade = False
         gb.db.commit()
-
-
-def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
-    """``nbgrader generate_feedback`` for one student; a feedback file that shows a hidden test is removed."""
-    rc = run_nbgrader(course.root, "generate_feedback", course.assignment, "--student", student, "--force",
-                      log=log, timeout=300)
-    if rc != 0:
-        return [Problem("", f"feedback was not generated (see {log.relative_to(course.root)})")]
-    secret = hidden_test_lines(course.root / "source" / course.assignment,
-                               course.root / "release" / course.assignment)
-    problems = []
-    for html_file in sorted((course.root / "feedback" / student / course.assignment).glob("*.html")):
-        if leaked_lines(html_file, secret):
-            html_file.unlink()
-            problems.append(Problem(html_file.stem, "feedback removed: it showed hidden-test code"))
-    index = write_index(course.root, course.assignment, student)
-    if leaked_lines(index, secret):
-        index.unlink()
-        problems.append(Problem("", "feedback index removed: it showed hidden-test code"))
-    return problems
 
 
 def build_reference_curves(course: Course, notebooks: list[str], echo=print) -> None:

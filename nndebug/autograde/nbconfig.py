@@ -14,6 +14,7 @@ from nbgrader.preprocessors import (
 )
 
 from nndebug import config
+from nndebug.autograde.job import GradingJob
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback, Verify
 
@@ -21,7 +22,8 @@ from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback, Ver
 def configure(c: Any) -> None:
     """Autograde in sandboxed kernels under the kit's limits, scores from the verifier; feedback without
     hidden tests."""
-    limits = Limits.from_env()
+    job = GradingJob.from_env()
+    limits = job.limits if job is not None else Limits.from_settings()
     grading = config.kit().grading
     c.Autograde.autograde_preprocessors = [
         SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, Verify, SaveAutoGrades,

@@ -1,16 +1,14 @@
 """The driver side of staging: which grading data and model each notebook gets, built when missing.
 
-The driver (:mod:`nndebug.autograde.grade`) hands their paths to the nbgrader process
-(:mod:`nndebug.autograde.protocol`); :mod:`nndebug.autograde.kernels` turns them into one kernel's mounts.
+The driver (:mod:`nndebug.autograde.grade`) hands them to the nbgrader process in the grading job
+(:mod:`nndebug.autograde.job`); :mod:`nndebug.autograde.kernels` turns them into one kernel's mounts.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
-from nndebug.autograde import protocol
 
 DATA_NAME = "mnist_data"               # staged beside each notebook, as in the seed's Colab
 MODEL_NAME = "pretrained_model.pt"
@@ -32,13 +30,6 @@ class Inputs:
     def data_for(self, notebook: str | None) -> Path:
         """The data staged as ``mnist_data`` beside ``notebook``."""
         return self.by_notebook.get(notebook or "", self.data)
-
-    def to_env(self) -> dict[str, str]:
-        """The environment variables :func:`inputs_from_env` reads back."""
-        by_notebook = {nb: str(path.resolve()) for nb, path in self.by_notebook.items()}
-        return {protocol.STAGE_DATA: str(self.data.resolve()),
-                protocol.STAGE_MODEL: str(self.model.resolve()),
-                protocol.STAGE_DATA_BY_NOTEBOOK: json.dumps(by_notebook)}
 
 
 def ensure_inputs(inputs: Inputs) -> None:

@@ -39,17 +39,13 @@ def scratch_course(root: Path) -> Path:
 def one_run(root: Path, sandbox: bool) -> dict[str, float]:
     """Grade the reference submission once; the summed per-notebook timings and the wall total."""
     from nndebug.autograde.grade import Course, autograde
-    from nndebug.autograde.preprocessors.sandboxed_execute import TIMINGS_ENV
 
     timings = root / "timings.jsonl"
     timings.unlink(missing_ok=True)
-    os.environ[TIMINGS_ENV] = str(timings)
-    try:
-        start = time.perf_counter()
-        [outcome] = autograde(Course(root=root, sandbox=sandbox), force=True, echo=lambda *_: None)
-        wall = time.perf_counter() - start
-    finally:
-        os.environ.pop(TIMINGS_ENV, None)
+    start = time.perf_counter()
+    [outcome] = autograde(Course(root=root, sandbox=sandbox, timings=timings), force=True,
+                          echo=lambda *_: None)
+    wall = time.perf_counter() - start
     if outcome.status != "graded":
         raise RuntimeError(f"the reference submission was not graded: {outcome.problems}")
     rows = [json.loads(line) for line in timings.read_text().splitlines()]

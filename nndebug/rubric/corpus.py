@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nndebug import config
-from nndebug.rubric.verdict import Verdict, judge
+from nndebug.rubric.verdict import ExplanationVerdict, judge
 
 CORPUS_DIR = config.ROOT / "tests" / "rubric_corpus"
 GOALS = {"agreement": 0.95, "routed": 0.20}
@@ -25,7 +25,7 @@ class Answer:
 @dataclass(frozen=True)
 class Scored:
     answer: Answer
-    verdict: Verdict
+    verdict: ExplanationVerdict
 
     @property
     def exact(self) -> bool:

@@ -16,7 +16,7 @@ _ITEM_SPLIT = re.compile(r"[,;\n/|•]+|\s[-–—]\s")
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ExplanationVerdict:
     """What the rubric found in one answer."""
 
     fraction: float               # 0..1 of the task's explanation points
@@ -59,7 +59,7 @@ def _confidence(reasons: list[str]) -> float:
     return 1.0 if not reasons else round(max(0.1, 0.6 - 0.15 * (len(reasons) - 1)), 2)
 
 
-def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdict:
+def judge(task_number: int, text: str, rubric_path: Path | None = None) -> ExplanationVerdict:
     """Score one answer: the fraction of the task's explanation points, what it named and missed, a wrong
     cause it asserted, and why a TA should read it."""
     rubric = spec.load(rubric_path)
@@ -67,7 +67,7 @@ def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdi
     all_names = tuple(c.name for c in task.concepts)
     text = text or ""
     if is_placeholder(text):
-        return Verdict(0.0, (), all_names, None, 1.0, ())
+        return ExplanationVerdict(0.0, (), all_names, None, 1.0, ())
     prose, had_code = strip_code(text)
     parsed = [Sentence.build(words(s), rubric) for s in sentences(prose)]
     word_count = sum(len(s.tokens) for s in parsed)
@@ -89,12 +89,14 @@ def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdi
         reasons.append(f"long answer ({word_count} words)")
     if named and len(wrongs) >= 2:
         # Many causes at once: the right one among others is a guess, not an explanation.
-        return Verdict(0.0, named, missing, "; ".join(wrongs), _confidence(reasons), tuple(reasons))
+        return ExplanationVerdict(0.0, named, missing, "; ".join(wrongs), _confidence(reasons),
+                                  tuple(reasons))
     if named and wrongs:
         reasons.append(f"mixes right and wrong claims (also names: {wrongs[0]})")
         fraction = min(fraction, 0.5)
     elif wrongs:
-        return Verdict(0.0, named, missing, "; ".join(wrongs), _confidence(reasons), tuple(reasons))
+        return ExplanationVerdict(0.0, named, missing, "; ".join(wrongs), _confidence(reasons),
+                                  tuple(reasons))
     if any(f.unclear or (f.denied and f.asserted) for f in concepts.values()):
         reasons.append("negation near a concept (denied in one place, named in another, or unclear)")
     if named and _is_list(prose, parsed, rubric, text):
@@ -108,9 +110,9 @@ def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdi
                 not any(s.has_sequence(rubric.language["dont_know"]) for s in parsed):
             dropped = " (code dropped)" if had_code else ""
             reasons.append(f"nothing recognised in a non-empty answer{dropped}")
-    return Verdict(round(fraction, 4), named, missing, None, _confidence(reasons), tuple(reasons))
+    return ExplanationVerdict(round(fraction, 4), named, missing, None, _confidence(reasons), tuple(reasons))
 
 
-def points(task_number: int, verdict: Verdict) -> float:
+def points(task_number: int, verdict: ExplanationVerdict) -> float:
     """kit.toml [tasks.N] points_explanation times the verdict's fraction, to 2 decimals."""
     return round(config.kit().tasks[task_number].points_explanation * verdict.fraction + 1e-9, 2)

@@ -15,7 +15,7 @@ def without_stub(text: str, stub: str) -> str:
     return "\n".join(line for line in text.splitlines() if line.strip() not in given)
 
 
-def verdict(task: int, text: str, stub: str = "") -> tuple[Verdict, rubric.Verdict]:
+def verdict(task: int, text: str, stub: str = "") -> tuple[Verdict, rubric.ExplanationVerdict]:
     """The test's verdict and the rubric's (points named, missed or contradicted, confidence)."""
     found = rubric.judge(task, without_stub(text, stub) if stub else text)
     measured = tuple(Line(f"названо: {name}", f"named: {name}") for name in found.named)
@@ -29,14 +29,14 @@ def verdict(task: int, text: str, stub: str = "") -> tuple[Verdict, rubric.Verdi
     return Verdict(found.fraction, reason, measured), found
 
 
-def save(path: Path, task: int, text: str, found: rubric.Verdict) -> None:
+def save(path: Path, task: int, text: str, found: rubric.ExplanationVerdict) -> None:
     """Keep an answer and its rubric verdict for ``autograded/review.md``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"task": task, "text": text, "verdict": asdict(found)}, ensure_ascii=False))
 
 
-def load(path: Path) -> tuple[int, str, rubric.Verdict]:
+def load(path: Path) -> tuple[int, str, rubric.ExplanationVerdict]:
     """An answer kept by :func:`save`."""
     data = json.loads(path.read_text())
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data["verdict"].items()}
-    return int(data["task"]), str(data["text"]), rubric.Verdict(**fields)
+    return int(data["task"]), str(data["text"]), rubric.ExplanationVerdict(**fields)

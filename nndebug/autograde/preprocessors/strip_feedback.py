@@ -10,7 +10,6 @@ its score and the rubric points it named and missed.
 """
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from nbformat import NotebookNode
@@ -18,8 +17,7 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from nndebug import nbcells
-from nndebug.autograde.preprocessors.verify import VERDICT_MIME
-from nndebug.nbcells import find_cell
+from nndebug.verify.render import VERDICT_MIME, answer_note, verdict_of
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."
 HIDDEN_DELIMITER = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests default
@@ -42,25 +40,6 @@ def test_messages(outputs: list, hidden: bool) -> list[NotebookNode]:
             line = name if hidden else f"{name}: {out.get('evalue', '')}".rstrip(": ")
             kept.append(new_output("stream", name="stdout", text=f"Failed: {line}\n"))
     return kept
-
-
-def verdict_of(cells: list[NotebookNode], grade_id: str) -> dict | None:
-    """The verifier's record in the outputs of the test cell ``grade_id``."""
-    cell = find_cell(cells, grade_id)
-    for out in (cell or {}).get("outputs", []):
-        if VERDICT_MIME in out.get("data", {}):
-            return out["data"][VERDICT_MIME]
-    return None
-
-
-def answer_note(record: dict) -> str:
-    """Markdown shown under a written answer: its score and the rubric points named and missed."""
-    lines = [f"**Оценка ответа / Score of this answer: {record['score']:g} из / of {record['points']:g}**"]
-    reason = record.get("reason")
-    if reason:
-        lines.append(f"- {html.escape(reason['ru'])} / {html.escape(reason['en'])}")
-    lines += [f"- {html.escape(m['ru'])} / {html.escape(m['en'])}" for m in record.get("measured", [])]
-    return "\n".join(lines)
 
 
 class StripFeedback(NbGraderPreprocessor):

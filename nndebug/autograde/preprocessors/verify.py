@@ -8,42 +8,29 @@ replaced checks) is gone. A graded test cell the verifier does not know fails cl
 """
 from __future__ import annotations
 
-import base64
 import dataclasses
-import html
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
-from nndebug.autograde import given_cells, protocol
-from nndebug.autograde.kernels import inputs_from_env
+from nndebug.autograde import given_cells
+from nndebug.autograde.job import GradingJob, job_for
+from nndebug.autograde.stage import Inputs
 from nndebug.nbcells import grade_id, is_answer, is_test_cell, points
+from nndebug.verify.render import verdict_outputs
 from nndebug.verify.verdict import Line, Verdict
 
-EVIDENCE_ENV = protocol.EVIDENCE_ROOT
-VERDICTS_ENV = protocol.VERDICTS_ROOT
-VERDICT_MIME = "application/vnd.nndebug.verdict+json"
 TEST_ID = re.compile(r"^task(\d+)_(fix|explanation)_\w+$")
 
 
-def evidence_dir(notebook: str) -> Path | None:
-    """Where the kernel that runs ``notebook`` writes its evidence (None outside the driver)."""
-    root = os.environ.get(EVIDENCE_ENV)
-    return Path(root) / notebook if root else None
-
-
-def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
-    """A line about the given cells of the student's own file (the driver's staged copy) that differ from
+def edited_given_cells(nb: NotebookNode, notebook: str, job: GradingJob | None) -> Line | None:
+    """A line about the given cells of the student's own file (the job's staged copy) that differ from
     the cells grading ran (restored as released)."""
-    staged = os.environ.get(protocol.SUBMISSION)
-    path = Path(staged) / f"{notebook}.ipynb" if staged else None
+    path = job.submission / f"{notebook}.ipynb" if job is not None else None
     if path is None or not path.is_file():
         return None
     try:
@@ -60,62 +47,19 @@ def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
                 f"a fix must go in the answer cell `{fix}`")
 
 
-def released_stubs(resources: Any, notebook: str) -> dict[str, str]:
-    """{grade_id: starting text} of the answer cells of the released notebooks, every language (run from
-    the course root)."""
-    assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
+def released_stubs(job: GradingJob | None, notebook: str) -> dict[str, str]:
+    """{grade_id: starting text} of the answer cells of the job's released notebooks, every language."""
     stubs: dict[str, str] = {}
-    if not assignment:
+    if job is None:
         return stubs
-    for path in sorted(Path("release").glob(f"{assignment}*/{notebook}.ipynb")):  # every language
+    for folder in job.releases():
+        path = folder / f"{notebook}.ipynb"
+        if not path.is_file():
+            continue
         for cell in nbformat.read(str(path), as_version=4).cells:
             if is_answer(cell):
                 stubs[grade_id(cell)] = stubs.get(grade_id(cell), "") + "\n" + cell.source
     return stubs
-
-
-def verdict_html(verdict: Verdict, score: float, points: float) -> str:
-    """The verdict as a small bilingual HTML block (every text escaped: some carry student strings)."""
-    def row(label: str, line: Line) -> str:
-        return (f"<tr><th>{html.escape(label)}</th><td>{html.escape(line.ru)}</td>"
-                f"<td>{html.escape(line.en)}</td></tr>")
-    color = "#1a7f37" if verdict.passed else "#b35900" if score > 0 else "#c62828"
-    rows = [row("Причина / Why", verdict.reason)] if verdict.reason else []
-    rows += [row("Измерено / Measured", line) for line in verdict.measured]
-    if verdict.advice:
-        rows.append(row("Что посмотреть / Look at", verdict.advice))
-    return (f'<div class="nndebug-verdict"><p style="color:{color}"><b>Проверка / Check: {score:g} из / of '
-            f'{points:g}</b></p><table>{"".join(rows)}</table></div>')
-
-
-def verdict_outputs(verdict: Verdict, points: float, plot: bytes | None = None) -> list[NotebookNode]:
-    """A verified test cell's outputs: the verdict (and the training plot), then the score or an error."""
-    score = round(points * verdict.fraction, 4)
-    lines = [f"Проверка / Check: {score:g} из / of {points:g}"]
-    if verdict.reason:
-        lines.append(f"Причина / Why: {verdict.reason.text()}")
-    lines += [f"- {line.text()}" for line in verdict.measured]
-    if verdict.advice:
-        lines.append(f"Что посмотреть / Look at: {verdict.advice.text()}")
-    data = {"text/plain": "\n".join(lines), "text/html": verdict_html(verdict, score, points),
-            VERDICT_MIME: {"score": score, "points": points, "fraction": verdict.fraction,
-                           "reason": _line(verdict.reason), "advice": _line(verdict.advice),
-                           "measured": [_line(m) for m in verdict.measured], "curves": verdict.curves}}
-    outputs = [new_output("display_data", data=data)]
-    if plot:
-        outputs.append(new_output("display_data", data={
-            "image/png": base64.b64encode(plot).decode("ascii"),
-            "text/plain": "training curves / кривые обучения"}))
-    if score <= 0:
-        reason = verdict.reason.text() if verdict.reason else "0"
-        outputs.append(new_output("error", ename="VerdictFailed", evalue=reason, traceback=[reason]))
-    else:
-        outputs.append(new_output("execute_result", data={"text/plain": repr(score)}, execution_count=None))
-    return outputs
-
-
-def _line(line: Line | None) -> dict[str, str] | None:
-    return {"ru": line.ru, "en": line.en} if line else None
 
 
 class Verify(NbGraderPreprocessor):
@@ -133,13 +77,13 @@ class Verify(NbGraderPreprocessor):
         from nndebug.verify import verdicts  # torch and the kit's model: only where a notebook is verified
         from nndebug.verify.fixes import Context
 
-        inputs = inputs_from_env()
+        job = job_for(resources)
+        inputs = job.inputs if job is not None else Inputs()
         context = Context(inputs.data_for(notebook), inputs.model)
-        self._edits = edited_given_cells(nb, notebook)
-        keep = os.environ.get(VERDICTS_ENV)
-        self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell,
-                                     released_stubs(resources, notebook),
-                                     Path(keep) / notebook if keep else None)
+        self._edits = edited_given_cells(nb, notebook, job)
+        self._judge = verdicts.Judge(notebook, job.evidence_for(notebook) if job is not None else None, nb,
+                                     context, self.graded_run_cell, released_stubs(job, notebook),
+                                     job.verdicts_for(notebook) if job is not None else None)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
