@@ -131,7 +131,7 @@ class Return:
 
 @dataclass(frozen=True, kw_only=True)
 class Similarity:
-    threshold: float = key("a pair at or over this strength (0-1) is flagged for a person", default=0.6)
+    threshold: float = key("a pair at or over this strength (0-1) is flagged for a person", default=0.55)
     archive: str = key("a folder of earlier years' submissions to compare with ('' none)", default="")
     common_share: float = key("a passage this share of the class writes is no evidence", default=0.5)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from nndebug.rubric import corpus
 from nndebug.similarity import extract
 
 Answers = dict[tuple[int, str], str]
-NOT_HONEST_KINDS = {"stuffed-other-task"}  # another task's answer pasted: a copy by construction
+INDEPENDENT = Path(__file__).parent / "similarity_corpus"  # written apart from the kit: explanations, fixes
+NOT_HONEST_KINDS = {"stuffed-other-task", "other task pasted"}  # another task's answer pasted
+SEED_LIKE = "original-like"  # the independent corpus's answers written from the seed's: copies of the seed
 # The explanations copies take have this many words or more: a copied answer of a few words ("weight decay
 # is too large") cannot be told from two students writing the same (README: what it does not flag).
 MIN_WORDS = 15
@@ -93,11 +96,15 @@ DISTINCT = {1: [f.code for f in TASK1[1:] if f.name not in ("unchanged", *KEPT)]
 SYNONYMS = {
     "данные": "сэмплы", "батч": "мини-батч", "батчи": "пакеты", "сеть": "модель", "модель": "сетка",
     "поэтому": "из-за этого", "каждый": "любой", "класса": "лейбла", "веса": "параметры", "очень": "сильно",
-    "слишком": "чересчур", "потому": "так как", "ошибка": "баг", "проблема": "беда", "нулю": "нулевому значению",
+    "слишком": "чересчур", "потому": "так как", "ошибка": "баг", "проблема": "беда",
+    "нулю": "нулевому значению",
     "the": "a", "network": "model", "model": "net", "batch": "minibatch", "every": "each", "data": "samples",
     "weights": "parameters", "because": "since", "so": "therefore", "too": "overly", "large": "big",
     "loader": "dataloader", "problem": "issue", "zero": "zeros",
 }
+
+
+SWAP, DROP = 0.5, 0.08  # the share of listed words swapped for a synonym, of other words dropped
 
 
 def reword(text: str, rng: random.Random) -> str:
@@ -110,9 +117,9 @@ def reword(text: str, rng: random.Random) -> str:
         kept = []
         for word in words:
             bare = word.strip(".,:;!?()").lower()
-            if bare in SYNONYMS and rng.random() < 0.8:
+            if bare in SYNONYMS and rng.random() < SWAP:
                 word = word.lower().replace(bare, SYNONYMS[bare])
-            elif rng.random() < 0.08 and len(words) > 6:
+            elif rng.random() < DROP and len(words) > 6:
                 continue
             kept.append(word)
         out.append(" ".join(kept))
@@ -151,14 +158,27 @@ def disguise_code(code: str, rng: random.Random) -> str:
 
 # ---------------------------------------------------------------- the class
 
-def build_class(honest: int = 36, seed: int = 0) -> TestClass:
-    """``honest`` honest students and 12 disguised copies of every kind (README: what the test covers)."""
+def independent(kind: str) -> list[dict]:
+    """The entries of ``tests/similarity_corpus/<kind>.toml`` (``explanations`` or ``fixes``)."""
+    with open(INDEPENDENT / f"{kind}.toml", "rb") as fh:
+        data = tomllib.load(fh)
+    return data["answer" if kind == "explanations" else "fix"]
+
+
+def build_class(honest: int = 60, seed: int = 0) -> TestClass:
+    """``honest`` honest students and 15 copies of every kind (README: Similarity, the test class)."""
     rng = random.Random(seed)
+    written = independent("explanations")
     pool = {t: [a.text for a in corpus.load() if a.task == t and a.kind not in NOT_HONEST_KINDS]
+            + [a["text"].strip() for a in written if a["task"] == t
+               and a["style"] not in NOT_HONEST_KINDS and a["style"] != SEED_LIKE]
             for t in config.TASKS}
     for t in pool:
         rng.shuffle(pool[t])
-    distinct = {t: list(DISTINCT[t]) for t in config.TASKS}
+    distinct = {t: list(DISTINCT[t]) + [f["code"].strip("\n") + "\n" for f in independent("fixes")
+                                        if f["task"] == t] for t in config.TASKS}
+    for t in distinct:
+        rng.shuffle(distinct[t])
     seed_answers = extract.seed_author().answers
     reference = {a.name: a.answers for a in extract.reference_authors()}
 
@@ -172,7 +192,10 @@ def build_class(honest: int = 36, seed: int = 0) -> TestClass:
     made = TestClass()
     for i in range(honest):
         made.students[f"honest{i:02d}"] = own()
-    made.archive["2025/petrov"] = own()
+    last_year = own()
+    while any(len(last_year[(t, "explanation")].split()) < MIN_WORDS for t in config.TASKS):
+        last_year = own()
+    made.archive["2025/petrov"] = last_year
     # Distinctive code worth copying: give three honest students the sampler, the worker loader, the subset.
     made.students["honest00"][(1, "fix")] = TASK1[4].code
     made.students["honest01"][(3, "fix")] = TASK3[4].code
@@ -194,7 +217,7 @@ def build_class(honest: int = 36, seed: int = 0) -> TestClass:
         """The next honest student whose explanations among ``keys`` have MIN_WORDS words or more."""
         for student in sorted(made.students):
             answers = made.students[student]
-            if student not in taken and all(len(answers[k].split()) >= MIN_WORDS
+            if student.startswith("honest") and student not in taken and all(len(answers[k].split()) >= MIN_WORDS
                                             for k in keys if k[1] == "explanation"):
                 taken.add(student)
                 return student
@@ -220,6 +243,12 @@ def build_class(honest: int = 36, seed: int = 0) -> TestClass:
     mine[(2, "explanation")] = pool[2].pop() + "\n\n" + seed_answers[(2, "explanation")]
     made.students["copy_seed_pasted"] = mine
     made.copies["copy_seed_pasted"] = "seed"
+    # The independent corpus's answers written from the seed's, each handed in by one student.
+    for number, entry in enumerate(a for a in written if a["style"] == SEED_LIKE):
+        mine = own()
+        mine[(entry["task"], "explanation")] = entry["text"].strip()
+        made.students[f"copy_seed_like{number}"] = mine
+        made.copies[f"copy_seed_like{number}"] = "seed"
     return made
 
 

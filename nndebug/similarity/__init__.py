@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nndebug import config
-from nndebug.similarity import extract, report
-from nndebug.similarity.compare import Pair, compare
+from nndebug.similarity import compare, extract, report
+from nndebug.similarity.compare import Pair
 
 __all__ = ["Outcome", "Pair", "run"]
 
@@ -63,7 +63,7 @@ def run(root: Path = config.ROOT, out_dir: Path | None = None, *, threshold: flo
     authors += [extract.seed_author(), *extract.reference_authors()]
     release = sorted(p for p in (root / "release").glob(f"{config.assignment()}*") if p.is_dir())
     boilerplate = extract.release_boilerplate(release or None)
-    pairs = compare(authors, boilerplate, settings.common_share, config.TASKS)
+    pairs = compare.compare(authors, boilerplate, settings.common_share, config.TASKS)
     sources = ("seed", "reference (ru, en)") + ((f"{len(archived)} archived submission(s)",)
                                                 if folder is not None else ())
     summary = report.Summary(students, sources, threshold, archive,

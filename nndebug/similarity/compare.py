@@ -21,7 +21,7 @@ from nndebug.similarity.weighting import Overlap, Rarity, candidate_pairs, overl
 
 # Shared evidence (rarity-weighted features) under which an answer's cover counts only in part: about two
 # content-word pairs of a sentence for an explanation, one distinctive statement for code.
-MIN_EVIDENCE = {"explanation": 8.0, "fix": 25.0}
+MIN_EVIDENCE = {"explanation": 12.0, "fix": 25.0}
 REPORT_FLOOR = 0.15
 # What an answer's cover is a share of: of the smaller explanation (a pasted paragraph in a longer answer
 # counts in full), of both fixes (Dice: a short fix inside a long one is a common idiom, not a copy).
