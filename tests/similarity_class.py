@@ -217,8 +217,8 @@ def build_class(honest: int = 60, seed: int = 0) -> TestClass:
         """The next honest student whose explanations among ``keys`` have MIN_WORDS words or more."""
         for student in sorted(made.students):
             answers = made.students[student]
-            if student.startswith("honest") and student not in taken and all(len(answers[k].split()) >= MIN_WORDS
-                                            for k in keys if k[1] == "explanation"):
+            long_enough = all(len(answers[k].split()) >= MIN_WORDS for k in keys if k[1] == "explanation")
+            if student.startswith("honest") and student not in taken and long_enough:
                 taken.add(student)
                 return student
         raise ValueError("no honest student with answers that long")

@@ -6,12 +6,12 @@ import random
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 from similarity_class import build_class, disguise_code, write_class
 
 from nndebug import config
+from nndebug.rubric import corpus as rubric_corpus
 from nndebug.similarity import code, extract, text
 from nndebug.similarity.compare import compare
 from nndebug.similarity.weighting import Rarity, candidate_pairs
@@ -52,7 +52,7 @@ def test_what_everybody_writes_is_no_evidence():
     """The same sentence in most of the class, the stubs, the given code: no pair."""
     common = "Данные не перемешиваются, потому что в DataLoader стоит shuffle=False, а надо shuffle=True."
     students = []
-    corpus = [a.text for a in __import__("nndebug.rubric.corpus", fromlist=["load"]).load() if a.task == 1]
+    corpus = [a.text for a in rubric_corpus.load() if a.task == 1]
     for i in range(20):
         answers = {(1, "explanation"): (common + " " + corpus[i]) if i % 2 else corpus[i] + " " + common,
                    (1, "fix"): ""}

@@ -47,7 +47,8 @@ def generated_class(root: Path, size: int, seed: int = 0) -> None:
             mine = {}
             for t in config.TASKS:
                 mine[f"task{t}_explanation"] = " ".join(rng.sample(answers[t], 2))
-                fix = rng.choice(code[t]).replace("lr=1e-2", f"lr={rng.choice([1, 3, 5])}e-{rng.randint(2, 4)}")
+                lr = f"lr={rng.choice([1, 3, 5])}e-{rng.randint(2, 4)}"
+                fix = rng.choice(code[t]).replace("lr=1e-2", lr)
                 mine[f"task{t}_fix"] = fix.replace("opt =", f"opt_{rng.randrange(1000)} = opt =", 1)
         made.append(mine)
         folder = root / "submitted" / f"s{number:03d}" / config.assignment()

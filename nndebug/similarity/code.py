@@ -10,7 +10,6 @@ IPython lines (``%magic``, ``!shell``) are dropped before lexing.
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,17 +63,7 @@ def boilerplate(codes: Iterable[str]) -> np.ndarray:
 
 def normalised(code: str) -> str:
     """The code as copydetect compares it: names as ``V``/``F``/``O``, strings as ``S``, no comments."""
-    return _filter(code)[0]
-
-
-def _filter(code: str) -> tuple[str, np.ndarray]:
-    logger = logging.getLogger()
-    level = logger.level
-    logger.setLevel(logging.ERROR)  # copydetect warns about what it does not lex; that is no finding
-    try:
-        return filter_code(strip_ipython(code), "answer.py", "python")
-    finally:
-        logger.setLevel(level)
+    return filter_code(strip_ipython(code), "answer.py", "python")[0]
 
 
 def fingerprints(code: str, common: np.ndarray) -> Fingerprints:

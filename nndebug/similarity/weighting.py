@@ -57,21 +57,23 @@ class Rarity:
 
 def candidate_pairs(docs: Mapping[int, Iterable[Hashable]], rarity: Rarity,
                     sources: set[int]) -> set[tuple[int, int]]:
-    """Pairs of documents (ids, the smaller first) that share at least one rare feature; two known sources
-    are never paired."""
+    """Pairs of documents (ids, the smaller first) that share at least one rare feature: two students, or a
+    student and a known source (``sources``: never paired with one another). A feature held by more than
+    ``rare_cap`` students, or by more than that share of the sources, finds no pair."""
     postings: dict[Hashable, list[int]] = defaultdict(list)
     for doc, features in docs.items():
         for feature in set(features):
             if rarity.is_rare(feature):
                 postings[feature].append(doc)
+    source_cap = max(rarity.rare_cap, math.ceil(RARE_SHARE * len(sources)))
     pairs = set()
     for holders in postings.values():
-        if len(holders) < 2 or len(holders) > rarity.rare_cap + len(sources):
+        students = [d for d in holders if d not in sources]
+        known = [d for d in holders if d in sources]
+        if not students or len(known) > source_cap:
             continue
-        for i, a in enumerate(holders):
-            for b in holders[i + 1:]:
-                if a in sources and b in sources:
-                    continue
+        for i, a in enumerate(students):
+            for b in students[i + 1:] + known:
                 pairs.add((min(a, b), max(a, b)))
     return pairs
 
