@@ -131,7 +131,8 @@ def seed_author(path: Path = SEED_FILE) -> Author:
 
 
 def reference_authors() -> list[Author]:
-    """The kit's reference answers (the solutions of the authoring sources), in Russian and in English."""
+    """The kit's reference answers (the solutions of the authoring sources): the Russian notebooks', and the
+    English explanations (the English code is the same, compared once)."""
     from nndebug.notebook import assemble
 
     authors = []
@@ -140,7 +141,7 @@ def reference_authors() -> list[Author]:
         for task in config.TASKS:
             for cell in assemble.build(task, lang).cells:
                 match = ANSWER_ID.match(grade_id(cell))
-                if match and is_answer(cell):
+                if match and is_answer(cell) and (lang == "ru" or match.group(2) == "explanation"):
                     answers[(int(match.group(1)), match.group(2))] = solution(cell.source)
         authors.append(Author(f"reference ({lang})", "reference", answers))
     return authors
