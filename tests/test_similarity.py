@@ -156,3 +156,13 @@ def test_html_page_in_a_browser(tmp_path):
     outcome = similarity.run(tmp_path, archive="archive")
     png = screenshot(outcome.html, tmp_path / "similarity.png", width=1200, height=900)
     assert png.is_file() and png.stat().st_size > 20_000
+
+
+def test_summary_ends_with_the_flagged_pairs(tmp_path):
+    from nndebug.commands.summary import similarity_lines
+
+    assert "no similarity.md yet" in similarity_lines(tmp_path / "similarity.md")[0]
+    report = tmp_path / "similarity.md"
+    report.write_text("# Similarity\n\n## 1. ann and seed: strength 0.91\n\n## Under the threshold\n")
+    lines = similarity_lines(report)
+    assert "1 pair(s) flagged" in lines[0] and lines[1:] == ["  1. ann and seed: strength 0.91"]

@@ -19,8 +19,9 @@ from nndebug.similarity import code, text
 from nndebug.similarity.extract import PARTS, Author, Boilerplate, Key
 from nndebug.similarity.weighting import Overlap, Rarity, candidate_pairs, overlap
 
-# Shared evidence (rarity-weighted features) under which an answer's cover counts only in part: about two
-# content-word pairs of a sentence for an explanation, one distinctive statement for code.
+# Shared evidence (rarity-weighted features) under which an answer's cover counts only in part: about a
+# sentence of rare wording for an explanation (a few words in common prove nothing), a few distinctive
+# statements for code.
 MIN_EVIDENCE = {"explanation": 12.0, "fix": 25.0}
 REPORT_FLOOR = 0.15
 # What an answer's cover is a share of: of the smaller explanation (a pasted paragraph in a longer answer
