@@ -88,7 +88,8 @@ def render_markdown(pairs: list[Pair], summary: Summary) -> str:
         lines += ["## Under the threshold (the strongest, for calibration)", "",
                   "| pair | strength | answers |", "|---|---|---|"]
         lines += [f"| {p.a.name} and {p.b.name} | {p.strength:.2f} | "
-                  f"{', '.join(f'{label(m)} {m.strength:.2f}' for m in p.parts)} |" for p in below]
+                  f"{', '.join(f'{label(m)} {m.strength:.2f}' for m in p.parts if m.strength >= 0.01)} |"
+                  for p in below]
     if summary.unreadable:
         lines += ["", "## Notebooks that could not be read (not compared)", ""]
         lines += [f"- `{path}`" for path in summary.unreadable]
