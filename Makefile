@@ -76,6 +76,12 @@ demo: data subset model release samples
 	$(MAKE) demo-grade
 	$(PY) -m nndebug summary
 
+# autograded/similarity.md and .html: answers shared within the class or with the public ones (seed,
+# reference, kit.toml [similarity] archive); for a person to judge. `make autograde` writes them too.
+.PHONY: similarity
+similarity: venv
+	$(PY) -m nndebug similarity
+
 # The demo's grading. bwrap missing: installed as .ci/run does, where the machine allows it (root, apt-get).
 # Still no working sandbox: only the kit's own samples are graded, unsandboxed; never anyone else's work.
 DEMO_STUDENTS := demo_reference demo_untouched

@@ -129,10 +129,17 @@ class Return:
     scale_to: float = key("rescale grades to this maximum (0: nbgrader's points)", default=0)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Similarity:
+    threshold: float = key("a pair at or over this strength (0-1) is flagged for a person", default=0.55)
+    archive: str = key("a folder of earlier years' submissions to compare with ('' none)", default="")
+    common_share: float = key("a passage this share of the class writes is no evidence", default=0.5)
+
+
 SECTIONS: dict[str, type] = {
     "course": CourseSettings, "downloads": Downloads, "data": Data, "subset": Subset, "model": Model,
     "grading": Grading, "notebooks": Notebooks, "checks": Checks, "fidelity": Fidelity, "collect": Collect,
-    "return": Return,
+    "return": Return, "similarity": Similarity,
 }
 
 
@@ -152,6 +159,7 @@ class Kit:
     fidelity: Fidelity
     collect: Collect
     returns: Return
+    similarity: Similarity
 
     @property
     def task_numbers(self) -> tuple[int, ...]:

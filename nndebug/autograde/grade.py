@@ -192,5 +192,17 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     (course.autograded / "report.md").write_text(text)
     review = write_review(course)
     text += f"\nExplanations for a TA: {review.relative_to(course.root)}\n"
+    text += write_similarity(course) + "\n"
     echo(text)
     return outcomes
+
+
+def write_similarity(course: Course) -> str:
+    """``autograded/similarity.md`` and ``.html`` over every submission (copies flagged for a person; no
+    grade is read or changed); a failure costs only the report, and says so."""
+    from nndebug import similarity
+
+    try:
+        return similarity.run(course.root).line(course.root)
+    except Exception as err:  # noqa: BLE001 - the grades are written; only the report is missing
+        return f"Similarity report not written: {type(err).__name__}: {err}"

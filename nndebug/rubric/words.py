@@ -112,3 +112,15 @@ def words(sentence: str) -> list[Word]:
 def sentences(text: str) -> list[str]:
     """The normalized text cut into sentences (also at line breaks and semicolons)."""
     return [s.strip() for s in _SENTENCE_END.split(normalize(text)) if s and s.strip()]
+
+
+@cache
+def lemma(word: str) -> str:
+    """One canonical lemma of a normalized word (for shingles): pymorphy3's first normal form for Russian,
+    the Snowball stem of simplemma's lemma for English, other tokens as they are."""
+    if re.search("[а-я]", word):
+        parses = _morph().parse(word)
+        return parses[0].normal_form.replace("ё", "е") if parses else word
+    if re.fullmatch("[a-z][a-z0-9]*", word):
+        return _stemmer().stemWord(simplemma.lemmatize(word, lang="en").lower())
+    return word
