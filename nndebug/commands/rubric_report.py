@@ -32,11 +32,12 @@ def _miss(s: corpus.Scored) -> str:
     ident = f"{s.answer.id} " if s.answer.id else ""
     intent = f"/{s.answer.intent}" if s.answer.intent else ""
     note = f" TA note: {s.answer.note}." if s.answer.note else ""
-    return (f"- {ident}task {s.answer.task} [{s.answer.kind}{intent}, {s.answer.lang}] TA {s.answer.score:g}, "
-            f"rubric {s.verdict.fraction:g}{routed}:{note} {text[:160]}")
+    return (f"- {ident}task {s.answer.task} [{s.answer.kind}{intent}, {s.answer.lang}] "
+            f"TA {s.answer.score:g}, rubric {s.verdict.fraction:g}{routed}:{note} {text[:160]}")
 
 
-def report_set(name: str, scored: list[corpus.Scored], before: dict[str, corpus.Figures] | None = None) -> str:
+def report_set(name: str, scored: list[corpus.Scored],
+               before: dict[str, corpus.Figures] | None = None) -> str:
     """One set's figures per task (and before tuning, when recorded), its confusion and its misses."""
     out = [f"== {name}: {len(scored)} answers", HEADER]
     for task in sorted({s.answer.task for s in scored}):

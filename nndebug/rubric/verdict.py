@@ -9,7 +9,8 @@ from pathlib import Path
 from nndebug import config
 from nndebug.rubric import spec
 from nndebug.rubric.match import Sentence, mention, occurrences
-from nndebug.rubric.words import is_placeholder, sentences, strip_code, words
+from nndebug.rubric.translit import detransliterate
+from nndebug.rubric.words import is_placeholder, normalize, sentences, strip_code, words
 
 _ARROWS = re.compile(r"->|=>|→|⇒")
 _ITEM_SPLIT = re.compile(r"[,;\n/|•]+|\s[-–—]\s")
@@ -69,7 +70,7 @@ def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdi
     if is_placeholder(text):
         return Verdict(0.0, (), all_names, None, 1.0, ())
     prose, had_code = strip_code(text)
-    parsed = [Sentence.build(words(s), rubric) for s in sentences(prose)]
+    parsed = [Sentence.build(words(s), rubric) for s in sentences(detransliterate(normalize(prose)))]
     word_count = sum(len(s.tokens) for s in parsed)
     engine = rubric.engine
     reasons: list[str] = []
@@ -80,15 +81,29 @@ def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdi
     missing = tuple(name for name in all_names if name not in named)
     wrong_found = {w.name: _find(w, parsed, rubric, wrong=True) for w in task.wrong}
     wrongs = [name for name, found in wrong_found.items() if found.asserted]
+    partly = {w.name for w in task.wrong if w.partly_right}
+    if named and wrongs and all(name in partly for name in wrongs):
+        # A claim that is partly right beside the right concept (task 2: "lr and wd too big"): a TA reads it.
+        reasons_partly = [f"also blames {wrongs[0]}"]
+        wrongs = []
+    else:
+        reasons_partly = []
     mentioned |= any(f.denied for f in wrong_found.values())
-    related = [r.name for r in task.related if _find(r, parsed, rubric, wrong=False).asserted]
+    related_points = [r for r in task.related if _find(r, parsed, rubric, wrong=False).asserted]
+    related = [r.name for r in related_points]
     total = sum(c.weight for c in task.concepts)
     fraction = sum(c.weight for c in task.concepts if c.name in named) / total
 
     if word_count > engine["long_words"]:
         reasons.append(f"long answer ({word_count} words)")
+    reasons += reasons_partly
     if named and len(wrongs) >= 2:
         # Many causes at once: the right one among others is a guess, not an explanation.
+        return Verdict(0.0, named, missing, "; ".join(wrongs), _confidence(reasons), tuple(reasons))
+    causes = [c.name for c in task.concepts if c.name in named and not c.mechanism]
+    if named and wrongs and not causes:
+        # A wrong cause with the task's effect restated: the effect is no explanation of this bug.
+        reasons.append(f"a wrong cause ({wrongs[0]}) with only the task's effect")
         return Verdict(0.0, named, missing, "; ".join(wrongs), _confidence(reasons), tuple(reasons))
     if named and wrongs:
         reasons.append(f"mixes right and wrong claims (also names: {wrongs[0]})")
@@ -101,13 +116,17 @@ def judge(task_number: int, text: str, rubric_path: Path | None = None) -> Verdi
         fraction = min(fraction, 0.5)  # a bare list of terms: the cause at most, never the explanation
     if len(named) == 1 and len(all_names) > 1 and word_count >= engine["one_concept_words"]:
         reasons.append(f"only one concept found in {word_count} words")
-    if not named:
+    partial_reviews = [r.name for r in related_points if r.review_if_partial]
+    if named and fraction < 1 and partial_reviews:
+        reasons.append(f"names a related point beside the concepts ({partial_reviews[0]})")
+    dont_know = any(s.has_sequence(rubric.language["dont_know"]) for s in parsed)
+    if had_code and not named and not wrongs and not dont_know:
+        reasons.append("pasted code with no explanation recognised in the prose")
+    elif not named:
         if related:
             reasons.append(f"names only a related point ({related[0]})")
-        elif not mentioned and word_count >= engine["substantive_words"] and \
-                not any(s.has_sequence(rubric.language["dont_know"]) for s in parsed):
-            dropped = " (code dropped)" if had_code else ""
-            reasons.append(f"nothing recognised in a non-empty answer{dropped}")
+        elif not mentioned and word_count >= engine["substantive_words"] and not dont_know:
+            reasons.append("nothing recognised in a non-empty answer")
     return Verdict(round(fraction, 4), named, missing, None, _confidence(reasons), tuple(reasons))
 
 
