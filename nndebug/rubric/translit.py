@@ -18,9 +18,8 @@ _LETTERS: dict[str, tuple[str, ...]] = {
 }
 _MAX_CANDIDATES = 256
 # Short Russian words that are also English (or look like it): read as Russian in a transliterated text.
-_RUSSIAN_TOO = {"v", "i", "a", "s", "k", "u", "o", "ne", "na", "no", "net", "ni", "to", "po", "do", "za", "iz",
-                "ot", "tak", "kak", "eto", "on", "my", "ya", "ih", "tam", "tut", "bez", "pod", "pri", "dlya",
-                "ili", "vse", "ego", "zhe", "li", "by", "nado", "set", "tozhe", "ves", "vesa", "tom", "shag"}
+_RUSSIAN_TOO = set("v i a s k u o ne na no net ni to po do za iz ot tak kak eto on my ya ih tam tut bez "
+                   "pod pri dlya ili vse ego zhe li by nado set tozhe ves vesa tom shag".split())
 _SPECIAL = {"set": "сеть"}
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*'?")
 
