@@ -32,6 +32,7 @@ def _miss(s: corpus.Scored) -> str:
     ident = f"{s.answer.id} " if s.answer.id else ""
     intent = f"/{s.answer.intent}" if s.answer.intent else ""
     note = f" TA note: {s.answer.note}." if s.answer.note else ""
+    note += f" Disputed: {s.answer.disagreement}." if s.answer.disagreement else ""
     return (f"- {ident}task {s.answer.task} [{s.answer.kind}{intent}, {s.answer.lang}] "
             f"TA {s.answer.score:g}, rubric {s.verdict.fraction:g}{routed}:{note} {text[:160]}")
 

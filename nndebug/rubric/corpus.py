@@ -32,6 +32,7 @@ class Answer:
     id: str = ""
     intent: str = ""  # the independent author's own label: right, partial, wrong
     note: str = ""    # the TA's note
+    disagreement: str = ""  # the kit's note where it disputes the TA's score (which stays as it is)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ def load(directory: Path = CORPUS_DIR) -> list[Answer]:
             if missing:
                 raise ValueError(f"{path}: answer[{index}] lacks {', '.join(sorted(missing))}")
             answers.append(Answer(task, kind, entry["lang"], float(entry["score"]), entry["text"],
-                                  entry.get("id", ""), entry.get("intent", ""), entry.get("note", "")))
+                                  entry.get("id", ""), entry.get("intent", ""), entry.get("note", ""),
+                                  entry.get("ta_disagreement", "")))
     return answers
 
 
