@@ -364,8 +364,8 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
     ("window = 10", "window = 'ten'", r"\[engine\] window"),
     ("dont_know = [", "dont_knows = [", r"\[language\] has no 'dont_know'"),
     ("[task3]", "[task3", r"not valid TOML"),
-    ("[[any_task.wrong]]", "[any_task.extra]\nx = 1\n[[any_task.wrong]]", r"\[any_task\] may hold only"),
-    ("mechanism = true", "mechanism = 'yes'", r"task1.concepts\[1\].mechanism"),
+    ("\n[[any_task.wrong]]", "\n[any_task.extra]\nx = 1\n[[any_task.wrong]]", r"\[any_task\] may hold only"),
+    ("]\nmechanism = true", "]\nmechanism = 'yes'", r"task1.concepts\[1\].mechanism"),
 ])
 def test_a_broken_rubric_names_the_file_and_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     path = _broken(tmp_path, old, new)
