@@ -311,6 +311,13 @@ def test_the_pretuning_record_is_kept() -> None:
     assert before["all"].confidently_wrong > 0  # what tuning was for
 
 
+def test_no_ta_score_of_the_independent_set_changed_since_the_pretuning_record() -> None:
+    import tomllib
+    with open(corpus.PRETUNING_FILE, "rb") as fh:
+        recorded = {row["id"]: row["ta"] for row in tomllib.load(fh)["answer"]}
+    assert {a.id: a.score for a in corpus.load(corpus.INDEPENDENT_DIR)} == recorded
+
+
 @pytest.mark.parametrize("name", list(corpus.SETS))
 def test_every_corpus_meets_the_goal(name: str) -> None:
     figures = corpus.figures(SETS[name])
