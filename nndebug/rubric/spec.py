@@ -15,8 +15,8 @@ from nndebug.rubric.words import lemma_keys, normalize, words
 
 ENGINE_DEFAULTS = {"window": 8, "long_words": 150, "one_concept_words": 25, "substantive_words": 6}
 LANGUAGE_KEYS = ("deny_before", "deny_after", "contrast", "because", "dont_know", "tried")
-POINT_KEYS = ("name", "phrases", "weight", "negation_is_the_bug", "mechanism", "review_if_partial",
-              "partly_right")
+FLAG_KEYS = ("negation_is_the_bug", "mechanism", "review_if_partial", "partly_right")  # true or false
+POINT_KEYS = ("name", "phrases", "weight") + FLAG_KEYS
 
 
 class RubricError(ValueError):
@@ -125,7 +125,7 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
             if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
                 raise RubricError(f"{path}: {where}.weight ({name!r}) must be a number above 0")
         parsed = tuple(_phrase(p, f"{where}.phrases", path, groups) for p in phrases)
-        flags = {flag: entry.get(flag, False) for flag in POINT_KEYS[3:]}
+        flags = {flag: entry.get(flag, False) for flag in FLAG_KEYS}
         for flag, value in flags.items():
             if not isinstance(value, bool):
                 raise RubricError(f"{path}: {where}.{flag} ({name!r}) must be true or false")
