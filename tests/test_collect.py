@@ -245,7 +245,8 @@ def test_a_folder_removed_by_hand_is_reported_and_put_back_by_its_input(course, 
          (2026, 11, 30, 10, 0, 0)),
     ])
     canvas = write_zip(tmp_path / "canvas.zip", [
-        ("sidorovpetr_44_9005_task3_pretrained.ipynb", student_notebook(T3, "si3"), (2026, 11, 29, 8, 0, 0)),
+        ("sidorovpetr_44_9005_task3_pretrained.ipynb", student_notebook(T3, "si3"),
+         (2026, 11, 29, 8, 0, 0)),
         ("nobodyhere_45_9006_task3_pretrained.ipynb", student_notebook(T3, "nb"), (2026, 11, 29, 8, 0, 0)),
     ])
     run(moodle, course)

@@ -88,11 +88,13 @@ def publication(request, tmp_path: Path, monkeypatch):
         if request.param == "published":
             course = config.settings()["course"]
             record.write_record(record.Record(course["student_repo"], course["release_tag"],
-                                              {name: record.sha256_of(f) for name, f in files.items()}), path)
+                                              {name: record.sha256_of(f) for name, f in files.items()}),
+                                path)
     return publish
 
 
-def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, monkeypatch, publication) -> None:
+def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, monkeypatch,
+                                                             publication) -> None:
     make_zip(tmp_path / "source.zip")
     (tmp_path / "source.pt").write_bytes(b"weights")
     publication({colab.DATA_FILE: tmp_path / "source.zip", colab.MODEL_FILE: tmp_path / "source.pt"})
@@ -105,11 +107,13 @@ def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, mon
     assert (work / "pretrained_model.pt").read_bytes() == b"weights"
 
 
-def test_setup_cell_skips_everything_when_the_files_are_there(tmp_path: Path, monkeypatch, publication) -> None:
+def test_setup_cell_skips_everything_when_the_files_are_there(tmp_path: Path, monkeypatch,
+                                                              publication) -> None:
     (tmp_path / "mnist_data").mkdir()
     (tmp_path / "pretrained_model.pt").write_bytes(b"mine")
     make_zip(tmp_path / "handed_out.zip")
-    publication({colab.DATA_FILE: tmp_path / "handed_out.zip", colab.MODEL_FILE: tmp_path / "pretrained_model.pt"})
+    publication({colab.DATA_FILE: tmp_path / "handed_out.zip",
+                 colab.MODEL_FILE: tmp_path / "pretrained_model.pt"})
     monkeypatch.setenv(colab.DATA_URL_ENV, "file:///nonexistent/nothing.zip")
     monkeypatch.setenv(colab.MODEL_URL_ENV, "file:///nonexistent/nothing.pt")
     for task in config.TASKS:

@@ -106,8 +106,9 @@ class Store:
                 if hashlib.sha256(path.read_bytes()).hexdigest() != notebooks[notebook]["sha256"]:
                     notebooks[notebook]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
                     notebooks[notebook]["from"] = "changed by hand in submitted/"
-                    result.disk.append(f"{sid}/{notebook}: submitted/{sid}/{self.assignment}/{notebook}.ipynb "
-                                       "was changed by hand since it was collected; kept as it is now.")
+                    result.disk.append(f"{sid}/{notebook}: submitted/{sid}/{self.assignment}/"
+                                       f"{notebook}.ipynb was changed by hand since it was collected; kept as "
+                                       "it is now.")
             if not notebooks and (self.folder(sid) / "timestamp.txt").is_file() and \
                     not any(self.folder(sid).glob("*.ipynb")):
                 (self.folder(sid) / "timestamp.txt").unlink()
@@ -285,8 +286,8 @@ def collect(source: Path, root: Path = config.ROOT, *, roster_path: Path | None 
         if newest and due and newest > due:
             result.late[sid] = how_late(newest, due)
     for sid, notebook in sorted(removed):
-        result.disk.append(f"{sid}/{notebook}: removed from submitted/ by hand (this input does not hold it); "
-                           "not graded. Collecting the input that holds it puts it back.")
+        result.disk.append(f"{sid}/{notebook}: removed from submitted/ by hand (this input does not hold "
+                           "it); not graded. Collecting the input that holds it puts it back.")
     store.save()
     report.write_all(result, root, assignment, roster, tasks.notebooks, due, zone)
     return result
