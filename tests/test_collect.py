@@ -236,7 +236,7 @@ def test_cli_collects(course, tmp_path):
 
 
 def test_a_folder_removed_by_hand_is_reported_and_put_back_by_its_input(course, tmp_path):
-    """README's sequence: collect Moodle, remove one student's folder, collect Canvas, collect Moodle again."""
+    """The sequence: collect Moodle, remove one student's folder, collect Canvas, collect Moodle again"""
     moodle = write_zip(tmp_path / "moodle.zip", [
         (f"{IVANOV}/t1.ipynb", student_notebook(T1, "iv1"), (2026, 11, 30, 10, 0, 0)),
         ("Maria Petrova_202_assignsubmission_file_/t2.ipynb", student_notebook(T2, "pe2"),

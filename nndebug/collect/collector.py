@@ -107,8 +107,8 @@ class Store:
                     notebooks[notebook]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
                     notebooks[notebook]["from"] = "changed by hand in submitted/"
                     result.disk.append(f"{sid}/{notebook}: submitted/{sid}/{self.assignment}/"
-                                       f"{notebook}.ipynb was changed by hand since it was collected; kept as "
-                                       "it is now.")
+                                       f"{notebook}.ipynb was changed by hand since it was collected; kept "
+                                       "as it is now.")
             if not notebooks and (self.folder(sid) / "timestamp.txt").is_file() and \
                     not any(self.folder(sid).glob("*.ipynb")):
                 (self.folder(sid) / "timestamp.txt").unlink()
