@@ -108,3 +108,24 @@ def test_cli_names_what_is_missing(course, capsys):
     (course / "grades.csv").unlink()
     assert main(["return", "--root", str(course)]) == 2
     assert "make autograde" in capsys.readouterr().err
+
+
+def test_a_grade_autograde_could_not_refresh_is_left_out_and_named(course, capsys):
+    (course / "autograded").mkdir()
+    (course / "autograded" / ".nndebug-state.json").write_text(json.dumps({
+        "petrova": {"fingerprint": "x", "status": "failed", "stale": True, "problems": [
+            {"notebook": "", "message": "could not be graded: the kernel died; its previous grade is kept"}]},
+        "ivanov": {"fingerprint": "y", "status": "graded", "stale": False, "problems": []}}))
+    assert main(["return", "--root", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert "could not be refreshed" in out and "petrova" in out
+    assert [r[0] for r in rows(course / "outbound" / "moodle_grades.csv")[1:]] == ["ivan@uni.example"]
+    report = (course / "outbound" / "report.md").read_text()
+    assert "- petrova: could not be graded: the kernel died" in report
+
+
+@pytest.mark.parametrize("scale_to, said", [(0.0, "out of 1"), (10.0, "out of 10")])
+def test_every_return_states_the_scale(course, scale_to, said):
+    result = write_outbound(course, assignment=ASSIGNMENT, settings={**SETTINGS, "scale_to": scale_to})
+    assert said in result.scale and f"scale_to = {scale_to:g}" in result.scale
+    assert result.scale in (course / "outbound" / "report.md").read_text()

@@ -41,6 +41,9 @@ from nndebug.publish.record import RECORD_FILE, check_published_inputs
 from nndebug.rubric import render_review
 from nndebug.verify import explanation, reference
 
+# A kept grade is not this submission's: `make return` leaves it out of the grade files and names it.
+STALE_NOTE = "`make return` leaves it out of the LMS grade files until it is regraded"
+
 __all__ = ["Course", "CourseNotReady", "Outcome", "all_students", "autograde", "check_course"]
 
 
@@ -51,6 +54,7 @@ class Outcome:
     student: str
     status: str                     # graded | failed | skipped
     problems: list[Problem] = field(default_factory=list)
+    stale: bool = False             # failed, and the grade kept is an earlier submission's (or settings')
 
 
 def nbgrader_env(course: Course, student: str, staged: Path) -> dict[str, str]:
@@ -77,12 +81,15 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     log.unlink(missing_ok=True)
     backup = Backup(course, student)
     backup.save()
-    ungradable = [p for p in problems if p.notebook and not (staged / f"{p.notebook}.ipynb").exists()]
-    if ungradable and backup.had_grade():
-        problems.append(Problem("", "could not be regraded (see above); its previous grade is kept."))
-        return Outcome(student, "failed", problems)
+    missing = [nb for nb in notebooks if not (staged / f"{nb}.ipynb").exists()]
+    unreadable = [p for p in problems if p.notebook in missing and not p.message.startswith("is missing")]
+    if unreadable and backup.had_grade():
+        problems.append(Problem("", "could not be regraded: a notebook handed in is not readable (see above); "
+                                    f"its previous grade is kept and marked stale ({STALE_NOTE})."))
+        return Outcome(student, "failed", problems, stale=True)
     if not any(staged.glob("*.ipynb")):
         record_zeros(course, student)
+        remove_feedback(course, student, notebooks)
         return Outcome(student, "graded", problems)
     timeout = course.limits.notebook_timeout_s * max(1, len(notebooks)) + 120
     shutil.rmtree(course.verdicts(student), ignore_errors=True)
@@ -93,26 +100,43 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     expected = [p.stem for p in staged.glob("*.ipynb")]
     if rc != 0 or not all((graded / f"{nb}.ipynb").exists() for nb in expected):
         backup.restore()
-        kept = "its previous grade is kept" if backup.had_grade() else "it has no grade yet"
+        kept = f"its previous grade is kept, marked stale ({STALE_NOTE})" if backup.had_grade() \
+            else "it has no grade yet"
         problems.append(Problem("", f"could not be graded: {failure_reason(log)}; {kept}. "
                                     f"Full log: {log.relative_to(course.root)}"))
-        return Outcome(student, "failed", problems)
+        return Outcome(student, "failed", problems, stale=backup.had_grade())
     for nb in expected:
         problems += [Problem(nb, t) for t in cell_troubles(graded / f"{nb}.ipynb", course.limits)]
+    record_zeros(course, student, missing)
+    remove_feedback(course, student, missing)
     problems += generate_feedback(course, student, log)
     return Outcome(student, "graded", problems)
 
 
-def record_zeros(course: Course, student: str) -> None:
-    """A submission with no gradable notebook: every cell scores 0 (as nbgrader does for a missing one)."""
+def record_zeros(course: Course, student: str, notebooks: list[str] | None = None) -> None:
+    """Notebooks not handed in (default: all of them) score 0 in every cell, whatever an earlier grade of
+    them said: a missing notebook never keeps an old score (nor a manual one)."""
+    if notebooks == []:
+        return
     with Gradebook(course.db_url) as gb:
         gb.update_or_create_student(student)
         submission = gb.update_or_create_submission(course.assignment, student)
         for notebook in submission.notebooks:
+            if notebooks is not None and notebook.name not in notebooks:
+                continue
             for grade in notebook.grades:
                 grade.auto_score = 0
+                grade.manual_score = None
                 grade.needs_manual_grade = False
+            notebook.late_submission_penalty = None
         gb.db.commit()
+
+
+def remove_feedback(course: Course, student: str, notebooks: list[str]) -> None:
+    """Drop what an earlier grading left of notebooks not handed in now (autograded copy, feedback page)."""
+    for nb in notebooks:
+        (course.autograded / student / course.assignment / f"{nb}.ipynb").unlink(missing_ok=True)
+        (course.feedback / student / course.assignment / f"{nb}.html").unlink(missing_ok=True)
 
 
 def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
@@ -187,7 +211,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     for student in selected:
         stamp = fingerprint(course.submitted(student), base)
         previous = state.get(student, {})
-        if not force and previous.get("fingerprint") == stamp:
+        if not force and previous.get("fingerprint") == stamp and previous.get("status") != "failed":
             echo(f"autograde: {student}: unchanged since the last run; kept")
             outcomes.append(Outcome(student, "skipped", [Problem(**p) for p in previous.get("problems", [])]))
             continue
@@ -195,7 +219,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         outcome = grade_student(course, student, notebooks)
         echo(f"autograde: {student}: {outcome.status}" + (f", {len(outcome.problems)} problem(s)"
                                                           if outcome.problems else ""))
-        state[student] = {"fingerprint": stamp, "status": outcome.status,
+        state[student] = {"fingerprint": stamp, "status": outcome.status, "stale": outcome.stale,
                           "problems": [p.to_dict() for p in outcome.problems]}
         save_state(course, state)
         outcomes.append(outcome)
