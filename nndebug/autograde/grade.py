@@ -84,8 +84,8 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     missing = [nb for nb in notebooks if not (staged / f"{nb}.ipynb").exists()]
     unreadable = [p for p in problems if p.notebook in missing and not p.message.startswith("is missing")]
     if unreadable and backup.had_grade():
-        problems.append(Problem("", "could not be regraded: a notebook handed in is not readable (see above); "
-                                    f"its previous grade is kept and marked stale ({STALE_NOTE})."))
+        problems.append(Problem("", "could not be regraded: a notebook handed in is not readable (see "
+                                    f"above); its previous grade is kept and marked stale ({STALE_NOTE})."))
         return Outcome(student, "failed", problems, stale=True)
     if not any(staged.glob("*.ipynb")):
         record_zeros(course, student)
