@@ -43,6 +43,7 @@ def course(tmp_path: Path) -> Path:
         folder.mkdir(parents=True)
         for task in ("task1_shuffle", "task2_optimizer"):
             (folder / f"{task}.html").write_text(f"<html>{sid} {task}</html>")
+        (folder / ".feedback-level").write_text("all")     # kit.toml: no due date, so "all"
     (root / "feedback" / "ivanov" / "index.html").write_text("<html>index</html>")
     return root
 
@@ -129,3 +130,13 @@ def test_every_return_states_the_scale(course, scale_to, said):
     result = write_outbound(course, assignment=ASSIGNMENT, settings={**SETTINGS, "scale_to": scale_to})
     assert said in result.scale and f"scale_to = {scale_to:g}" in result.scale
     assert result.scale in (course / "outbound" / "report.md").read_text()
+
+
+def test_feedback_written_at_another_level_is_not_sent_without_a_gradebook(course):
+    (course / "feedback" / "petrova" / ASSIGNMENT / ".feedback-level").write_text("measured")
+    result = write_outbound(course, assignment=ASSIGNMENT, settings=SETTINGS)
+    assert [line.split(":")[0] for line in result.feedback_held] == ["petrova"]
+    assert not (course / "outbound" / "feedback" / "petrova.zip").exists()
+    with zipfile.ZipFile(course / "outbound" / "moodle_feedback.zip") as zf:
+        assert not any(n.startswith("Maria Petrova") for n in zf.namelist())
+    assert "Feedback held back" in (course / "outbound" / "report.md").read_text()

@@ -15,7 +15,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from nndebug import config
-from nndebug.autograde import given_cells, protocol, report
+from nndebug.autograde import feedback_policy, given_cells, late, protocol, report
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
 from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
@@ -35,7 +35,7 @@ from nndebug.autograde.scores import (
 )
 from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import ensure_inputs
-from nndebug.autograde.state import grading_fingerprint, load_state, save_state
+from nndebug.autograde.state import extension_of, grading_fingerprint, load_state, save_state
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
 from nndebug.publish.record import RECORD_FILE, check_published_inputs
 from nndebug.rubric import render_review
@@ -91,6 +91,7 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
         record_zeros(course, student)
         remove_feedback(course, student, notebooks)
         return Outcome(student, "graded", problems)
+    late.record_due(course.db_url, course.assignment, student)    # due date and extension: kit.toml
     timeout = course.limits.notebook_timeout_s * max(1, len(notebooks)) + 120
     shutil.rmtree(course.verdicts(student), ignore_errors=True)
     rc = run_nbgrader(course.root, "autograde", course.assignment, "--student", student, "--force",
@@ -139,12 +140,15 @@ def remove_feedback(course: Course, student: str, notebooks: list[str]) -> None:
         (course.feedback / student / course.assignment / f"{nb}.html").unlink(missing_ok=True)
 
 
-def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
-    """``nbgrader generate_feedback`` for one student; a feedback file that shows a hidden test is removed."""
+def generate_feedback(course: Course, student: str, log: Path, level: str | None = None) -> list[Problem]:
+    """``nbgrader generate_feedback`` for one student at kit.toml [feedback]'s level of the moment (recorded
+    beside it); a feedback file that shows a hidden test is removed."""
+    level = level or feedback_policy.current_level()
     rc = run_nbgrader(course.root, "generate_feedback", course.assignment, "--student", student, "--force",
-                      log=log, timeout=300)
+                      env={feedback_policy.LEVEL_ENV: level}, log=log, timeout=300)
     if rc != 0:
         return [Problem("", f"feedback was not generated (see {log.relative_to(course.root)})")]
+    feedback_policy.record_level(course.feedback / student / course.assignment, level)
     secret = hidden_test_lines(course.root / "source" / course.assignment,
                                course.root / "release" / course.assignment)
     problems = []
@@ -157,6 +161,23 @@ def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
         index.unlink()
         problems.append(Problem("", "feedback index removed: it showed hidden-test code"))
     return problems
+
+
+def refresh_feedback(course: Course, students: list[str], echo=print) -> dict[str, str]:
+    """Regenerate the feedback of ``students`` whose pages were written at another kit.toml [feedback] level
+    than now's (say, before the due date); {student: problem} for those where it failed."""
+    level, failed = feedback_policy.current_level(), {}
+    for student in students:
+        folder = course.feedback / student / course.assignment
+        if not folder.is_dir() or feedback_policy.recorded_level(folder) == level:
+            continue
+        was = feedback_policy.recorded_level(folder) or "?"
+        echo(f"autograde: {student}: feedback written at level {was}, now {level} (kit.toml [feedback]): "
+             "regenerating")
+        problems = generate_feedback(course, student, course.logs(student), level)
+        if problems:
+            failed[student] = "; ".join(p.message for p in problems)
+    return failed
 
 
 def build_reference_curves(course: Course, notebooks: list[str], echo=print) -> None:
@@ -205,11 +226,12 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
             raise FileNotFoundError(f"no submitted/<student>/{course.assignment}/ for: {', '.join(unknown)}")
         selected = [s for s in selected if s in students]
     notebooks = course.notebooks()
+    late.record_due(course.db_url, course.assignment)
     build_reference_curves(course, notebooks, echo)
     state, base = load_state(course), grading_fingerprint(course)
     outcomes = []
     for student in selected:
-        stamp = fingerprint(course.submitted(student), base)
+        stamp = fingerprint(course.submitted(student), f"{base}|extension={extension_of(student)}")
         previous = state.get(student, {})
         if not force and previous.get("fingerprint") == stamp and previous.get("status") != "failed":
             echo(f"autograde: {student}: unchanged since the last run; kept")
@@ -224,6 +246,9 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         save_state(course, state)
         outcomes.append(outcome)
     save_state(course, state)
+    skipped = [o.student for o in outcomes if o.status == "skipped"]
+    for student, why in refresh_feedback(course, skipped, echo).items():
+        next(o for o in outcomes if o.student == student).problems.append(Problem("", why))
     scope = selected if shard else None
     export_grades(course.root, course.logs("export"), scope)
     scores_file = course.autograded / "scores.csv"

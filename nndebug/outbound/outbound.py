@@ -28,6 +28,8 @@ class Outbound:
     no_moodle_id: list[str] = field(default_factory=list)
     no_feedback: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    feedback_held: list[str] = field(default_factory=list)
+    feedback_level: str = ""
     files: list[Path] = field(default_factory=list)
     scale: str = ""
 
@@ -71,8 +73,31 @@ def scale_line(scale_to: float, grades: dict[str, gr.Grade]) -> str:
             f"grade item's maximum must be {top} (set scale_to to the item's maximum, e.g. 10 or 100).")
 
 
+def apply_feedback_level(root: Path, assignment: str, students: list[str], echo=print) -> list[str]:
+    """Feedback at kit.toml [feedback]'s level of now: pages written at another level are regenerated (with
+    the gradebook); those that cannot be are held back. Returns '<student>: why' of those held back."""
+    from nndebug.autograde import feedback_policy
+
+    level = feedback_policy.current_level()
+    behind = [s for s in students if (root / "feedback" / s / assignment).is_dir()
+              and feedback_policy.recorded_level(root / "feedback" / s / assignment) != level]
+    if not behind:
+        return []
+    if not (root / "gradebook.db").is_file():
+        return [f"{s}: its feedback was written at level "
+                f"{feedback_policy.recorded_level(root / 'feedback' / s / assignment) or 'unknown'}, kit.toml "
+                f"[feedback] wants {level} now, and there is no gradebook.db here to regenerate it "
+                "(`make autograde` where the gradebook is)" for s in behind]
+    from nndebug.autograde.grade import Course, refresh_feedback
+
+    failed = refresh_feedback(Course(root=root, assignment=assignment), behind,
+                              lambda line: echo(line.replace("autograde:", "return:", 1)))
+    return [f"{s}: regenerating its feedback failed: {why}" for s, why in sorted(failed.items())]
+
+
 def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
-                   roster_path: Path | None = None, settings: dict | None = None) -> Outbound:
+                   roster_path: Path | None = None, settings: dict | None = None,
+                   echo=print) -> Outbound:
     """Write everything under ``root/outbound/``."""
     assignment = assignment or config.assignment()
     settings = settings or return_settings()
@@ -92,6 +117,15 @@ def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
                                            settings["moodle_grade_item"], settings["scale_to"])
     result.no_canvas_id = gr.write_canvas_grades(out / "canvas_grades.csv", roster, grades,
                                                  settings["canvas_assignment"], settings["scale_to"], lms)
+    from nndebug.autograde.feedback_policy import current_level
+
+    result.feedback_level = current_level()
+    everyone = [s.student_id for s in roster.students]
+    result.feedback_held = apply_feedback_level(root, assignment, everyone, echo)
+    held = {line.split(":")[0] for line in result.feedback_held}
+    roster = Roster([s for s in roster.students if s.student_id not in held], roster.path)
+    for sid in held:
+        (out / "feedback" / f"{sid}.zip").unlink(missing_ok=True)
     _, result.no_moodle_id = fb.write_moodle_zip(out / "moodle_feedback.zip", roster, root / "feedback",
                                                  assignment, lms)
     for student in roster.students:
@@ -109,6 +143,8 @@ def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
 
 
 SECTIONS = [
+    ("feedback_held", "Feedback held back: not at the level kit.toml [feedback] wants now (no rubric points "
+                      "named before the due date; everything after it) and not regenerated."),
     ("stale", "Grades `make autograde` could not refresh (the grade in grades.csv is an earlier submission's "
               "or was given under other settings): left out of the grade files. Fix what "
               "autograded/report.md says and run `make autograde`, or enter the grade by hand."),
@@ -127,7 +163,7 @@ def render(result: Outbound, assignment: str) -> str:
     """``outbound/report.md``."""
     lines = [f"# Return: {assignment}", "", f"Grades for {len(result.graded)} student(s) in "
              "moodle_grades.csv and canvas_grades.csv; feedback zips under feedback/.", "",
-             result.scale, ""]
+             result.scale, "", f"Feedback level (kit.toml [feedback], now): {result.feedback_level}.", ""]
     for attr, text in SECTIONS:
         ids = getattr(result, attr)
         if ids:

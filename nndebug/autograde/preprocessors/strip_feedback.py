@@ -6,7 +6,7 @@ verifier's verdict (what was measured, why, where to look next, the training plo
 preprocessor wrote every output of those cells, so none comes from the student's kernel. A visible test
 keeps its stdout and ``ename: evalue``. Outputs of every other cell are dropped: a student's cell could have
 printed anything, and tracebacks quote the code they pass through. After each written answer, a note gives
-its score and the rubric points it named and missed.
+its score and (kit.toml [feedback] level "all") the rubric points it named and missed.
 """
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from nndebug import nbcells
-from nndebug.autograde.preprocessors.verify import VERDICT_MIME
+from nndebug.autograde.feedback_policy import level_in_effect
+from nndebug.autograde.preprocessors.verify import VERDICT_MIME, verdict_html
 from nndebug.nbcells import find_cell
+from nndebug.verify.verdict import Line, Verdict
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."
 HIDDEN_DELIMITER = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests default
@@ -53,6 +55,41 @@ def verdict_of(cells: list[NotebookNode], grade_id: str) -> dict | None:
     return None
 
 
+RUBRIC_POINT = ("named:", "missing:")             # the explanation verdict's lines naming rubric points
+WRONG_CAUSE = "the answer names a wrong cause"
+HELD_BACK = {"ru": "какие пункты рубрики ответ назвал и какие пропустил, отзыв покажет после срока сдачи",
+             "en": "which rubric points the answer named and missed is shown after the due date"}
+
+
+def redact(record: dict, level: str) -> dict:
+    """An explanation verdict as kit.toml [feedback] lets it show: at "measured", no rubric point by name
+    (neither named or missed points, nor the wrong cause: other tasks' answers)."""
+    if level == "all":
+        return record
+    measured = [m for m in record.get("measured", []) if m and not m["en"].startswith(RUBRIC_POINT)]
+    reason = record.get("reason")
+    if reason and reason["en"].startswith(WRONG_CAUSE):
+        reason = {"ru": "в ответе названа причина, которую рубрика считает неверной",
+                  "en": "the answer names a cause the rubric counts as wrong"}
+    return {**record, "reason": reason, "measured": [*measured, HELD_BACK]}
+
+
+def verdict_display(record: dict) -> NotebookNode:
+    """A verdict's display output rebuilt from its record (after :func:`redact`)."""
+    line = (lambda d: Line(d["ru"], d["en"]) if d else None)  # noqa: E731 - a one-line converter
+    verdict = Verdict(record["fraction"], line(record.get("reason")),
+                      tuple(line(m) for m in record.get("measured", [])), line(record.get("advice")))
+    lines = [f"Проверка / Check: {record['score']:g} из / of {record['points']:g}"]
+    if verdict.reason:
+        lines.append(f"Причина / Why: {verdict.reason.text()}")
+    lines += [f"- {m.text()}" for m in verdict.measured]
+    if verdict.advice:
+        lines.append(f"Что посмотреть / Look at: {verdict.advice.text()}")
+    return new_output("display_data", data={"text/plain": "\n".join(lines),
+                                            "text/html": verdict_html(verdict, record["score"],
+                                                                      record["points"])})
+
+
 def answer_note(record: dict) -> str:
     """Markdown shown under a written answer: its score and the rubric points named and missed."""
     lines = [f"**Оценка ответа / Score of this answer: {record['score']:g} из / of {record['points']:g}**"]
@@ -68,13 +105,14 @@ class StripFeedback(NbGraderPreprocessor):
     each written answer's score under it."""
 
     def preprocess(self, nb: NotebookNode, resources: Any):
+        self._level = level_in_effect()
         notes = {}
         for cell in nb.cells:
             grade_id = nbcells.grade_id(cell)
             if cell.cell_type == "markdown" and nbcells.is_answer(cell) and grade_id.endswith("_explanation"):
                 record = verdict_of(nb.cells, f"{grade_id}_rubric")
                 if record is not None:
-                    notes[grade_id] = new_markdown_cell(answer_note(record))
+                    notes[grade_id] = new_markdown_cell(answer_note(redact(record, self._level)))
         nb, resources = super().preprocess(nb, resources)
         cells: list[NotebookNode] = []
         for cell in nb.cells:
@@ -91,8 +129,11 @@ class StripFeedback(NbGraderPreprocessor):
         if nbcells.is_test_cell(cell):
             grade_id = nbcells.grade_id(cell)
             hidden = HIDDEN_DELIMITER in cell.source
+            record = verdict_of([cell], grade_id)
             cell.source = HIDDEN_SOURCE.format(grade_id=grade_id)
             cell.outputs = test_messages(cell.get("outputs", []), hidden)
+            if record is not None and grade_id.endswith("_explanation_rubric") and self._level != "all":
+                cell.outputs = [verdict_display(redact(record, self._level))]
         else:
             cell.outputs = []
         return cell, resources
