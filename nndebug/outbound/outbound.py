@@ -85,8 +85,8 @@ def apply_feedback_level(root: Path, assignment: str, students: list[str], echo=
         return []
     if not (root / "gradebook.db").is_file():
         return [f"{s}: its feedback was written at level "
-                f"{feedback_policy.recorded_level(root / 'feedback' / s / assignment) or 'unknown'}, kit.toml "
-                f"[feedback] wants {level} now, and there is no gradebook.db here to regenerate it "
+                f"{feedback_policy.recorded_level(root / 'feedback' / s / assignment) or 'unknown'}, "
+                f"kit.toml [feedback] wants {level} now, and there is no gradebook.db here to regenerate it "
                 "(`make autograde` where the gradebook is)" for s in behind]
     from nndebug.autograde.grade import Course, refresh_feedback
 
