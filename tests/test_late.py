@@ -110,8 +110,8 @@ def test_a_late_submission_is_penalised_through_nbgrader_and_everything_agrees(t
     assert "Late submission" not in cid_page
     (root / "roster.csv").write_text("student_id,full_name,email\nann,Ann A,ann@x.example\n"
                                      "ben,Ben B,ben@x.example\ncid,Cid C,cid@x.example\n")
-    write_outbound(root, assignment=toy.ASSIGNMENT, settings={"canvas_assignment": "T", "moodle_grade_item": "T",
-                                                              "scale_to": 0.0})
+    lms = {"canvas_assignment": "T", "moodle_grade_item": "T", "scale_to": 0.0}
+    write_outbound(root, assignment=toy.ASSIGNMENT, settings=lms)
     with open(root / "outbound" / "moodle_grades.csv", newline="") as fh:
         sent = {row[0]: row[2] for row in list(csv.reader(fh))[1:]}
     assert sent == {"ann@x.example": "2.1", "ben@x.example": "2.7", "cid@x.example": "3"}
