@@ -102,7 +102,9 @@ def answer_note(record: dict) -> str:
 
 class StripFeedback(NbGraderPreprocessor):
     """Replace test cells' code by a note and keep their verdicts; drop every other cell's outputs; put
-    each written answer's score under it."""
+    each written answer's score under it, at kit.toml [feedback]'s level."""
+
+    _level = ""     # set per notebook by preprocess
 
     def preprocess(self, nb: NotebookNode, resources: Any):
         self._level = level_in_effect()
@@ -132,8 +134,9 @@ class StripFeedback(NbGraderPreprocessor):
             record = verdict_of([cell], grade_id)
             cell.source = HIDDEN_SOURCE.format(grade_id=grade_id)
             cell.outputs = test_messages(cell.get("outputs", []), hidden)
-            if record is not None and grade_id.endswith("_explanation_rubric") and self._level != "all":
-                cell.outputs = [verdict_display(redact(record, self._level))]
+            level = self._level or level_in_effect()
+            if record is not None and grade_id.endswith("_explanation_rubric") and level != "all":
+                cell.outputs = [verdict_display(redact(record, level))]
         else:
             cell.outputs = []
         return cell, resources
