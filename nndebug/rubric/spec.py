@@ -36,6 +36,7 @@ class Point:
     phrases: tuple[Phrase, ...]
     weight: float = 0.0
     negation_is_the_bug: bool = False
+    name_en: str = ""                   # the name English feedback shows (else ``name``)
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,10 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
     result = []
     for index, entry in enumerate(raw):
         where = f"{key}[{index}]"
-        unknown = set(entry) - {"name", "phrases", "weight", "negation_is_the_bug"}
+        unknown = set(entry) - {"name", "name_en", "phrases", "weight", "negation_is_the_bug"}
         if unknown:
             raise RubricError(f"{path}: {where} has unknown key(s) {', '.join(map(repr, sorted(unknown)))}: "
-                              "use name, phrases, weight, negation_is_the_bug")
+                              "use name, name_en, phrases, weight, negation_is_the_bug")
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             raise RubricError(f"{path}: {where} has no 'name': give it a short description")
@@ -120,7 +121,10 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
                 raise RubricError(f"{path}: {where}.weight ({name!r}) must be a number above 0")
         parsed = tuple(_phrase(p, f"{where}.phrases", path, groups) for p in phrases)
         negation_is_the_bug = bool(entry.get("negation_is_the_bug", False))
-        result.append(Point(name.strip(), parsed, float(weight), negation_is_the_bug))
+        name_en = entry.get("name_en", "")
+        if not isinstance(name_en, str):
+            raise RubricError(f"{path}: {where}.name_en ({name!r}) must be a string: the name in English")
+        result.append(Point(name.strip(), parsed, float(weight), negation_is_the_bug, name_en.strip()))
     return tuple(result)
 
 
@@ -181,3 +185,12 @@ def _load(path: Path, stamp: int) -> Rubric:
         if number not in tasks:
             raise RubricError(f"{path}: no [task{number}] with [[task{number}.concepts]]: add it")
     return Rubric(path, engine, groups, language, tasks)
+
+
+def english_name(task: int, name: str, path: Path | None = None) -> str:
+    """The English name of task ``task``'s rubric point ``name`` (its ``name_en``; ``name`` when it has
+    none)."""
+    rubric = load(path)
+    found = rubric.tasks.get(task)
+    points = (*found.concepts, *found.wrong, *found.related) if found else ()
+    return next((p.name_en or p.name for p in points if p.name == name), name)
