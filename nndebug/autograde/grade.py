@@ -37,6 +37,7 @@ from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import ensure_inputs
 from nndebug.autograde.state import extension_of, grading_fingerprint, load_state, save_state
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
+from nndebug.publish.agree import disagreements
 from nndebug.publish.record import RECORD_FILE, check_published_inputs
 from nndebug.rubric import render_review
 from nndebug.verify import explanation, reference
@@ -226,6 +227,9 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
             raise FileNotFoundError(f"no submitted/<student>/{course.assignment}/ for: {', '.join(unknown)}")
         selected = [s for s in selected if s in students]
     notebooks = course.notebooks()
+    warnings = disagreements(course.root)
+    for line in warnings:
+        echo(f"autograde: WARNING: {line}")
     late.record_due(course.db_url, course.assignment)
     build_reference_curves(course, notebooks, echo)
     state, base = load_state(course), grading_fingerprint(course)
@@ -257,6 +261,8 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         rows = sort_rows(kept_rows(read_csv(scores_file), rows, ("student_id", "notebook", "grade_id")))
     write_scores(rows, scores_file)
     text = report.render(outcomes)
+    if warnings:
+        text += "\n## Settings that disagree\n\n" + "".join(f"- {line}\n" for line in warnings)
     (course.autograded / "report.md").write_text(text)
     review = write_review(course)
     text += f"\nExplanations for a TA: {review.relative_to(course.root)}\n"
