@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Enum, Float, Int
 
@@ -108,9 +108,13 @@ def record_due(db_url: str, assignment: str, student: str | None = None,
         if record.duedate != due:
             record.duedate = due
         if student is not None:
-            gb.update_or_create_student(student)
-            submission = gb.update_or_create_submission(assignment, student)
-            submission.extension = policy.extension(student)
+            extension = policy.extension(student)
+            try:
+                gb.find_submission(assignment, student).extension = extension
+            except MissingEntry:        # graded for the first time: created only to hold an extension
+                if extension is not None:
+                    gb.update_or_create_student(student)
+                    gb.update_or_create_submission(assignment, student, extension=extension)
         gb.db.commit()
 
 
