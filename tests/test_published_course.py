@@ -36,6 +36,12 @@ def test_publish_then_the_setup_cell_and_release_tests_pass(tmp_path: Path, pret
                           cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (root / "published.json").is_file()
+    notebooks = [*sorted((root / "release").rglob("*.ipynb")), *sorted((root / "source").rglob("*.ipynb"))]
+    built = {p: p.read_bytes() for p in [root / "published.json", *notebooks]}
+    again = subprocess.run([sys.executable, "-m", "nndebug", "publish", "--dist", str(tmp_path / "dist")],
+                           cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr          # publishing again is safe
+    assert {p: p.read_bytes() for p in built} == built
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                             "tests/test_notebooks.py", "tests/test_release.py", "-k",
                             "setup_cell or drift or passes_its_checks"],
