@@ -106,6 +106,8 @@ def test_a_late_submission_is_penalised_through_nbgrader_and_everything_agrees(t
         "Taken off in this notebook: 0.9 (score 3 -> 2.1)" in page
     assert "2026-11-30 15:00 MSK" in page and "10% of the score per started day late" in page
     assert "Score: 0.0 / 0.0" not in page
+    index = (root / "feedback" / "ann" / toy.ASSIGNMENT / "index.html").read_text()
+    assert "Total: 2.1 из / of 3" in index and "0.9 за опоздание" in index
     cid_page = (root / "feedback" / "cid" / toy.ASSIGNMENT / f"{toy.NOTEBOOK}.html").read_text()
     assert "Late submission" not in cid_page
     (root / "roster.csv").write_text("student_id,full_name,email\nann,Ann A,ann@x.example\n"
