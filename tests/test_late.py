@@ -117,3 +117,32 @@ def test_a_late_submission_is_penalised_through_nbgrader_and_everything_agrees(t
     with open(root / "outbound" / "moodle_grades.csv", newline="") as fh:
         sent = {row[0]: row[2] for row in list(csv.reader(fh))[1:]}
     assert sent == {"ann@x.example": "2.1", "ben@x.example": "2.7", "cid@x.example": "3"}
+
+
+@pytest.mark.parametrize("old, new, regrades", [
+    ("scale_to = 0", "scale_to = 10", False), ('hand_in_en = "to the', 'hand_in_en = "into the', False),
+    ("cpu_val_images = 2000", "cpu_val_images = 1000", False),
+    ('after_due = "all"', 'after_due = "measured"', False),
+    ("task1_min_mixing = 0.5", "task1_min_mixing = 0.6", True),
+    ("penalty = 0\n", "penalty = 0.1\n", True),
+    ('due = ""', 'due = "2026-12-01 23:59"', True),
+    ("# Hours added to the due date", "petrov = 24\n#", False),      # another student's extension
+    ("# Hours added to the due date", "ivanov = 24\n#", True),       # this student's
+])
+def test_only_settings_that_change_a_grade_regrade(tmp_path, monkeypatch, old, new, regrades):
+    from nndebug.autograde.state import extension_of, grading_settings
+
+    def fingerprint(path: Path) -> tuple:
+        monkeypatch.setattr(config, "SETTINGS_FILE", path)
+        config.kit.cache_clear()
+        config.settings.cache_clear()
+        return grading_settings(), extension_of("ivanov")
+
+    try:
+        before = fingerprint(kit_with(tmp_path))
+        after = fingerprint(kit_with(tmp_path, (old, new)))
+    finally:
+        monkeypatch.undo()
+        config.kit.cache_clear()
+        config.settings.cache_clear()
+    assert (before != after) == regrades
