@@ -11,21 +11,25 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nndebug import config, deadline, nbcells
 
 
-def late_note(late: dict, policy_en: str, policy_ru: str, zone: str, penalty: float, score: float) -> str:
+def late_note(late: dict, policy_en: str, policy_ru: str, zone: str, penalty: float, score: float,
+              lang: str = "ru") -> str:
     """Markdown: how late, against which due date, the policy, and what it cost in this notebook."""
     due = deadline.shown(late["due"], zone)
     when = deadline.shown(late["timestamp"], zone)
     ext = f" (with your extension of {late['extension_h']:g} h)" if late["extension_h"] else ""
     ext_ru = f" (с продлением на {late['extension_h']:g} ч)" if late["extension_h"] else ""
     taken = f"{penalty:g}"
+    how = deadline.how_late(late["timestamp"], late["due"])
+    english = (f"- Handed in {when}, due {due}{ext}: {how} late. The course's rule: {policy_en}. Taken off "
+               f"in this notebook: {taken} (score {score + penalty:g} -> {score:g}).")
+    if lang == "en":
+        return "\n".join(["**Late submission**", english])
     return "\n".join([
         "**Опоздание / Late submission**",
         f"- Сдано {when}, срок {due}{ext_ru}: опоздание {deadline.how_late(late['timestamp'], late['due'])}. "
         f"Правило курса: {policy_ru}. Снято в этой тетрадке: {taken} (оценка {score + penalty:g} -> "
         f"{score:g}).",
-        f"- Handed in {when}, due {due}{ext}: {deadline.how_late(late['timestamp'], late['due'])} late. "
-        f"The course's rule: {policy_en}. Taken off in this notebook: {taken} (score {score + penalty:g} -> "
-        f"{score:g}).",
+        english,
     ])
 
 
@@ -46,7 +50,8 @@ class FeedbackNotes(NbGraderPreprocessor):
             if late:
                 policy = Policy.from_settings()
                 note = late_note(late, policy.describe(), policy.describe_ru(), config.kit().collect.timezone,
-                                 penalty, float(info.get("score") or 0))
+                                 penalty, float(info.get("score") or 0),
+                                 resources.get("nndebug_language", "ru"))
                 nb.cells.insert(0, new_markdown_cell(note))
         return nb, resources
 

@@ -11,6 +11,7 @@ its score and (kit.toml [feedback] level "all") the rubric points it named and m
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
@@ -18,6 +19,7 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from nndebug import nbcells
+from nndebug.autograde.feedback_language import english_release, given_texts, submission_language
 from nndebug.autograde.feedback_policy import level_in_effect
 from nndebug.autograde.preprocessors.verify import VERDICT_MIME, verdict_html
 from nndebug.nbcells import find_cell
@@ -74,8 +76,26 @@ def redact(record: dict, level: str) -> dict:
     return {**record, "reason": reason, "measured": [*measured, HELD_BACK]}
 
 
-def verdict_display(record: dict) -> NotebookNode:
-    """A verdict's display output rebuilt from its record (after :func:`redact`)."""
+def english_display(record: dict) -> NotebookNode:
+    """A verdict's display output in English only (a notebook of the English release)."""
+    score, points = record["score"], record["points"]
+    rows = [("Why", record.get("reason"))] if record.get("reason") else []
+    rows += [("Measured", m) for m in record.get("measured", []) if m]
+    rows += [("Look at", record["advice"])] if record.get("advice") else []
+    color = "#1a7f37" if record["fraction"] >= 1 else "#b35900" if score > 0 else "#c62828"
+    table = "".join(f"<tr><th>{label}</th><td>{html.escape(line['en'])}</td></tr>" for label, line in rows)
+    text = [f"Check: {score:g} of {points:g}", *(f"{label}: {line['en']}" for label, line in rows)]
+    return new_output("display_data", data={
+        "text/plain": "\n".join(text),
+        "text/html": f'<div class="nndebug-verdict"><p style="color:{color}"><b>Check: {score:g} of '
+                     f'{points:g}</b></p><table>{table}</table></div>'})
+
+
+def verdict_display(record: dict, lang: str = "ru") -> NotebookNode:
+    """A verdict's display output rebuilt from its record (after :func:`redact`), in both languages or, for
+    the English release, in English."""
+    if lang == "en":
+        return english_display(record)
     line = (lambda d: Line(d["ru"], d["en"]) if d else None)  # noqa: E731 - a one-line converter
     verdict = Verdict(record["fraction"], line(record.get("reason")),
                       tuple(line(m) for m in record.get("measured", [])), line(record.get("advice")))
@@ -90,8 +110,13 @@ def verdict_display(record: dict) -> NotebookNode:
                                                                       record["points"])})
 
 
-def answer_note(record: dict) -> str:
+def answer_note(record: dict, lang: str = "ru") -> str:
     """Markdown shown under a written answer: its score and the rubric points named and missed."""
+    if lang == "en":
+        lines = [f"**Score of this answer: {record['score']:g} of {record['points']:g}**"]
+        said = [record.get("reason"), *record.get("measured", [])]
+        lines += [f"- {html.escape(m['en'])}" for m in said if m]
+        return "\n".join(lines)
     lines = [f"**Оценка ответа / Score of this answer: {record['score']:g} из / of {record['points']:g}**"]
     reason = record.get("reason")
     if reason:
@@ -104,17 +129,31 @@ class StripFeedback(NbGraderPreprocessor):
     """Replace test cells' code by a note and keep their verdicts; drop every other cell's outputs; put
     each written answer's score under it, at kit.toml [feedback]'s level."""
 
-    _level = ""     # set per notebook by preprocess
+    _level = ""     # set per notebook by preprocess: kit.toml [feedback]'s level
+    _lang = "ru"    # and the notebook's language ("en": handed in from the English release)
 
     def preprocess(self, nb: NotebookNode, resources: Any):
         self._level = level_in_effect()
+        info = (resources or {}).get("nbgrader", {})
+        self._lang = "ru"
+        if info.get("student") and info.get("notebook"):
+            root = Path.cwd()          # nbgrader runs in the course directory
+            self._lang = submission_language(root, info["assignment"], info["student"], info["notebook"])
+            if self._lang == "en":     # the given text as the student had it, not the restored Russian
+                texts = given_texts(english_release(root, info["assignment"], info["notebook"]))
+                for cell in nb.cells:
+                    gid = nbcells.grade_id(cell)
+                    if cell.cell_type == "markdown" and nbcells.is_given(cell) and gid in texts:
+                        cell.source = texts[gid]
+        if resources is not None:
+            resources["nndebug_language"] = self._lang
         notes = {}
         for cell in nb.cells:
             grade_id = nbcells.grade_id(cell)
             if cell.cell_type == "markdown" and nbcells.is_answer(cell) and grade_id.endswith("_explanation"):
                 record = verdict_of(nb.cells, f"{grade_id}_rubric")
                 if record is not None:
-                    notes[grade_id] = new_markdown_cell(answer_note(redact(record, self._level)))
+                    notes[grade_id] = new_markdown_cell(answer_note(redact(record, self._level), self._lang))
         nb, resources = super().preprocess(nb, resources)
         cells: list[NotebookNode] = []
         for cell in nb.cells:
@@ -135,8 +174,12 @@ class StripFeedback(NbGraderPreprocessor):
             cell.source = HIDDEN_SOURCE.format(grade_id=grade_id)
             cell.outputs = test_messages(cell.get("outputs", []), hidden)
             level = self._level or level_in_effect()
+            lang = self._lang
             if record is not None and grade_id.endswith("_explanation_rubric") and level != "all":
-                cell.outputs = [verdict_display(redact(record, level))]
+                cell.outputs = [verdict_display(redact(record, level), lang)]
+            elif record is not None and lang == "en":
+                images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+                cell.outputs = [verdict_display(record, lang), *images]
         else:
             cell.outputs = []
         return cell, resources
