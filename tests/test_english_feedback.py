@@ -53,7 +53,8 @@ def test_feedback_of_an_english_notebook_is_in_english(tmp_path, monkeypatch) ->
     shutil.copy(root / "release" / release.english_folder() / f"{name}.ipynb", handed_in)
     graded = nbformat.read(root / "release" / assignment / f"{name}.ipynb", as_version=4)   # restored: ru
     fix = Verdict(0.0, Line("веса стянуты к нулю", "the weights collapsed"),
-                  (Line("точность 0.1", "accuracy 0.1"),), Line("смотрите оптимизатор", "look at the optimizer"))
+                  (Line("точность 0.1", "accuracy 0.1"),),
+                  Line("смотрите оптимизатор", "look at the optimizer"))
     for cell in graded.cells:
         if nbcells.grade_id(cell) == "task2_fix_learns":
             cell.outputs = verdict_outputs(fix, 0.1)
