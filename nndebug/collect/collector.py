@@ -64,6 +64,7 @@ class Result:
     due: str = ""
     restored: list[str] = field(default_factory=list)     # removed from submitted/ by hand, put back now
     disk: list[str] = field(default_factory=list)         # submitted/ and collect/collected.json disagreed
+    report: str = ""                                      # this collect's own report (collect/reports/)
 
 
 def collect_settings() -> dict[str, str]:

@@ -118,10 +118,12 @@ def write_all(result: Result, root: Path, assignment: str, roster: Roster, noteb
     """This collect's report under ``collect/reports/``, and ``collect/report.md``: the class as it stands,
     this collect, and what earlier inputs left open."""
     folder = root / "collect"
-    run = write(result, run_report_path(folder / "reports", result.source), assignment)
+    run = run_report_path(folder / "reports", result.source)
+    result.report = run.relative_to(root).as_posix()
+    write(result, run, assignment)
     inputs_path = folder / INPUTS
     inputs = json.loads(inputs_path.read_text()) if inputs_path.exists() else {}
-    inputs[result.source] = {"kind": result.kind, "report": run.relative_to(root).as_posix(),
+    inputs[result.source] = {"kind": result.kind, "report": result.report,
                              **{attr: getattr(result, attr) for attr in OPEN if getattr(result, attr)}}
     inputs_path.write_text(json.dumps(inputs, indent=1, sort_keys=True, ensure_ascii=False))
     lines = [f"# Collect: {assignment}, the class as it stands", "",
