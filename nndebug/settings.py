@@ -14,14 +14,16 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from nndebug import deadline
+
 
 class SettingsError(ValueError):
     """kit.toml is not what the kit expects; the message names the file, line and key, and the fix."""
 
 
-def key(help: str, **kwargs: Any) -> Any:
-    """A setting: its description, and its default when it may be left out."""
-    return field(metadata={"help": help}, **kwargs)
+def key(help: str, minimum: float | None = None, **kwargs: Any) -> Any:
+    """A setting: its description, its default when it may be left out, and the least value it may take."""
+    return field(metadata={"help": help, "minimum": minimum}, **kwargs)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +77,8 @@ class Model:
 class Task:
     notebook: str = key("the notebook's name, without .ipynb")
     epochs: int = key("epochs of the notebook's training runs")
-    points_fix: float = key("points of the fix test")
-    points_explanation: float = key("points of the explanation test")
+    points_fix: float = key("points of the fix test", minimum=0)
+    points_explanation: float = key("points of the explanation test", minimum=0)
     shuffle: bool = key("the shuffle= of the training DataLoader in the given Trainer")
     grading_train_per_class: int | None = key("training digits a class the autograder stages for this "
                                               "notebook (default: [subset])", default=None)
@@ -126,7 +128,26 @@ class Collect:
 class Return:
     canvas_assignment: str = key("the Canvas gradebook column", default="NN debug")
     moodle_grade_item: str = key("the Moodle grade item", default="NN debug")
-    scale_to: float = key("rescale grades to this maximum (0: nbgrader's points)", default=0)
+    scale_to: float = key("rescale grades to this maximum (0: nbgrader's points)", default=0, minimum=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Late:
+    penalty: float = key("share of a notebook's score taken off per day (or hour) late; 0: none",
+                         default=0, minimum=0)
+    per: str = key('"day" or "hour": the unit the penalty is counted in (a started unit counts)',
+                   default="day")
+    max_units: int = key("the penalty grows for at most this many units (0: no cap)", default=0, minimum=0)
+    grace_minutes: float = key("lateness up to this is not late", default=0, minimum=0)
+    counts: str = key('"latest": the newest submission is graded', default="latest")
+    extensions: dict[str, float] = key("hours added to the due date, per student id", default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Feedback:
+    before_due: str = key('what feedback shows until the due date: "measured" (what was measured and where '
+                          'to look, no rubric point named) or "all"', default="measured")
+    after_due: str = key('what it shows after the due date: "all" or "measured"', default="all")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,8 +160,12 @@ class Similarity:
 SECTIONS: dict[str, type] = {
     "course": CourseSettings, "downloads": Downloads, "data": Data, "subset": Subset, "model": Model,
     "grading": Grading, "notebooks": Notebooks, "checks": Checks, "fidelity": Fidelity, "collect": Collect,
-    "return": Return, "similarity": Similarity,
+    "return": Return, "similarity": Similarity, "late": Late, "feedback": Feedback,
 }
+OPTIONAL_SECTIONS = ("late", "feedback", "similarity")  # left out: their defaults (no late penalty; feedback,
+#                                                         similarity as above)
+CHOICES = {("late", "per"): ("day", "hour"), ("late", "counts"): ("latest",),
+           ("feedback", "before_due"): ("measured", "all"), ("feedback", "after_due"): ("all", "measured")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,7 +184,9 @@ class Kit:
     fidelity: Fidelity
     collect: Collect
     returns: Return
-    similarity: Similarity
+    similarity: Similarity = field(default_factory=Similarity)
+    late: Late = field(default_factory=Late)
+    feedback: Feedback = field(default_factory=Feedback)
 
     @property
     def task_numbers(self) -> tuple[int, ...]:
@@ -194,6 +221,11 @@ def _check_type(value: Any, hint: Any) -> Any:
     if origin in (Union, UnionType):
         options = [h for h in get_args(hint) if h is not type(None)]
         return _check_type(value, options[0])
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                                  for v in value.values()):
+            raise TypeError("a table of numbers (student_id = hours)")
+        return {str(k): float(v) for k, v in value.items()}
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise TypeError("a list of strings")
@@ -237,6 +269,14 @@ def _section(cls: type, table: Any, name: str, where: _Where) -> Any:
         except TypeError as err:
             raise SettingsError(f"{where(name, fname)}: [{name}] {fname} = {table[fname]!r} must be {err} "
                                 f"({spec.metadata['help']})") from None
+        least = spec.metadata.get("minimum")
+        if least is not None and values[fname] < least:
+            raise SettingsError(f"{where(name, fname)}: [{name}] {fname} = {table[fname]!r} must be at least "
+                                f"{least:g} ({spec.metadata['help']})")
+        choices = CHOICES.get((name, fname))
+        if choices and values[fname] not in choices:
+            raise SettingsError(f"{where(name, fname)}: [{name}] {fname} = {table[fname]!r} must be one of "
+                                f"{', '.join(repr(c) for c in choices)} ({spec.metadata['help']})")
     return cls(**values)
 
 
@@ -262,6 +302,9 @@ def parse_text(text: str, path: Path = Path("kit.toml")) -> Kit:
                             f"{', '.join([*SECTIONS, 'tasks.N'])}")
     sections = {}
     for name, cls in SECTIONS.items():
+        if name not in data and name in OPTIONAL_SECTIONS:
+            sections[name] = cls()
+            continue
         if name not in data:
             raise SettingsError(f"{path.name}: the section [{name}] is missing")
         sections["returns" if name == "return" else name] = _section(cls, data[name], name, where)
@@ -276,14 +319,18 @@ def parse_text(text: str, path: Path = Path("kit.toml")) -> Kit:
         raise SettingsError(f"{path.name}: the tasks are numbered {numbers}; they must run 1..N, none "
                             "missing")
     parsed = {n: _section(Task, tasks[str(n)], f"tasks.{n}", where) for n in numbers}
+    try:
+        deadline.parse_due(sections["collect"].due, sections["collect"].timezone)
+    except deadline.DueError as err:
+        raise SettingsError(f"{where('collect', 'due')}: {err}") from None
     return Kit(tasks=parsed, **sections)
 
 
 def as_dict(kit: Kit) -> dict[str, Any]:
     """The settings as kit.toml's tables (validated values, tuples as lists), for a fingerprint."""
     def plain(obj: Any) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(obj).items()
-                if v is not None}
+        return {k: list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, dict) else v
+                for k, v in dataclasses.asdict(obj).items() if v is not None}
     out = {name: plain(getattr(kit, "returns" if name == "return" else name)) for name in SECTIONS}
     out["tasks"] = {str(n): plain(t) for n, t in kit.tasks.items()}
     return out

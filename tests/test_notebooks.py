@@ -9,6 +9,7 @@ import pytest
 
 from nndebug import cells, config
 from nndebug.notebook import assemble, authoring, colab, snippets
+from nndebug.publish import record
 
 
 def sources(task: int) -> dict[str, str]:
@@ -76,9 +77,27 @@ def make_zip(path: Path) -> None:
         archive.writestr("mnist_data/val.csv", "image_name,label\n")
 
 
-def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture(params=["unpublished", "published"])
+def publication(request, tmp_path: Path, monkeypatch):
+    """The setup cell as it is before ``make publish`` (no hashes) and after it (the record holds the hashes
+    of the files the test hands out): the tests pass whether the course root has a published.json or not."""
+    path = tmp_path / "published.json"
+    monkeypatch.setattr(record, "RECORD_FILE", path)
+
+    def publish(files: dict[str, Path]) -> None:
+        if request.param == "published":
+            course = config.kit().course
+            record.write_record(record.Record(course.student_repo, course.release_tag,
+                                              {name: record.sha256_of(f) for name, f in files.items()}),
+                                path)
+    return publish
+
+
+def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, monkeypatch,
+                                                             publication) -> None:
     make_zip(tmp_path / "source.zip")
     (tmp_path / "source.pt").write_bytes(b"weights")
+    publication({colab.DATA_FILE: tmp_path / "source.zip", colab.MODEL_FILE: tmp_path / "source.pt"})
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.setenv(colab.DATA_URL_ENV, (tmp_path / "source.zip").as_uri())
@@ -88,9 +107,13 @@ def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, mon
     assert (work / "pretrained_model.pt").read_bytes() == b"weights"
 
 
-def test_setup_cell_skips_everything_when_the_files_are_there(tmp_path: Path, monkeypatch) -> None:
+def test_setup_cell_skips_everything_when_the_files_are_there(tmp_path: Path, monkeypatch,
+                                                              publication) -> None:
     (tmp_path / "mnist_data").mkdir()
     (tmp_path / "pretrained_model.pt").write_bytes(b"mine")
+    make_zip(tmp_path / "handed_out.zip")
+    publication({colab.DATA_FILE: tmp_path / "handed_out.zip",
+                 colab.MODEL_FILE: tmp_path / "pretrained_model.pt"})
     monkeypatch.setenv(colab.DATA_URL_ENV, "file:///nonexistent/nothing.zip")
     monkeypatch.setenv(colab.MODEL_URL_ENV, "file:///nonexistent/nothing.pt")
     for task in config.TASKS:

@@ -277,6 +277,19 @@ def test_fetch_model_downloads_and_checks_the_published_file(published, served, 
     assert not dest.with_name(dest.name + ".part").exists()
 
 
+def test_a_missing_model_is_offered_from_dist_assets_and_copied_offline(published, tmp_path, monkeypatch):
+    record_file = published.student.parent.parent / "published.json"
+    monkeypatch.setattr(record, "ASSETS_DIR", published.assets)
+    monkeypatch.delenv(colab.MODEL_URL_ENV, raising=False)
+    with pytest.raises(record.PublishError, match="The published file is here already") as info:
+        record.check_published_inputs(tmp_path / "gone.pt", record_file)
+    assert str(published.assets / "pretrained_model.pt") in str(info.value)
+    dest = tmp_path / "data" / "pretrained_model.pt"
+    monkeypatch.setattr(record.urllib.request, "urlretrieve", None)      # no network: a call would fail
+    record.fetch_published("pretrained_model.pt", dest, record_file)
+    assert sha256(dest) == published.record.sha256["pretrained_model.pt"]
+
+
 # --- the published notebook, run against a server on 127.0.0.1 ----------------------------------------
 
 def execute(cells: list[str], work: Path) -> nbformat.NotebookNode:

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import is_grade, is_solution
 
+from nndebug.autograde import feedback_policy
 from nndebug.autograde.course import Course
 from nndebug.autograde.feedback_index import write_index
 from nndebug.autograde.nbgrader_cli import run_nbgrader
@@ -47,12 +48,15 @@ def leaked_lines(feedback_file: Path, secret: set[str]) -> list[str]:
     return sorted(line for line in secret if line in text)
 
 
-def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
-    """``nbgrader generate_feedback`` for one student; a feedback file that shows a hidden test is removed."""
+def generate_feedback(course: Course, student: str, log: Path, level: str | None = None) -> list[Problem]:
+    """``nbgrader generate_feedback`` for one student at kit.toml [feedback]'s level of the moment (recorded
+    beside it); a feedback file that shows a hidden test is removed."""
+    level = level or feedback_policy.current_level()
     rc = run_nbgrader(course.root, "generate_feedback", course.assignment, "--student", student, "--force",
-                      log=log, timeout=300)
+                      env={feedback_policy.LEVEL_ENV: level}, log=log, timeout=300)
     if rc != 0:
         return [Problem("", f"feedback was not generated (see {log.relative_to(course.root)})")]
+    feedback_policy.record_level(course.feedback / student / course.assignment, level)
     secret = hidden_test_lines(course.root / "source" / course.assignment,
                                course.root / "release" / course.assignment)
     problems = []

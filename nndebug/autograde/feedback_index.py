@@ -45,11 +45,24 @@ def _cls(score: float, top: float) -> str:
     return "full" if top and score >= top else "part" if score > 0 else "zero"
 
 
+def _late_penalty(db_url: str, assignment: str, student: str) -> float:
+    """Points taken off for lateness (kit.toml [late]), over the student's notebooks."""
+    with Gradebook(db_url) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except Exception:  # noqa: BLE001 - no submission: nothing taken off
+            return 0.0
+        return float(sum(nb.late_submission_penalty or 0 for nb in submission.notebooks))
+
+
 def render(student: str, grades: dict[str, dict[str, tuple[float, float]]], plots: dict[str, str | None],
-           feedback_names: set[str]) -> str:
+           feedback_names: set[str], late_penalty: float = 0.0) -> str:
     """The page's HTML."""
-    total = sum(s for nb in grades.values() for s, _ in nb.values())
+    raw = sum(s for nb in grades.values() for s, _ in nb.values())
+    total = raw - late_penalty
     top = sum(m for nb in grades.values() for _, m in nb.values())
+    late = (f" ({round(raw, 4):g} − {round(late_penalty, 4):g} за опоздание / for lateness: see each "
+            "notebook's feedback)" if late_penalty else "")
     rows, sections = [], []
     for number in config.TASKS:
         notebook = config.notebook(number)
@@ -70,7 +83,7 @@ def render(student: str, grades: dict[str, dict[str, tuple[float, float]]], plot
             f"{html.escape(student)}</title><style>{STYLE}</style></head><body>"
             f"<h1>NN debug: {html.escape(student)}</h1>"
             f'<p class="{_cls(total, top)}"><b>Итого / Total: {round(total, 4):g} из / of '
-            f'{round(top, 4):g}</b></p>'
+            f'{round(top, 4):g}</b>{late}</p>'
             "<table><tr><th>Задание / Task</th><th>Тетрадка / Notebook</th><th>Исправление / Fix</th>"
             f"<th>Объяснение / Explanation</th></tr>{''.join(rows)}</table>"
             "<p>Разбор каждого задания (что измерено при проверке, почему, что посмотреть) в отзыве "
@@ -87,5 +100,6 @@ def write_index(root: Path, assignment: str, student: str) -> Path:
     plots = {nb: _plot(root / "autograded" / student / assignment / f"{nb}.ipynb") for nb in grades}
     names = {p.stem for p in folder.glob("*.html") if p.name != "index.html"}
     out = folder / "index.html"
-    out.write_text(render(student, grades, plots, names), encoding="utf-8")
+    penalty = _late_penalty(f"sqlite:///{root / 'gradebook.db'}", assignment, student)
+    out.write_text(render(student, grades, plots, names, penalty), encoding="utf-8")
     return out

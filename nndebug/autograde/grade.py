@@ -15,7 +15,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from nndebug import config
-from nndebug.autograde import given_cells, report
+from nndebug.autograde import feedback_policy, given_cells, late, report
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
 from nndebug.autograde.feedback import generate_feedback
@@ -33,11 +33,15 @@ from nndebug.autograde.scores import (
 )
 from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import ensure_inputs
-from nndebug.autograde.state import grading_fingerprint, load_state, save_state
+from nndebug.autograde.state import extension_of, grading_fingerprint, load_state, save_state
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
+from nndebug.publish.agree import disagreements
 from nndebug.publish.record import RECORD_FILE, check_published_inputs
 from nndebug.rubric import render_review
 from nndebug.verify import explanation, reference
+
+# A kept grade is not this submission's: `make return` leaves it out of the grade files and names it.
+STALE_NOTE = "`make return` leaves it out of the LMS grade files until it is regraded"
 
 __all__ = ["Course", "CourseNotReady", "Outcome", "all_students", "autograde", "check_course"]
 
@@ -49,6 +53,7 @@ class Outcome:
     student: str
     status: str                     # graded | failed | skipped
     problems: list[Problem] = field(default_factory=list)
+    stale: bool = False             # failed, and the grade kept is an earlier submission's (or settings')
 
 
 def grading_job(course: Course, student: str, staged: Path) -> GradingJob:
@@ -78,13 +83,17 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     log.unlink(missing_ok=True)
     backup = Backup(course, student)
     backup.save()
-    ungradable = [p for p in problems if p.notebook and not (staged / f"{p.notebook}.ipynb").exists()]
-    if ungradable and backup.had_grade():
-        problems.append(Problem("", "could not be regraded (see above); its previous grade is kept."))
-        return Outcome(student, "failed", problems)
+    missing = [nb for nb in notebooks if not (staged / f"{nb}.ipynb").exists()]
+    unreadable = [p for p in problems if p.notebook in missing and not p.message.startswith("is missing")]
+    if unreadable and backup.had_grade():
+        problems.append(Problem("", "could not be regraded: a notebook handed in is not readable (see "
+                                    f"above); its previous grade is kept and marked stale ({STALE_NOTE})."))
+        return Outcome(student, "failed", problems, stale=True)
     if not any(staged.glob("*.ipynb")):
         record_zeros(course, student)
+        remove_feedback(course, student, notebooks)
         return Outcome(student, "graded", problems)
+    late.record_due(course.db_url, course.assignment, student)    # due date and extension: kit.toml
     timeout = course.limits.notebook_timeout_s * max(1, len(notebooks)) + 120
     shutil.rmtree(course.verdicts(student), ignore_errors=True)
     rc = run_nbgrader(course.root, "autograde", course.assignment, "--student", student, "--force",
@@ -94,26 +103,60 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     expected = [p.stem for p in staged.glob("*.ipynb")]
     if rc != 0 or not all((graded / f"{nb}.ipynb").exists() for nb in expected):
         backup.restore()
-        kept = "its previous grade is kept" if backup.had_grade() else "it has no grade yet"
+        kept = f"its previous grade is kept, marked stale ({STALE_NOTE})" if backup.had_grade() \
+            else "it has no grade yet"
         problems.append(Problem("", f"could not be graded: {failure_reason(log)}; {kept}. "
                                     f"Full log: {log.relative_to(course.root)}"))
-        return Outcome(student, "failed", problems)
+        return Outcome(student, "failed", problems, stale=backup.had_grade())
     for nb in expected:
         problems += [Problem(nb, t) for t in cell_troubles(graded / f"{nb}.ipynb", course.limits)]
+    record_zeros(course, student, missing)
+    remove_feedback(course, student, missing)
     problems += generate_feedback(course, student, log)
     return Outcome(student, "graded", problems)
 
 
-def record_zeros(course: Course, student: str) -> None:
-    """A submission with no gradable notebook: every cell scores 0 (as nbgrader does for a missing one)."""
+def record_zeros(course: Course, student: str, notebooks: list[str] | None = None) -> None:
+    """Notebooks not handed in (default: all of them) score 0 in every cell, whatever an earlier grade of
+    them said: a missing notebook never keeps an old score (nor a manual one)."""
+    if notebooks == []:
+        return
     with Gradebook(course.db_url) as gb:
         gb.update_or_create_student(student)
         submission = gb.update_or_create_submission(course.assignment, student)
         for notebook in submission.notebooks:
+            if notebooks is not None and notebook.name not in notebooks:
+                continue
             for grade in notebook.grades:
                 grade.auto_score = 0
+                grade.manual_score = None
                 grade.needs_manual_grade = False
+            notebook.late_submission_penalty = None
         gb.db.commit()
+
+
+def remove_feedback(course: Course, student: str, notebooks: list[str]) -> None:
+    """Drop what an earlier grading left of notebooks not handed in now (autograded copy, feedback page)."""
+    for nb in notebooks:
+        (course.autograded / student / course.assignment / f"{nb}.ipynb").unlink(missing_ok=True)
+        (course.feedback / student / course.assignment / f"{nb}.html").unlink(missing_ok=True)
+
+
+def refresh_feedback(course: Course, students: list[str], echo=print) -> dict[str, str]:
+    """Regenerate the feedback of ``students`` whose pages were written at another kit.toml [feedback] level
+    than now's (say, before the due date); {student: problem} for those where it failed."""
+    level, failed = feedback_policy.current_level(), {}
+    for student in students:
+        folder = course.feedback / student / course.assignment
+        if not folder.is_dir() or feedback_policy.recorded_level(folder) == level:
+            continue
+        was = feedback_policy.recorded_level(folder) or "?"
+        echo(f"autograde: {student}: feedback written at level {was}, now {level} (kit.toml [feedback]): "
+             "regenerating")
+        problems = generate_feedback(course, student, course.logs(student), level)
+        if problems:
+            failed[student] = "; ".join(p.message for p in problems)
+    return failed
 
 
 def build_reference_curves(course: Course, notebooks: list[str], echo=print) -> None:
@@ -162,13 +205,17 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
             raise FileNotFoundError(f"no submitted/<student>/{course.assignment}/ for: {', '.join(unknown)}")
         selected = [s for s in selected if s in students]
     notebooks = course.notebooks()
+    warnings = disagreements(course.root)
+    for line in warnings:
+        echo(f"autograde: WARNING: {line}")
+    late.record_due(course.db_url, course.assignment)
     build_reference_curves(course, notebooks, echo)
     state, base = load_state(course), grading_fingerprint(course)
     outcomes = []
     for student in selected:
-        stamp = fingerprint(course.submitted(student), base)
+        stamp = fingerprint(course.submitted(student), f"{base}|extension={extension_of(student)}")
         previous = state.get(student, {})
-        if not force and previous.get("fingerprint") == stamp:
+        if not force and previous.get("fingerprint") == stamp and previous.get("status") != "failed":
             echo(f"autograde: {student}: unchanged since the last run; kept")
             outcomes.append(Outcome(student, "skipped", [Problem(**p) for p in previous.get("problems", [])]))
             continue
@@ -176,11 +223,14 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         outcome = grade_student(course, student, notebooks)
         echo(f"autograde: {student}: {outcome.status}" + (f", {len(outcome.problems)} problem(s)"
                                                           if outcome.problems else ""))
-        state[student] = {"fingerprint": stamp, "status": outcome.status,
+        state[student] = {"fingerprint": stamp, "status": outcome.status, "stale": outcome.stale,
                           "problems": [p.to_dict() for p in outcome.problems]}
         save_state(course, state)
         outcomes.append(outcome)
     save_state(course, state)
+    skipped = [o.student for o in outcomes if o.status == "skipped"]
+    for student, why in refresh_feedback(course, skipped, echo).items():
+        next(o for o in outcomes if o.student == student).problems.append(Problem("", why))
     scope = selected if shard else None
     export_grades(course.root, course.logs("export"), scope)
     scores_file = course.autograded / "scores.csv"
@@ -189,6 +239,8 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         rows = sort_rows(kept_rows(read_csv(scores_file), rows, ("student_id", "notebook", "grade_id")))
     write_scores(rows, scores_file)
     text = report.render(outcomes)
+    if warnings:
+        text += "\n## Settings that disagree\n\n" + "".join(f"- {line}\n" for line in warnings)
     (course.autograded / "report.md").write_text(text)
     review = write_review(course)
     text += f"\nExplanations for a TA: {review.relative_to(course.root)}\n"

@@ -15,8 +15,9 @@ from nbgrader.preprocessors import (
 
 from nndebug import config
 from nndebug.autograde.job import GradingJob
+from nndebug.autograde.late import KitLatePenalty
 from nndebug.autograde.limits import Limits
-from nndebug.autograde.preprocessors import SandboxedExecute, StripFeedback, Verify
+from nndebug.autograde.preprocessors import FeedbackNotes, SandboxedExecute, StripFeedback, Verify
 
 
 def configure(c: Any) -> None:
@@ -37,4 +38,11 @@ def configure(c: Any) -> None:
     c.LimitOutput.max_traceback = 100
     # A test or answer cell the student deleted is put back (and then run) rather than lost.
     c.OverwriteCells.add_missing_cells = True
-    c.GenerateFeedback.preprocessors = [StripFeedback, GetGrades, CSSHTMLHeaderPreprocessor]
+    # kit.toml [late] through nbgrader's late-penalty hook: AssignLatePenalties asks this plugin.
+    late = config.kit().late
+    c.AssignLatePenalties.plugin_class = KitLatePenalty
+    c.KitLatePenalty.penalty = late.penalty
+    c.KitLatePenalty.per = late.per
+    c.KitLatePenalty.max_units = late.max_units
+    c.KitLatePenalty.grace_minutes = late.grace_minutes
+    c.GenerateFeedback.preprocessors = [StripFeedback, GetGrades, FeedbackNotes, CSSHTMLHeaderPreprocessor]

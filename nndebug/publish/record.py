@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from nndebug import config
 
 RECORD_FILE = config.ROOT / "published.json"
+ASSETS_DIR = config.ROOT / "dist" / "assets"   # where `make publish` writes the release assets
 DATA_NAME = "mnist_data.zip"
 MODEL_NAME = "pretrained_model.pt"
 FETCH_COMMAND = "python -m nndebug publish --fetch-model"
@@ -72,12 +74,25 @@ def _short(digest: str) -> str:
     return digest[:16]
 
 
+def published_copy(name: str, record: Record) -> Path | None:
+    """``dist/assets/<name>`` when it is the published file (what ``make publish`` wrote, hash checked)."""
+    copy = ASSETS_DIR / name
+    if copy.is_file() and sha256_of(copy) == record.sha256.get(name):
+        return copy
+    return None
+
+
 def model_mismatch(model_path: Path, record: Record) -> str | None:
     """Why ``model_path`` is not the published model, with the fix; None when it is."""
     published = record.sha256.get(MODEL_NAME, "")
+    copy = published_copy(MODEL_NAME, record)
+    shown = copy.relative_to(config.ROOT) if copy and copy.is_relative_to(config.ROOT) else copy
+    offline = (f" The published file is here already: {shown} (`{FETCH_COMMAND}` copies it, no network "
+               "needed)." if copy else "")
     if not model_path.exists():
         return (f"{model_path} is missing, and {record.describe()} handed out the model with SHA-256 "
-                f"{published}. Fetch that one with `{FETCH_COMMAND}` rather than building a new one.")
+                f"{published}. Fetch that one with `{FETCH_COMMAND}` (make published-model) rather than "
+                f"building a new one.{offline}")
     actual = sha256_of(model_path)
     if actual == published:
         return None
@@ -85,7 +100,8 @@ def model_mismatch(model_path: Path, record: Record) -> str | None:
             f"({record.describe()}: SHA-256 {published}, in {RECORD_FILE.name}). Task 3 is graded against "
             f"this file, so students would be graded against a model they never saw. Fix: fetch the "
             f"published model with `{FETCH_COMMAND}`; or, if you rebuilt the model on purpose, publish it "
-            f"under a new release_tag (kit.toml [course], then `make publish`) before students start.")
+            f"under a new release_tag (kit.toml [course], then `make publish`) before students start."
+            f"{offline}")
 
 
 def check_published_inputs(model_path: Path, record_file: Path | None = None) -> None:
@@ -124,6 +140,15 @@ def fetch_published(name: str, dest: Path, record_file: Path | None = None) -> P
         raise PublishError(f"no {RECORD_FILE.name}: nothing was published, so there is nothing to fetch. "
                            "Build the file with `make data model`, or publish first (`make publish`).")
     env = {DATA_NAME: "NN_DEBUG_DATA_URL", MODEL_NAME: "NN_DEBUG_MODEL_URL"}[name]
+    if dest.is_file() and sha256_of(dest) == record.sha256.get(name):
+        return dest
+    copy = published_copy(name, record)
+    if copy is not None and not os.environ.get(env):      # what `make publish` wrote: no network needed
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        shutil.copyfile(copy, part)
+        os.replace(part, dest)
+        return dest
     url = os.environ.get(env) or record.urls.get(name, "")
     if not url:
         raise PublishError(f"{RECORD_FILE.name} names no URL for {name}: set {env} to where it is published.")

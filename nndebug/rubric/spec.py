@@ -16,7 +16,7 @@ from nndebug.rubric.words import lemma_keys, normalize, words
 ENGINE_DEFAULTS = {"window": 8, "long_words": 150, "one_concept_words": 25, "substantive_words": 6}
 LANGUAGE_KEYS = ("deny_before", "deny_after", "contrast", "because", "dont_know", "tried")
 FLAG_KEYS = ("negation_is_the_bug", "mechanism", "review_if_partial", "partly_right")  # true or false
-POINT_KEYS = ("name", "phrases", "weight") + FLAG_KEYS
+POINT_KEYS = ("name", "name_en", "phrases", "weight") + FLAG_KEYS
 
 
 class RubricError(ValueError):
@@ -41,6 +41,7 @@ class Point:
     mechanism: bool = False          # a concept that is the task's effect, not its cause
     review_if_partial: bool = False  # a related point that sends an answer short of full marks to a TA
     partly_right: bool = False       # a wrong cause that only routes an answer naming a concept (no cap)
+    name_en: str = ""                # the name English feedback shows (else ``name``)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,10 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
         for flag, value in flags.items():
             if not isinstance(value, bool):
                 raise RubricError(f"{path}: {where}.{flag} ({name!r}) must be true or false")
-        result.append(Point(name.strip(), parsed, float(weight), **flags))
+        name_en = entry.get("name_en", "")
+        if not isinstance(name_en, str):
+            raise RubricError(f"{path}: {where}.name_en ({name!r}) must be a string: the name in English")
+        result.append(Point(name.strip(), parsed, float(weight), **flags, name_en=name_en.strip()))
     return tuple(result)
 
 
@@ -206,3 +210,12 @@ def _vocabulary(groups: dict, tasks: dict[int, TaskRubric]) -> frozenset[str]:
                 keys |= {k for unit in phrase for item in unit for kind, alt in item if kind == "word"
                          for k in alt}
     return frozenset(k for k in keys if len(k) >= 5 and k.isascii() and k.isalpha())
+
+
+def english_name(task: int, name: str, path: Path | None = None) -> str:
+    """The English name of task ``task``'s rubric point ``name`` (its ``name_en``; ``name`` when it has
+    none)."""
+    rubric = load(path)
+    found = rubric.tasks.get(task)
+    points = (*found.concepts, *found.wrong, *found.related) if found else ()
+    return next((p.name_en or p.name for p in points if p.name == name), name)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 from nndebug import rubric
+from nndebug.rubric.spec import english_name
 from nndebug.verify.verdict import Line, Verdict
 
 
@@ -18,12 +20,13 @@ def without_stub(text: str, stub: str) -> str:
 def verdict(task: int, text: str, stub: str = "") -> tuple[Verdict, rubric.ExplanationVerdict]:
     """The test's verdict and the rubric's (points named, missed or contradicted, confidence)."""
     found = rubric.judge(task, without_stub(text, stub) if stub else text)
-    measured = tuple(Line(f"названо: {name}", f"named: {name}") for name in found.named)
-    measured += tuple(Line(f"не названо: {name}", f"missing: {name}") for name in found.missing)
+    english = partial(english_name, task)        # rubric.toml name_en: English feedback in English
+    measured = tuple(Line(f"названо: {name}", f"named: {english(name)}") for name in found.named)
+    measured += tuple(Line(f"не названо: {name}", f"missing: {english(name)}") for name in found.missing)
     reason = None
     if found.wrong:
         reason = Line(f"в ответе названа неверная причина: {found.wrong}",
-                      f"the answer names a wrong cause: {found.wrong}")
+                      f"the answer names a wrong cause: {english(found.wrong)}")
     elif found.fraction < 1:
         reason = Line("в ответе названы не все пункты рубрики", "the answer misses points of the rubric")
     return Verdict(found.fraction, reason, measured), found

@@ -6,10 +6,11 @@ verifier's verdict (what was measured, why, where to look next, the training plo
 preprocessor wrote every output of those cells, so none comes from the student's kernel. A visible test
 keeps its stdout and ``ename: evalue``. Outputs of every other cell are dropped: a student's cell could have
 printed anything, and tracebacks quote the code they pass through. After each written answer, a note gives
-its score and the rubric points it named and missed.
+its score and (kit.toml [feedback] level "all") the rubric points it named and missed.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
@@ -17,7 +18,9 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from nndebug import nbcells
-from nndebug.verify.render import VERDICT_MIME, answer_note, verdict_of
+from nndebug.autograde.feedback_language import english_release, given_texts, submission_language
+from nndebug.autograde.feedback_policy import level_in_effect
+from nndebug.verify.render import VERDICT_MIME, answer_note, redact, verdict_display, verdict_of
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."
 HIDDEN_DELIMITER = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests default
@@ -44,16 +47,33 @@ def test_messages(outputs: list, hidden: bool) -> list[NotebookNode]:
 
 class StripFeedback(NbGraderPreprocessor):
     """Replace test cells' code by a note and keep their verdicts; drop every other cell's outputs; put
-    each written answer's score under it."""
+    each written answer's score under it, at kit.toml [feedback]'s level."""
+
+    _level = ""     # set per notebook by preprocess: kit.toml [feedback]'s level
+    _lang = "ru"    # and the notebook's language ("en": handed in from the English release)
 
     def preprocess(self, nb: NotebookNode, resources: Any):
+        self._level = level_in_effect()
+        info = (resources or {}).get("nbgrader", {})
+        self._lang = "ru"
+        if info.get("student") and info.get("notebook"):
+            root = Path.cwd()          # nbgrader runs in the course directory
+            self._lang = submission_language(root, info["assignment"], info["student"], info["notebook"])
+            if self._lang == "en":     # the given text as the student had it, not the restored Russian
+                texts = given_texts(english_release(root, info["assignment"], info["notebook"]))
+                for cell in nb.cells:
+                    gid = nbcells.grade_id(cell)
+                    if cell.cell_type == "markdown" and nbcells.is_given(cell) and gid in texts:
+                        cell.source = texts[gid]
+        if resources is not None:
+            resources["nndebug_language"] = self._lang
         notes = {}
         for cell in nb.cells:
             grade_id = nbcells.grade_id(cell)
             if cell.cell_type == "markdown" and nbcells.is_answer(cell) and grade_id.endswith("_explanation"):
                 record = verdict_of(nb.cells, f"{grade_id}_rubric")
                 if record is not None:
-                    notes[grade_id] = new_markdown_cell(answer_note(record))
+                    notes[grade_id] = new_markdown_cell(answer_note(redact(record, self._level), self._lang))
         nb, resources = super().preprocess(nb, resources)
         cells: list[NotebookNode] = []
         for cell in nb.cells:
@@ -70,8 +90,16 @@ class StripFeedback(NbGraderPreprocessor):
         if nbcells.is_test_cell(cell):
             grade_id = nbcells.grade_id(cell)
             hidden = HIDDEN_DELIMITER in cell.source
+            record = verdict_of([cell], grade_id)
             cell.source = HIDDEN_SOURCE.format(grade_id=grade_id)
             cell.outputs = test_messages(cell.get("outputs", []), hidden)
+            level = self._level or level_in_effect()
+            lang = self._lang
+            if record is not None and grade_id.endswith("_explanation_rubric") and level != "all":
+                cell.outputs = [verdict_display(redact(record, level), lang)]
+            elif record is not None and lang == "en":
+                images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+                cell.outputs = [verdict_display(record, lang), *images]
         else:
             cell.outputs = []
         return cell, resources
