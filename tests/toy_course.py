@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from nndebug.autograde.nbgrader_cli import run_nbgrader
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 ASSIGNMENT = "toyhw"
 NOTEBOOK = "toy"

@@ -16,7 +16,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from nndebug import nbcells
+from nndebug.course import nbcells
 from nndebug.verify.render import VERDICT_MIME, answer_note, verdict_of
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."

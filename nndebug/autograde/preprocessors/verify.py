@@ -20,7 +20,7 @@ from traitlets import Bool, Unicode
 from nndebug.autograde import given_cells
 from nndebug.autograde.job import GradingJob, job_for
 from nndebug.autograde.stage import Inputs
-from nndebug.nbcells import grade_id, is_answer, is_test_cell, points
+from nndebug.course.nbcells import grade_id, is_answer, is_test_cell, points
 from nndebug.verify.render import verdict_outputs
 from nndebug.verify.verdict import Line, Verdict
 
