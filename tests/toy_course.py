@@ -19,11 +19,13 @@ ASSIGNMENT = "toyhw"
 NOTEBOOK = "toy"
 HIDDEN_MARKER = "toy-hidden-check-7f3a"  # appears only in the hidden test: feedback must not show it
 CONFIG = '''from nndebug.autograde.nbconfig import configure
+from nndebug.autograde.preprocessors import Verify
 
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "toy"
 configure(c)
-c.Verify.enabled = False  # the toy's tests run in the kernel: it exercises the sandbox, not the verifier
+# The toy's tests run in the kernel: it exercises the sandbox, not the verifier (the kit has no off switch).
+c.Autograde.autograde_preprocessors = [p for p in c.Autograde.autograde_preprocessors if p is not Verify]
 '''
 
 
