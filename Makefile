@@ -57,7 +57,7 @@ screenshot: subset model release
 		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } \
 		>/dev/null 2>&1; } || true
-	$(PY) -m nndebug.notebook.student_view --out docs/student_notebook.png
+	$(PY) -m nndebug.tools.screenshot --out docs/student_notebook.png
 
 autograde: venv
 	$(PY) -m nndebug autograde $(if $(SHARD),--shard $(SHARD)) $(if $(STUDENT),--student $(STUDENT)) \

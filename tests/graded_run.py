@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nndebug import config
+from nndebug.course import solutions
 from nndebug.verify import evidence, fixes, reference
 from nndebug.verify.verdict import Verdict
 
@@ -23,5 +24,5 @@ def verdict(task: int, fix: str, folder: Path) -> Verdict:
 
 
 def reference_fix(task: int) -> str:
-    """The source notebook's solution of ``taskN_fix``, markers commented out."""
-    return reference.reference_fix(task)
+    """The source notebook's solution of ``taskN_fix``."""
+    return solutions.reference_fix(task)

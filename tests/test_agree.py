@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from nndebug import config
-from nndebug.notebook import release
 from nndebug.publish.agree import disagreements
+from nndebug.release import build as release
 
 ASSIGNMENT = config.assignment()
 T1 = f"{config.notebook(1)}.ipynb"

@@ -15,7 +15,7 @@ from nndebug import config
 from nndebug.__main__ import main
 from nndebug.collect.collector import collect
 from nndebug.collect.roster import Roster, RosterError, Student
-from nndebug.collect.tasks import TaskMap
+from nndebug.course.tasks import TaskMap
 from nndebug.settings import Collect
 
 ASSIGNMENT = config.assignment()

@@ -38,10 +38,10 @@ def test_feedback_of_an_english_notebook_is_in_english(tmp_path, monkeypatch) ->
 
     import nbformat
 
-    from nndebug import nbcells
     from nndebug.autograde.preprocessors.strip_feedback import StripFeedback
     from nndebug.autograde.preprocessors.verify import verdict_outputs
-    from nndebug.notebook import release
+    from nndebug.course import nbcells
+    from nndebug.release import build as release
     from nndebug.verify.verdict import Line, Verdict
 
     assignment, name = config.assignment(), config.notebook(2)

@@ -9,7 +9,7 @@ import pytest
 from fix_variants import tiny_dataset
 
 from nndebug import config
-from nndebug.notebook import fidelity, fidelity_report
+from nndebug.tools import fidelity, fidelity_report
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nndebug import cells, config
-from nndebug.notebook import assemble, authoring, colab, snippets
-from nndebug.publish import record
+from nndebug import config
+from nndebug.course import assemble, authoring, cells, colab, record, snippets
 
 
 def sources(task: int) -> dict[str, str]:

@@ -11,7 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from nndebug import cells, config
+from nndebug import config
+from nndebug.course import cells
 from nndebug.mnist import manifest
 from nndebug.pretrained import build, corrupt, train, verify
 

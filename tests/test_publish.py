@@ -18,8 +18,9 @@ from nbclient import NotebookClient
 from nbgrader.utils import compute_checksum
 
 from nndebug import config
-from nndebug.notebook import colab, release
-from nndebug.publish import record, scan, tree
+from nndebug.course import colab, record
+from nndebug.publish import scan, tree
+from nndebug.release import build as release
 
 NOTEBOOKS = release.notebook_names()
 TASK3 = config.notebook(3) + ".ipynb"

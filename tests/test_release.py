@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nndebug import config
-from nndebug.notebook import assemble, authoring, release
+from nndebug.course import assemble, authoring
+from nndebug.release import build as release
 
 
 def committed(kind: str) -> Path:

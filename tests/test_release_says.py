@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from nndebug import config, nbcells
-from nndebug.notebook import release
+from nndebug import config
+from nndebug.course import nbcells
+from nndebug.release import build as release
 
 FOLDERS = [config.RELEASE_DIR / config.assignment(), config.RELEASE_DIR / release.english_folder()]
 # Answers (or their halves) that once stood in test-cell comments and checks of the release.

@@ -35,7 +35,7 @@ def test_right_answers_score_full(task: int, answers_by_task: dict[int, str]) ->
 
 
 def test_the_reference_answers_in_the_sources_score_full() -> None:
-    from nndebug.notebook import assemble
+    from nndebug.course import assemble
     for task in config.TASKS:
         cells = {c.id: c.source for c in assemble.build(task).cells}
         assert judge(task, cells[f"task{task}_explanation"]).fraction == 1.0
@@ -137,7 +137,7 @@ def test_many_causes_at_once_score_zero(task: int) -> None:
 
 
 def test_another_tasks_answer_text_scores_zero() -> None:
-    from nndebug.notebook import assemble
+    from nndebug.course import assemble
     references = {t: {c.id: c.source for c in assemble.build(t).cells}[f"task{t}_explanation"]
                   for t in config.TASKS}
     for task in config.TASKS:

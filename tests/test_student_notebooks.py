@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from nndebug import config
-from nndebug.notebook import release
-from nndebug.notebook import student_view as sv
+from nndebug.release import build as release
+from nndebug.tools import screenshot as sv
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from nndebug import config
 from nndebug.autograde.limits import Limits
-from nndebug.autograde.nbgrader_cli import run_nbgrader
 from nndebug.autograde.stage import Inputs
 from nndebug.autograde.submission import fingerprint
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 
 @dataclass

@@ -12,8 +12,8 @@ from nbgrader.utils import is_grade, is_solution
 from nndebug.autograde import feedback_policy
 from nndebug.autograde.course import Course
 from nndebug.autograde.feedback_index import write_index
-from nndebug.autograde.nbgrader_cli import run_nbgrader
 from nndebug.autograde.submission import Problem
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 # Lines too generic to identify a hidden test (they also occur in given code or in messages).
 MIN_LINE = 12

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nndebug import nbcells
-from nndebug.notebook import assemble
+from nndebug.course import assemble, nbcells
 
 
 def _cells(path: Path) -> list[dict]:

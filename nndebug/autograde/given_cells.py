@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from nndebug.nbcells import grade_id, is_answer, is_given
+from nndebug.course.nbcells import grade_id, is_answer, is_given
 
 
 def _locked(nb: NotebookNode) -> dict[str, str]:

@@ -20,7 +20,6 @@ from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
 from nndebug.autograde.feedback import generate_feedback
 from nndebug.autograde.job import GradingJob
-from nndebug.autograde.nbgrader_cli import run_nbgrader
 from nndebug.autograde.report import cell_troubles, failure_reason
 from nndebug.autograde.sandbox import check_sandbox
 from nndebug.autograde.scores import (
@@ -35,8 +34,9 @@ from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import ensure_inputs
 from nndebug.autograde.state import extension_of, grading_fingerprint, load_state, save_state
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
+from nndebug.course.nbgrader_cli import run_nbgrader
+from nndebug.course.record import RECORD_FILE, check_published_inputs
 from nndebug.publish.agree import disagreements
-from nndebug.publish.record import RECORD_FILE, check_published_inputs
 from nndebug.rubric import render_review
 from nndebug.verify import explanation, reference
 

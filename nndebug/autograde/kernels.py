@@ -17,20 +17,13 @@ from jupyter_client.manager import AsyncKernelManager
 from nndebug.autograde.job import GradingJob
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, give_to_kernel, kit_files
-from nndebug.autograde.stage import DATA_NAME, MODEL_NAME, Inputs
-
-STAGED_NAMES = (DATA_NAME, MODEL_NAME)
+from nndebug.autograde.stage import Inputs
+from nndebug.course.staging import DATA_NAME, MODEL_NAME, STAGED_NAMES, stage
 
 
 def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
     """Without a sandbox: symlink the data and model beside the notebook (read-only is not enforced)."""
-    for name, target in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
-        link = cwd / name
-        if link.is_symlink() or link.is_file():
-            link.unlink()
-        elif link.is_dir():
-            shutil.rmtree(link)
-        link.symlink_to(target.resolve())
+    stage(cwd, inputs.data_for(notebook), inputs.model)
 
 
 def submission_for(cwd: Path, job: GradingJob | None) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from nndebug.autograde.nbgrader_cli import run_nbgrader
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 HEADER = ["student_id", "notebook", "grade_id", "score", "max_score"]
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
+from nndebug.course.staging import DATA_NAME, MODEL_NAME
 
-DATA_NAME = "mnist_data"               # staged beside each notebook, as in the seed's Colab
-MODEL_NAME = "pretrained_model.pt"
+__all__ = ["DATA_NAME", "MODEL_NAME", "Inputs", "ensure_inputs", "task_data"]
 
 
 def task_data() -> dict[str, Path]:

@@ -21,7 +21,8 @@ from nndebug import config, deadline
 from nndebug.collect.detect import Sender, detect_kind, sender
 from nndebug.collect.inputs import Item, read_input
 from nndebug.collect.roster import Roster
-from nndebug.collect.tasks import TaskMap, read_notebook_json
+from nndebug.course.tasks import TaskMap, read_notebook_json
+from nndebug.course.tasks import newest as newest_copy
 from nndebug.settings import Collect as CollectSettings
 
 STATE = "collected.json"        # under collect/: what was placed, from which file, at what time
@@ -264,9 +265,8 @@ def collect(source: Path, root: Path = config.ROOT, *, roster_path: Path | None 
             continue
         found[(sid, notebook)].append(Candidate(item, sid, notebook, hashlib.sha256(item.data).hexdigest()))
     for (sid, notebook), cands in sorted(found.items()):
-        cands.sort(key=sort_key)
-        newest = cands[-1]
-        for other in cands[:-1]:
+        newest, older = newest_copy(cands, sort_key)
+        for other in older:
             if other.sha256 == newest.sha256:
                 continue
             aside = store.keep_aside(other, "duplicate")

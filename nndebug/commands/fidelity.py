@@ -10,7 +10,7 @@ import torch
 
 from nndebug import config
 from nndebug.commands import BAD_INPUT, error
-from nndebug.notebook import fidelity, fidelity_report
+from nndebug.tools import fidelity, fidelity_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

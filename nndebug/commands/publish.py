@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nndebug import config
 from nndebug.commands import BAD_INPUT, error
-from nndebug.publish import record
+from nndebug.course import record
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from nndebug import config
-from nndebug.notebook import release
+from nndebug.release import build as release
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

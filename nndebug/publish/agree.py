@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nndebug import config, nbcells
-from nndebug.notebook import assemble
+from nndebug import config
+from nndebug.course import assemble, nbcells
 
 
 def _cells(path: Path) -> list[dict]:

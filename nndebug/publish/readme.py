@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nndebug import config
-from nndebug.notebook import assemble, colab
+from nndebug.course import assemble, colab
 
 
 def _table(header: str, tasks: str, folder: str = "") -> list[str]:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nndebug import config
-from nndebug.notebook import assemble, colab, release
+from nndebug.course import assemble, colab
+from nndebug.course import record as records
+from nndebug.course.record import DATA_NAME, MODEL_NAME, PublishError, Record, read_record, sha256_of
 from nndebug.publish import readme, scan
-from nndebug.publish import record as records
-from nndebug.publish.record import DATA_NAME, MODEL_NAME, PublishError, Record, read_record, sha256_of
+from nndebug.release import build as release
 
 SUMS_FILE = "SHA256SUMS"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
-from nndebug.nbcells import grade_id, is_answer
+from nndebug.course.nbcells import grade_id, is_answer
 
 PARTS = ("explanation", "fix")
 ANSWER_ID = re.compile(r"^task(\d+)_(explanation|fix)$")
@@ -133,7 +133,7 @@ def seed_author(path: Path = SEED_FILE) -> Author:
 def reference_authors() -> list[Author]:
     """The kit's reference answers (the solutions of the authoring sources): the Russian notebooks', and the
     English explanations (the English code is the same, compared once)."""
-    from nndebug.notebook import assemble
+    from nndebug.course import assemble
 
     authors = []
     for lang in assemble.LANGUAGES:

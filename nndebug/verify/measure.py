@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from nndebug import cells
+from nndebug.course import cells
 from nndebug.verify.evidence import BadEvidence
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nndebug import cells, config
+from nndebug import config
+from nndebug.course import cells, staging
+from nndebug.course.solutions import reference_fix
 from nndebug.kernel import record
 from nndebug.verify import evidence, measure, run
 from nndebug.verify.quiet import silenced
@@ -25,19 +27,11 @@ mnist_val = MNISTDataset(images_dir_path='./mnist_data/val/', description_csv_pa
 CACHE = "reference_curves.json"
 
 
-def stage(folder: Path, data_dir: Path, model_file: Path) -> Path:
-    """``folder`` as the autograder stages a notebook's folder: ./mnist_data and ./pretrained_model.pt."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mnist_data").symlink_to(data_dir.resolve())
-    (folder / "pretrained_model.pt").symlink_to(model_file.resolve())
-    return folder
-
-
 def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Path) -> Path:
     """Run the given cells and ``fix`` in ``folder`` (staged), then the recorded ``trainer.train(epochs)``
     as the autograder runs the cell ``train_fixed``; return the evidence folder."""
     here = Path.cwd()
-    os.chdir(stage(folder, data_dir, model_file))
+    os.chdir(staging.stage(folder, data_dir, model_file))
     try:
         namespace = cells.load(task).__dict__
         random.seed(0)
@@ -54,14 +48,6 @@ def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Pa
         return out
     finally:
         os.chdir(here)
-
-
-def reference_fix(task: int) -> str:
-    """The authoring source's solution of ``taskN_fix``."""
-    from nndebug.notebook import assemble
-
-    source = next(c.source for c in assemble.build(task).cells if c.id == f"task{task}_fix")
-    return source.replace("### ", "# ")
 
 
 def _key(task: int, data_dir: Path, fix: str) -> str:

@@ -8,7 +8,7 @@ import html
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
-from nndebug.nbcells import find_cell
+from nndebug.course.nbcells import find_cell
 from nndebug.verify.verdict import Line, Verdict
 
 VERDICT_MIME = "application/vnd.nndebug.verdict+json"  # the verdict's record in a test cell's outputs

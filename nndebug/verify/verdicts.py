@@ -5,7 +5,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from nndebug.nbcells import find_cell
+from nndebug.course.nbcells import find_cell
 from nndebug.verify import evidence as evidence_io
 from nndebug.verify import explanation, fixes
 from nndebug.verify.evidence import BadEvidence, Evidence

@@ -8,7 +8,8 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from nndebug import config, deadline, nbcells
+from nndebug import config, deadline
+from nndebug.course import nbcells
 
 
 def late_note(late: dict, policy_en: str, policy_ru: str, zone: str, penalty: float, score: float,

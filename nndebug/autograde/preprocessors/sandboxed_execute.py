@@ -31,7 +31,7 @@ from nndebug.autograde.kernels import SandboxedKernelManager, stage_links
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import check_sandbox, give_to_kernel, sandbox_disabled
 from nndebug.autograde.stage import Inputs
-from nndebug.nbcells import grade_id, is_test_cell
+from nndebug.course.nbcells import grade_id, is_test_cell
 
 INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
 RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"

@@ -17,9 +17,9 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from nndebug import nbcells
 from nndebug.autograde.feedback_language import english_release, given_texts, submission_language
 from nndebug.autograde.feedback_policy import level_in_effect
+from nndebug.course import nbcells
 from nndebug.verify.render import VERDICT_MIME, answer_note, redact, verdict_display, verdict_of
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."

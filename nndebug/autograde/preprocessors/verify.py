@@ -15,12 +15,12 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Unicode
+from traitlets import Unicode
 
 from nndebug.autograde import given_cells
 from nndebug.autograde.job import GradingJob, job_for
 from nndebug.autograde.stage import Inputs
-from nndebug.nbcells import grade_id, is_answer, is_test_cell, points
+from nndebug.course.nbcells import grade_id, is_answer, is_test_cell, points
 from nndebug.verify.render import verdict_outputs
 from nndebug.verify.verdict import Line, Verdict
 
@@ -65,14 +65,10 @@ def released_stubs(job: GradingJob | None, notebook: str) -> dict[str, str]:
 class Verify(NbGraderPreprocessor):
     """Replace the outputs of graded test cells by the verifier's verdicts."""
 
-    enabled = Bool(True, help="Verify graded test cells in the driver (off only for courses without "
-                              "verifiers, such as the autograder's toy course).").tag(config=True)
     graded_run_cell = Unicode("train_fixed", help="grade_id of the given cell that runs the graded "
                                                   "training").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
-        if not self.enabled:
-            return nb, resources
         notebook = (resources or {}).get("unique_key", "")
         from nndebug.verify import verdicts  # torch and the kit's model: only where a notebook is verified
         from nndebug.verify.fixes import Context

@@ -19,7 +19,8 @@ import pandas as pd
 import torch
 
 from nndebug import config
-from nndebug.notebook import assemble
+from nndebug.course import assemble, staging
+from nndebug.course.solutions import reference_fix
 
 SEED_TRAIN_IMAGES = 60_000  # MNIST's training set, which the seed's experiments ran on
 STOP_BEFORE = "train"  # the first `trainer.train(...)` cell: the cells before it set up the experiment
@@ -56,7 +57,7 @@ def protocol() -> str:
 
 def stage(folder: Path, val_images: int | None) -> Path:
     """A scratch notebook folder: ``mnist_data`` (val cut to ``val_images`` when given) and the model."""
-    data = folder / "mnist_data"
+    data = folder / "data"  # the full data's train split, val cut to size
     data.mkdir(parents=True)
     for name in ("train", "train.csv", "val"):
         (data / name).symlink_to(config.MNIST_DATA / name)
@@ -65,9 +66,7 @@ def stage(folder: Path, val_images: int | None) -> Path:
         per_class = val_images // table["label"].nunique()
         table = table.groupby("label", sort=False).head(per_class).sort_index()
     table.to_csv(data / "val.csv", index=False)
-    if config.MODEL_FILE.exists():
-        (folder / "pretrained_model.pt").symlink_to(config.MODEL_FILE)
-    return folder
+    return staging.stage(folder, data, config.MODEL_FILE if config.MODEL_FILE.exists() else None)
 
 
 @contextlib.contextmanager
@@ -91,13 +90,14 @@ def experiment(task: int, variant: str, folder: Path, epochs: int | None = None)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     ids = [cell.id for cell in code]
     setup = code[:ids.index(STOP_BEFORE)]
-    fix = [cell for cell in code if cell.id == f"task{task}_fix"]
     namespace: dict = {"__name__": f"fidelity_task{task}"}
     run = Run(task, variant)
     started = time.perf_counter()
     with inside(folder):
-        for cell in setup + (fix if variant == "fixed" else []):
+        for cell in setup:
             exec(compile(cell.source, f"<{cell.id}>", "exec"), namespace)  # noqa: S102 - the kit's cells
+        if variant == "fixed":
+            exec(compile(reference_fix(task), f"<task{task}_fix>", "exec"), namespace)  # noqa: S102
         recorder = Recorder()
         namespace["trainer"].log_writer = recorder
         namespace["trainer"].train(epochs or config.kit().tasks[task].epochs)

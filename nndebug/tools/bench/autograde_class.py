@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nndebug.bench.autograde import scratch_course, warm_up
+from nndebug.tools.bench.autograde import scratch_course, warm_up
 
 TITLE = "autograde: wall time of one run over a class (sandboxed)"
 CLASS_ENV = "NN_DEBUG_BENCH_CLASS"  # class size (default 20; even)
@@ -19,7 +19,7 @@ CLASS_ENV = "NN_DEBUG_BENCH_CLASS"  # class size (default 20; even)
 
 def run() -> list[str]:
     from nndebug.autograde.grade import Course, autograde
-    from nndebug.commands.samples import write_samples
+    from nndebug.course.solutions import write_samples
 
     size = max(2, int(os.environ.get(CLASS_ENV, "20")) // 2 * 2)
     with tempfile.TemporaryDirectory(prefix="nndebug-bench-class-") as tmp:

@@ -11,8 +11,9 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from nndebug import cells, config
-from nndebug.bench import seed_loader
+from nndebug import config
+from nndebug.course import cells
+from nndebug.tools.bench import seed_loader
 
 TITLE = "loader: one epoch of the train set, DataLoader batch 128 (ours vs the seed's MNISTDataset)"
 BATCH_SIZE = 128

@@ -1,4 +1,5 @@
-"""Which task a notebook holds, told by its cells' nbgrader grade ids (never by its file name).
+"""Which task a notebook holds, told by its cells' nbgrader grade ids (never by its file name), and which of
+several copies of one task counts: the newest (:func:`newest`). Collecting and grading both decide here.
 
 The map is built from the release notebooks: a grade id found in exactly one of them (``task1_fix``)
 names that notebook; ids every notebook shares (``setup``, ``trainer``) say nothing.
@@ -7,10 +8,21 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-from nndebug.nbcells import grade_id
+from nndebug.course.nbcells import grade_id
+
+T = TypeVar("T")
+
+
+def newest(copies: Iterable[T], when: Callable[[T], Any]) -> tuple[T, list[T]]:
+    """Of several copies of one task, the one that counts (the greatest ``when``: the newest) and the
+    others, oldest first."""
+    ranked = sorted(copies, key=when)
+    return ranked[-1], ranked[:-1]
 
 
 def grade_ids(nb: dict) -> list[str]:

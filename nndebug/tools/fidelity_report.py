@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nndebug import config
-from nndebug.notebook.fidelity import Run
+from nndebug.tools.fidelity import Run
 
 GOALS = {  # the seed's words for each task's buggy run
     1: "за 10 эпох метрика вырастает всего до ~0.15",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-from nndebug import cells, config
-from nndebug.notebook import colab, snippets
-from nndebug.notebook.authoring import INLINE_INCLUDE, CellSpec, parse
+from nndebug import config
+from nndebug.course import cells, colab, snippets
+from nndebug.course.authoring import INLINE_INCLUDE, CellSpec, parse
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 LANGUAGES = ("ru", "en")

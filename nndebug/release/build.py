@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 from nndebug import config
-from nndebug.autograde.nbgrader_cli import nbgrader_env
-from nndebug.notebook import assemble
+from nndebug.course.nbgrader_cli import nbgrader_env
+from nndebug.course import assemble
 
 FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
                         "nndebug")

@@ -1,6 +1,6 @@
 """A release notebook as a student runs it: answered with the reference, executed headless, rendered.
 
-``python -m nndebug.notebook.student_view [--notebook N] [--lang ru|en] [--out PNG]``
+``python -m nndebug.tools.screenshot [--notebook N] [--lang ru|en] [--out PNG]``
 (``make screenshot``): the release notebook (default: task 3's) with the reference answers from
 ``source/`` (what a student who solved it holds), executed with nbclient beside the grading data
 (``config.grading_data``) and the model, rendered to HTML with nbconvert and photographed with headless
@@ -23,10 +23,10 @@ import nbformat
 from nbclient import NotebookClient
 
 from nndebug import config
-from nndebug.commands.samples import reference
-from nndebug.notebook import release
+from nndebug.course import staging
+from nndebug.course.solutions import answered as reference
+from nndebug.release import build as release
 
-MODEL_NAME = "pretrained_model.pt"
 BUGGY_RUN = "train"  # the seed's buggy experiment: the slow cell a check of the fix can skip
 EPOCH_LINE = re.compile(r"^epoch (\d+)/(\d+): train loss [\d.naninf]+, val loss [\d.naninf]+, "
                         r"val accuracy ([\d.]+)$", re.MULTILINE)
@@ -56,10 +56,7 @@ def stage(folder: Path, notebook: str) -> Path:
     missing = [f"{p} (`make subset` / `make model`)" for p in (data, config.MODEL_FILE) if not p.exists()]
     if missing:
         raise FileNotFoundError("a student run needs what is missing: " + "; ".join(missing))
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mnist_data").symlink_to(data.resolve())
-    (folder / MODEL_NAME).symlink_to(config.MODEL_FILE.resolve())
-    return folder
+    return staging.stage(folder, data, config.MODEL_FILE)
 
 
 def grade_id(cell: nbformat.NotebookNode) -> str:
@@ -147,7 +144,7 @@ def student_excerpt(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nndebug.notebook.student_view", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m nndebug.tools.screenshot", description=__doc__)
     parser.add_argument("--notebook", default=config.notebook(config.TASKS[-1]),
                         help="the release notebook (default: the last task's, the quickest to run)")
     parser.add_argument("--lang", choices=("ru", "en"), default="ru")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from nndebug import config
-from nndebug.publish import record
+from nndebug.course import record
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 DATA_URL_ENV = "NN_DEBUG_DATA_URL"
