@@ -52,6 +52,7 @@ class Data:
 class Subset:
     train_per_class: int = key("training digits a class in the grading subset")
     val_per_class: int = key("val digits a class in the grading subset")
+    verify_per_class: int = key("held-back digits a class the verifier measures on (never staged)", default=50)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +110,16 @@ class Checks:
     task2_min_weight_norm_ratio: float = key("task 2: weight norm against a fresh model's")
     task3_min_accuracy: float = key("task 3: val accuracy after the fine-tune")
     task3_min_pretrained_similarity: float = key("task 3: cosine similarity to pretrained_model.pt")
+    fresh_max_released_similarity: float = key("tasks from a fresh model: the largest per-tensor similarity "
+                                               "to a released model", default=0.5)
+    learned_share: float = key("share of the way from chance to the reference fix a network must go to "
+                               "count as learned", default=0.5)
+    max_val_accuracy_gap: float = key("the logged last-epoch val accuracy against the verifier's",
+                                      default=0.03)
+    max_loss_gap: float = key("the logged last-epoch train loss against the verifier's recomputation",
+                              default=0.5)
+    min_training_digits: float = key("share of the logged training digits that must be the given "
+                                     "training set's", default=0.9)
 
 
 @dataclass(frozen=True, kw_only=True)

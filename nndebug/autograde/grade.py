@@ -187,7 +187,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     for student in selected:
         stamp = fingerprint(course.submitted(student), base)
         previous = state.get(student, {})
-        if not force and previous.get("fingerprint") == stamp:
+        if not force and previous.get("fingerprint") == stamp and previous.get("status") != "failed":
             echo(f"autograde: {student}: unchanged since the last run; kept")
             outcomes.append(Outcome(student, "skipped", [Problem(**p) for p in previous.get("problems", [])]))
             continue

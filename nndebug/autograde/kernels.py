@@ -26,13 +26,14 @@ STAGED_NAMES = (DATA_NAME, MODEL_NAME)
 
 def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
     """Without a sandbox: symlink the data and model beside the notebook (read-only is not enforced)."""
-    for name, target in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
+    for name, target in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model_for(notebook))):
         link = cwd / name
         if link.is_symlink() or link.is_file():
             link.unlink()
         elif link.is_dir():
             shutil.rmtree(link)
-        link.symlink_to(target.resolve())
+        if target is not None:
+            link.symlink_to(target.resolve())
 
 
 def inputs_from_env() -> Inputs:
@@ -80,8 +81,8 @@ def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None,
     work = runtime / "work"
     fill_workdir(work, cwd)
     readonly = [(p, p) for p in kit_files()]
-    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
-        if host.exists():
+    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model_for(notebook))):
+        if host is not None and host.exists():
             readonly.append((host.resolve(), cwd / name))
     env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
     writable = [(evidence.resolve(), evidence.resolve())] if evidence is not None else []

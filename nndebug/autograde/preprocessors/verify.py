@@ -13,6 +13,7 @@ import dataclasses
 import html
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
+from nndebug import config
 from nndebug.autograde import given_cells, protocol
 from nndebug.autograde.kernels import inputs_from_env
 from nndebug.nbcells import grade_id, is_answer, is_test_cell, points
@@ -29,6 +31,7 @@ from nndebug.verify.verdict import Line, Verdict
 
 EVIDENCE_ENV = protocol.EVIDENCE_ROOT
 VERDICTS_ENV = protocol.VERDICTS_ROOT
+SEALED_SUFFIX = ".sealed"
 VERDICT_MIME = "application/vnd.nndebug.verdict+json"
 TEST_ID = re.compile(r"^task(\d+)_(fix|explanation)_\w+$")
 
@@ -37,6 +40,28 @@ def evidence_dir(notebook: str) -> Path | None:
     """Where the kernel that runs ``notebook`` writes its evidence (None outside the driver)."""
     root = os.environ.get(EVIDENCE_ENV)
     return Path(root) / notebook if root else None
+
+
+def sealed_dir(folder: Path) -> Path:
+    """The driver's copy of an evidence folder, beside it and never mounted in a kernel."""
+    return folder.with_name(folder.name + SEALED_SUFFIX)
+
+
+def seal(folder: Path) -> Path:
+    """Copy the evidence files the dump just wrote (regular files only, under their size limits) to the
+    sealed folder the Verify preprocessor reads; a file missing or refused is simply not copied."""
+    from nndebug.kernel.record import RUN_FILE, WEIGHTS_FILE
+    from nndebug.verify.evidence import MAX_RUN_BYTES, MAX_WEIGHTS_BYTES, BadEvidence, read_regular
+
+    out = sealed_dir(folder)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for name, limit in ((RUN_FILE, MAX_RUN_BYTES), (WEIGHTS_FILE, MAX_WEIGHTS_BYTES)):
+        try:
+            (out / name).write_bytes(read_regular(folder / name, limit))
+        except (BadEvidence, OSError):
+            continue
+    return out
 
 
 def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
@@ -133,11 +158,20 @@ class Verify(NbGraderPreprocessor):
         from nndebug.verify import verdicts  # torch and the kit's model: only where a notebook is verified
         from nndebug.verify.fixes import Context
 
+        from nndebug.verify import reference
+
         inputs = inputs_from_env()
-        context = Context(inputs.data_for(notebook), inputs.model)
+        data = inputs.data_for(notebook)
+        task = next((n for n in config.TASKS if config.task(n)["notebook"] == notebook), None)
+        try:
+            level = reference.level(task, data, inputs.model) if task is not None else None
+        except Exception:  # noqa: BLE001 - without the reference the absolute bars of kit.toml apply
+            level = None
+        context = Context(data, inputs.model, level)
         self._edits = edited_given_cells(nb, notebook)
         keep = os.environ.get(VERDICTS_ENV)
-        self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell,
+        folder = evidence_dir(notebook)
+        self._judge = verdicts.Judge(notebook, sealed_dir(folder) if folder else None, nb, context, self.graded_run_cell,
                                      released_stubs(resources, notebook),
                                      Path(keep) / notebook if keep else None)
         return super().preprocess(nb, resources)
