@@ -52,7 +52,8 @@ class Data:
 class Subset:
     train_per_class: int = key("training digits a class in the grading subset")
     val_per_class: int = key("val digits a class in the grading subset")
-    verify_per_class: int = key("held-back digits a class the verifier measures on (never staged)", default=50)
+    verify_per_class: int = key("held-back digits a class the verifier measures on (never staged)",
+                                default=50)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +117,8 @@ class Checks:
                                "count as learned", default=0.5)
     max_val_accuracy_gap: float = key("the logged last-epoch val accuracy against the verifier's",
                                       default=0.03)
+    max_val_held_back_gap: float = key("accuracy on the kernel's val digits over the held-back digits'",
+                                       default=0.15)
     max_loss_gap: float = key("the logged last-epoch train loss against the verifier's recomputation",
                               default=0.5)
     min_training_digits: float = key("share of the logged training digits that must be the given "

@@ -71,17 +71,19 @@ def with_value(path: list, value: object) -> dict:
 
 
 HUGE = 10 ** 400
+DECAY = '"weight_decay": 0.0'
 RUN_CASES = {
     "overflowing loss": json.dumps(with_value(["batches", 0, 1], 1)).replace('2.3', str(HUGE), 1),
-    "overflowing weight decay": json.dumps(valid_run()).replace('"weight_decay": 0.0', f'"weight_decay": {HUGE}'),
+    "overflowing weight decay": json.dumps(valid_run()).replace(DECAY, f'"weight_decay": {HUGE}'),
     "5000-digit label": json.dumps(valid_run()).replace("[0, 1, 2]", "[" + "9" * 5000 + ", 1, 2]"),
     "5000-digit id": json.dumps(valid_run()).replace("[11, 12, 13]", "[" + "1" * 5000 + ", 12, 13]"),
     "huge steps": json.dumps(valid_run()).replace('"steps": 2', f'"steps": {HUGE}'),
-    "float overflow 1e999": json.dumps(valid_run()).replace('"weight_decay": 0.0', '"weight_decay": 1e999'),
-    "-Infinity weight decay": json.dumps(valid_run()).replace('"weight_decay": 0.0', '"weight_decay": -Infinity'),
+    "float overflow 1e999": json.dumps(valid_run()).replace(DECAY, '"weight_decay": 1e999'),
+    "-Infinity weight decay": json.dumps(valid_run()).replace(DECAY, '"weight_decay": -Infinity'),
     "NaN loss": json.dumps(valid_run()).replace("2.3", "NaN", 1),
     "deep nesting": '{"schema": 2, "batches": ' + "[" * 100_000 + "]" * 100_000 + "}",
-    "deep nesting in a group": json.dumps(valid_run()).replace('"n_params": 62', '"n_params": ' + "[" * 5000 + "]" * 5000),
+    "deep nesting in a group": json.dumps(valid_run()).replace('"n_params": 62',
+                                                               '"n_params": ' + "[" * 5000 + "]" * 5000),
     "not JSON": "{schema: 2",
     "not UTF-8": b"\xff\xfe{}",
     "empty": "",
@@ -105,7 +107,8 @@ RUN_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(RUN_CASES))
-def test_malformed_run_json_scores_zero_without_raising(tmp_path: Path, weights_bytes: bytes, case: str) -> None:
+def test_malformed_run_json_scores_zero_without_raising(tmp_path: Path, weights_bytes: bytes,
+                                                         case: str) -> None:
     scores_zero_with_a_reason(write(tmp_path / "ev", RUN_CASES[case], weights_bytes))
 
 

@@ -22,7 +22,8 @@ from nndebug.verify.evidence import BadEvidence, Batch
 def write_run(folder: Path, **overrides) -> Path:
     sgd = {"class": "SGD", "groups": [{"lr": 0.01, "weight_decay": 0.0, "n_params": 3}]}
     run_record = {"schema": SCHEMA, "installed": True, "error": "", "train_size": 4,
-                  "optimizer": sgd, "optimizer_start": sgd, "stepped": [{"first": sgd, "last": sgd, "steps": 2}],
+                  "optimizer": sgd, "optimizer_start": sgd,
+                  "stepped": [{"first": sgd, "last": sgd, "steps": 2}],
                   "batches": [[True, 1.0, 0.5, [0, 1]], [True, 1.0, 0.5, [2, 3]], [False, 1.0, 0.5, [0]]]}
     run_record.update(overrides)
     folder.mkdir(parents=True, exist_ok=True)
@@ -125,7 +126,8 @@ def test_task2_rule_follows_the_cause_not_the_step_count(tmp_path: Path) -> None
     assert result.fraction == 0 and "weight decay 0.9" in result.reason.en
     # The optimizer that stepped decides too: trainer.optimizer may say 0 while another one stepped.
     decayed = {"class": "SGD", "groups": [{"lr": 0.003, "weight_decay": 0.9, "n_params": 62}]}
-    found = evidence.load(write_run(tmp_path / "ev2", stepped=[{"first": decayed, "last": decayed, "steps": 9}]))
+    stepped = [{"first": decayed, "last": decayed, "steps": 9}]
+    found = evidence.load(write_run(tmp_path / "ev2", stepped=stepped))
     result = fixes.task2(found, context)
     assert result.fraction == 0 and "weight decay 0.9" in result.reason.en
 

@@ -101,7 +101,7 @@ def _unhook_steps() -> None:
 
 
 def install(namespace: dict[str, Any]) -> None:
-    """Log every batch ``namespace['trainer'].model.compute_all`` sees and every optimizer step from now on."""
+    """Log every batch ``namespace['trainer'].model.compute_all`` sees, and every optimizer step, from now."""
     _log.clear()
     _unhook_steps()
     _state.update(installed=False, error="", start={}, stepped={})

@@ -180,7 +180,8 @@ def _groups(optimizer: object, what: str) -> tuple[str, Groups]:
             raise BadEvidence(f"run.json: a {what} group is not a mapping of settings")
         settings = {}
         for key, value in group.items():
-            number = _number(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            number = _number(value) if numeric else None
             if number is not None:
                 settings[str(key)[:64]] = number
         parsed.append(settings)

@@ -48,8 +48,8 @@ def learned_minimum(task: int, context: Context) -> tuple[float, Line]:
     minimum = level + threshold("learned_share") * (ref - level)
     return minimum, Line(f"порог обучения {minimum:.3f}: между случайным уровнем {level:.3f} и эталонным "
                          f"исправлением {ref:.3f} на тех же цифрах",
-                         f"the bar for learned {minimum:.3f}: between chance {level:.3f} and the reference fix "
-                         f"{ref:.3f} on the same digits")
+                         f"the bar for learned {minimum:.3f}: between chance {level:.3f} and the reference "
+                         f"fix {ref:.3f} on the same digits")
 
 
 def _from(problem: Problem, measured: tuple[Line, ...], curves: dict) -> Verdict:
@@ -57,7 +57,7 @@ def _from(problem: Problem, measured: tuple[Line, ...], curves: dict) -> Verdict
 
 
 def _record(evidence: Evidence, epochs: list[run.Epoch], model: nn.Module, context: Context,
-            fresh: bool) -> tuple[tuple[Line, ...], Problem | None]:
+            fresh: bool, accuracy: float) -> tuple[tuple[Line, ...], Problem | None]:
     """Lines measured and the first problem of the record checks (training, digits, losses, val, donor)."""
     if not epochs:
         return (), Problem(Line("обучение не записано: ни одной полной эпохи через model.compute_all",
@@ -74,6 +74,9 @@ def _record(evidence: Evidence, epochs: list[run.Epoch], model: nn.Module, conte
     if problem is None:
         line, problem = record_checks.val_agrees(epochs, model, context.data_dir)
         lines += [line] if line else []
+    if problem is None:
+        line, problem = record_checks.not_fit_to_val(model, context.data_dir, accuracy)
+        lines.append(line)
     return tuple(lines), problem
 
 
@@ -116,7 +119,7 @@ def task1(evidence: Evidence, context: Context) -> Verdict:
         return failed(Line("батчи обучения не перемешаны: в каждом почти один класс",
                            "the training batches are not mixed: each holds almost one class"),
                       measured, advice, curves)
-    lines, problem = _record(evidence, epochs, model, context, fresh=True)
+    lines, problem = _record(evidence, epochs, model, context, fresh=True, accuracy=accuracy)
     measured += lines
     if problem:
         return _from(problem, measured, curves)
@@ -169,7 +172,7 @@ def task2(evidence: Evidence, context: Context) -> Verdict:
     steady = record_checks.optimizer_steady(evidence)
     if steady:
         return _from(steady, measured, curves)
-    lines, problem = _record(evidence, epochs, model, context, fresh=True)
+    lines, problem = _record(evidence, epochs, model, context, fresh=True, accuracy=accuracy)
     measured += lines
     if problem:
         return _from(problem, measured, curves)
@@ -178,7 +181,8 @@ def task2(evidence: Evidence, context: Context) -> Verdict:
         return failed(Line(f"веса стянуты к нулю ({ratio:.2f} < {least} от начальной нормы)",
                            f"the weights collapsed towards zero ({ratio:.2f} < {least} of the initial norm)"),
                       measured, advice, curves)
-    return _learned(2, accuracy, context, measured, advice, curves) or Verdict(1.0, None, measured, None, curves)
+    passed = Verdict(1.0, None, measured, None, curves)
+    return _learned(2, accuracy, context, measured, advice, curves) or passed
 
 
 def task3(evidence: Evidence, context: Context) -> Verdict:
@@ -219,11 +223,12 @@ def task3(evidence: Evidence, context: Context) -> Verdict:
                       measured, Line("исправьте испорченные тензоры, сохранив остальные предобученные веса",
                                      "repair the broken tensors and keep the other pretrained weights"),
                       curves)
-    lines, problem = _record(evidence, epochs, model, context, fresh=False)
+    lines, problem = _record(evidence, epochs, model, context, fresh=False, accuracy=accuracy)
     measured += lines
     if problem:
         return _from(problem, measured, curves)
-    return _learned(3, accuracy, context, measured, advice, curves) or Verdict(1.0, None, measured, None, curves)
+    passed = Verdict(1.0, None, measured, None, curves)
+    return _learned(3, accuracy, context, measured, advice, curves) or passed
 
 
 RULES = {1: task1, 2: task2, 3: task3}

@@ -92,7 +92,8 @@ def held_back(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor]:
     """The held-back digits beside ``data_dir`` (:func:`nndebug.config.verify_data`), never staged."""
     folder = config.verify_data(data_dir)
     if not (folder / "val.csv").is_file():
-        raise FileNotFoundError(f"{folder}: the verifier's held-back digits are missing (make grading-inputs)")
+        raise FileNotFoundError(f"{folder}: the verifier's held-back digits are missing "
+                                "(make grading-inputs)")
     return split(folder, "val")
 
 

@@ -84,7 +84,8 @@ def losses_agree(epochs: list[Epoch], model: nn.Module, data_dir: Path) -> tuple
     found = last_losses(epochs, model, data_dir)
     if found is None:
         return None, Problem(Line("в записи нет потерь последней эпохи на данных цифрах обучения",
-                                  "the record holds no losses of the last epoch on the given training digits"),
+                                  "the record holds no losses of the last epoch on the given training "
+                                  "digits"),
                              RERUN)
     logged, again = found
     line = Line(f"потеря последней эпохи: записано {logged:.3f}, на сданных весах {again:.3f}",
@@ -123,6 +124,25 @@ def val_agrees(epochs: list[Epoch], model: nn.Module, data_dir: Path) -> tuple[L
     return line, None
 
 
+def not_fit_to_val(model: nn.Module, data_dir: Path, held_back: float) -> tuple[Line, Problem | None]:
+    """The weights do as well on held-back digits as on the kernel's val digits: a network trained on the
+    val digits knows them far better than digits it never saw."""
+    images, labels = measure.split(data_dir, "val")
+    val = measure.accuracy_on(model, images, labels)
+    line = Line(f"accuracy на mnist_val {val:.3f}, на отложенных цифрах {held_back:.3f}",
+                f"accuracy on mnist_val {val:.3f}, on the held-back digits {held_back:.3f}")
+    gap = threshold("max_val_held_back_gap")
+    if val - held_back > gap:
+        return line, Problem(Line(f"сеть знает цифры mnist_val намного лучше новых ({val:.3f} против "
+                                  f"{held_back:.3f}): её обучали на валидации",
+                                  f"the network knows the mnist_val digits far better than new ones "
+                                  f"({val:.3f} against {held_back:.3f}): it was trained on the validation "
+                                  "digits"),
+                             Line("обучайте на mnist_train; mnist_val только для проверки",
+                                  "train on mnist_train; mnist_val is for validation only"))
+    return line, None
+
+
 def _decays(groups: Groups) -> tuple[float, ...]:
     return tuple(g.get("weight_decay", 0.0) for g in groups if g.get("n_params", 1) > 0)
 
@@ -144,7 +164,7 @@ def optimizer_steady(evidence: Evidence) -> Problem | None:
 
 
 def all_decays(evidence: Evidence) -> list[float]:
-    """Every weight decay the record holds: trainer.optimizer at start and end, every optimizer that stepped."""
+    """Every weight decay the record holds: trainer.optimizer at start and end, each that stepped."""
     groups = [evidence.optimizer_start, evidence.optimizer_groups]
     groups += [g for s in evidence.stepped for g in (s.first, s.last)]
     return [d for g in groups for d in _decays(g)]

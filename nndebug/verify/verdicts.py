@@ -71,8 +71,8 @@ class Judge:
                                f"the record of the training is unusable: {err}"))
         except Exception as err:  # noqa: BLE001 - fail closed: one test scores 0, the notebook is graded
             return failed(Line(f"проверка не смогла оценить запись обучения ({type(err).__name__}: "
-                               f"{str(err)[:200]})", f"the verifier could not judge the record of the training "
-                               f"({type(err).__name__}: {str(err)[:200]})"))
+                               f"{str(err)[:200]})", "the verifier could not judge the record of the "
+                               f"training ({type(err).__name__}: {str(err)[:200]})"))
 
     def explanation(self, task: int) -> Verdict:
         """The explanation test's verdict, from the answer cell's text in the submitted notebook; the

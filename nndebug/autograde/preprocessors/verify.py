@@ -155,10 +155,11 @@ class Verify(NbGraderPreprocessor):
         if not self.enabled:
             return nb, resources
         notebook = (resources or {}).get("unique_key", "")
-        from nndebug.verify import verdicts  # torch and the kit's model: only where a notebook is verified
+        from nndebug.verify import (
+            reference,
+            verdicts,  # torch and the kit's model: only where a notebook is verified
+        )
         from nndebug.verify.fixes import Context
-
-        from nndebug.verify import reference
 
         inputs = inputs_from_env()
         data = inputs.data_for(notebook)
@@ -171,7 +172,8 @@ class Verify(NbGraderPreprocessor):
         self._edits = edited_given_cells(nb, notebook)
         keep = os.environ.get(VERDICTS_ENV)
         folder = evidence_dir(notebook)
-        self._judge = verdicts.Judge(notebook, sealed_dir(folder) if folder else None, nb, context, self.graded_run_cell,
+        sealed = sealed_dir(folder) if folder else None
+        self._judge = verdicts.Judge(notebook, sealed, nb, context, self.graded_run_cell,
                                      released_stubs(resources, notebook),
                                      Path(keep) / notebook if keep else None)
         return super().preprocess(nb, resources)
