@@ -90,6 +90,16 @@ def test_weights_that_do_not_fit_the_given_model_are_refused() -> None:
         measure.model_from(state)
 
 
+def test_a_batchnorm_taken_out_whole_is_an_identity_a_part_missing_is_refused() -> None:
+    state = {k: v for k, v in measure.fresh_model().state_dict().items() if not k.startswith("net.bn1.")}
+    model = measure.model_from(state)
+    assert model.removed_norms_ == ["net.bn1"] and isinstance(model.net.bn1, torch.nn.Identity)
+    state = measure.fresh_model().state_dict()
+    state.pop("net.layer1.0.bn1.weight")
+    with pytest.raises(BadEvidence, match="missing: net.layer1.0.bn1.weight"):
+        measure.model_from(state)
+
+
 def batch(training: bool, labels: list[int]) -> Batch:
     return Batch(training, 1.0, 0.5, tuple(labels))
 

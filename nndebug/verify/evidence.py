@@ -12,6 +12,7 @@ import json
 import math
 import os
 import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,7 +218,9 @@ def load_weights(folder: Path) -> dict[str, torch.Tensor]:
     path = folder / WEIGHTS_FILE
     data = read_regular(path, MAX_WEIGHTS_BYTES)  # type, link and size checks
     try:
-        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any loader error means unusable evidence
         raise BadEvidence(f"weights.pt cannot be read as weights ({type(err).__name__})") from None
     if (not isinstance(state, dict) or len(state) > MAX_TENSORS
