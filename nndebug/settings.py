@@ -111,8 +111,8 @@ class Checks:
     task2_min_weight_norm_ratio: float = key("task 2: weight norm against a fresh model's")
     task3_min_accuracy: float = key("task 3: val accuracy after the fine-tune")
     task3_min_pretrained_similarity: float = key("task 3: cosine similarity to pretrained_model.pt")
-    fresh_max_released_similarity: float = key("tasks from a fresh model: the largest per-tensor similarity "
-                                               "to a released model", default=0.5)
+    fresh_min_released_distance: float = key("tasks from a fresh model: the least distance to a released "
+                                             "model over the distance moved from its init", default=0.5)
     learned_share: float = key("share of the way from chance to the reference fix a network must go to "
                                "count as learned", default=0.5)
     max_val_accuracy_gap: float = key("the logged last-epoch val accuracy against the verifier's",

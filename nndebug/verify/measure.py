@@ -179,16 +179,22 @@ def dead_tensors(model: nn.Module) -> list[str]:
             if name.endswith("weight") and p.numel() and bool(torch.all(p.detach() == 0))]
 
 
-def tensor_similarity(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
-    """The mean over conv/linear tensors (``skip`` aside) of the cosine similarity of the model's tensor to
-    the released file's: near 0 for a network trained from a fresh init, near 1 for one taken from it."""
+def released_displacement(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
+    """How far the model's conv/linear weights (``skip`` aside) lie from the released file's, over how far
+    they moved from the init the released model was trained from (kit.toml [model] seed, which is also the
+    notebooks' seed): 0 for the released weights handed in, about 1 or more for a network trained from a fresh
+    init (from that same init too: plain cosine similarity to the released model is high there, ~0.9)."""
     saved = torch.load(weights_file, map_location="cpu", weights_only=True)
     own = dict(model.named_parameters())
-    sims = [float(torch.nn.functional.cosine_similarity(own[name].detach().float().flatten(),
-                                                        tensor.float().flatten(), dim=0))
-            for name, tensor in saved.items()
-            if name in own and tensor.dim() >= 2 and name not in skip and own[name].shape == tensor.shape]
-    return float(np.mean(sims)) if sims else 0.0
+    start = dict(fresh_model(config.kit().model.seed).named_parameters())
+    to_released = from_start = 0.0
+    for name, tensor in saved.items():
+        if name in own and name in start and tensor.dim() >= 2 and name not in skip \
+                and own[name].shape == tensor.shape:
+            mine = own[name].detach().float()
+            to_released += float(((mine - tensor.float()) ** 2).sum())
+            from_start += float(((mine - start[name].detach().float()) ** 2).sum())
+    return float("inf") if from_start == 0 else (to_released / from_start) ** 0.5
 
 
 def pretrained_similarity(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
