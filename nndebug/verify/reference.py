@@ -18,11 +18,6 @@ from nndebug.kernel import record
 from nndebug.verify import evidence, measure, run
 from nndebug.verify.quiet import silenced
 
-DATASETS = """
-mnist_train = MNISTDataset(images_dir_path='./mnist_data/train/',
-                           description_csv_path='./mnist_data/train.csv')
-mnist_val = MNISTDataset(images_dir_path='./mnist_data/val/', description_csv_path='./mnist_data/val.csv')
-"""
 CACHE = "reference_curves.json"
 
 
@@ -35,8 +30,9 @@ def stage(folder: Path, data_dir: Path, model_file: Path) -> Path:
 
 
 def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Path) -> Path:
-    """Run the given cells and ``fix`` in ``folder`` (staged), then the recorded ``trainer.train(epochs)``
-    as the autograder runs the cell ``train_fixed``; return the evidence folder."""
+    """Run the given cells (the ``experiment`` cell included) and ``fix`` in ``folder`` (staged), then the
+    recorded ``trainer.train(epochs)`` as the autograder runs the cell ``train_fixed``; return the evidence
+    folder."""
     here = Path.cwd()
     os.chdir(stage(folder, data_dir, model_file))
     try:
@@ -45,7 +41,7 @@ def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Pa
         np.random.seed(0)
         torch.manual_seed(0)
         with silenced():
-            exec(DATASETS, namespace)  # noqa: S102 - the kit's own cells and fixes
+            exec(given_cell(task, "experiment"), namespace)  # noqa: S102 - the kit's own cells and fixes
             exec(fix, namespace)  # noqa: S102
             record.install(namespace)
             namespace["trainer"].train(config.task(task)["epochs"])
@@ -55,6 +51,14 @@ def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Pa
         return out
     finally:
         os.chdir(here)
+
+
+def given_cell(task: int, cell_id: str) -> str:
+    """The source of a given cell of the task's notebook (``experiment``: the datasets, and the seed's buggy
+    model, optimizer and trainer, as the autograder runs them before the fix cell)."""
+    from nndebug.notebook import assemble
+
+    return next(c.source for c in assemble.build(task).cells if c.id == cell_id)
 
 
 def reference_fix(task: int) -> str:
