@@ -106,6 +106,15 @@ def grading_data(notebook: str) -> Path:
     return own.get(notebook, SUBSET_DATA)
 
 
+def verify_data(data_dir: Path) -> Path:
+    """The held-back digits the verifier measures on, beside a notebook's grading data and never staged:
+    ``<data_dir>/../verify/`` (``val.csv`` and ``val/``)."""
+    return data_dir.parent / "verify"
+
+
+MODEL_TASKS: tuple[int, ...] = (3,)  # the tasks whose notebooks load pretrained_model.pt (setup, staging)
+
+
 def mnist_dir() -> Path | None:
     """``MNIST_DIR`` from the environment (IDX files), or None."""
     value = os.environ.get("MNIST_DIR")

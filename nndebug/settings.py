@@ -54,6 +54,8 @@ class Data:
 class Subset:
     train_per_class: int = key("training digits a class in the grading subset")
     val_per_class: int = key("val digits a class in the grading subset")
+    verify_per_class: int = key("held-back digits a class the verifier measures on (never staged)",
+                                default=50)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +113,18 @@ class Checks:
     task2_min_weight_norm_ratio: float = key("task 2: weight norm against a fresh model's")
     task3_min_accuracy: float = key("task 3: val accuracy after the fine-tune")
     task3_min_pretrained_similarity: float = key("task 3: cosine similarity to pretrained_model.pt")
+    fresh_min_released_distance: float = key("tasks from a fresh model: the least distance to a released "
+                                             "model over the distance moved from its init", default=0.5)
+    learned_share: float = key("share of the way from chance to the reference fix a network must go to "
+                               "count as learned", default=0.5)
+    max_val_accuracy_gap: float = key("the logged last-epoch val accuracy against the verifier's",
+                                      default=0.03)
+    max_val_held_back_gap: float = key("accuracy on the kernel's val digits over the held-back digits'",
+                                       default=0.15)
+    max_loss_gap: float = key("the logged last-epoch train loss against the verifier's recomputation",
+                              default=0.5)
+    min_training_digits: float = key("share of the logged training digits that must be the given "
+                                     "training set's", default=0.9)
 
 
 @dataclass(frozen=True, kw_only=True)

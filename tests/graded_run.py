@@ -19,8 +19,14 @@ def run(task: int, fix: str, folder: Path) -> Path:
 def verdict(task: int, fix: str, folder: Path) -> Verdict:
     """The verifier's verdict on ``fix``'s graded run."""
     found = evidence.load(run(task, fix, folder))
-    context = fixes.Context(config.grading_data(config.notebook(task)), config.MODEL_FILE)
-    return fixes.RULES[task](found, context)
+    return fixes.RULES[task](found, context(task))
+
+
+def context(task: int) -> fixes.Context:
+    """The verifier's context of ``task`` as the autograder builds it (the reference level run once and
+    cached beside the grading data)."""
+    data = config.grading_data(config.notebook(task))
+    return fixes.Context(data, config.MODEL_FILE, reference.level(task, data, config.MODEL_FILE, build=True))
 
 
 def reference_fix(task: int) -> str:

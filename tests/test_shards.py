@@ -92,6 +92,8 @@ def test_failed_regrade_keeps_the_previous_grade(course):
     assert read_csv(course.autograded / "scores.csv") == before
     assert feedback.exists()
     assert (course.autograded / "ann" / toy.ASSIGNMENT / f"{toy.NOTEBOOK}.ipynb").exists()
+    [again] = autograde(course, students=["ann"], echo=lambda *_: None)
+    assert again.status == "failed"  # a failed grading is tried again on the next run, not kept as done
 
 
 @pytest.mark.slow

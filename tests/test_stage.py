@@ -10,7 +10,7 @@ from nndebug import config
 from nndebug.autograde import stage
 from nndebug.autograde.job import GradingJob
 from nndebug.autograde.kernels import sandbox_spec, stage_links
-from nndebug.autograde.stage import DATA_NAME, Inputs
+from nndebug.autograde.stage import DATA_NAME, MODEL_NAME, Inputs
 from nndebug.mnist import layout, subset
 
 
@@ -97,3 +97,23 @@ def test_the_kernel_of_each_notebook_reads_its_own_data(tmp_path: Path, monkeypa
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         out, _ = SandboxedExecute().preprocess(nb, {"unique_key": notebook, "metadata": {"path": str(cwd)}})
         assert out.cells[0].outputs[0]["text"].strip() == str(rows), notebook
+
+
+def test_only_the_task_that_loads_the_model_gets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pretrained_model.pt beside a fresh-model task would be a good network to hand in: not staged there."""
+    data, model = tmp_path / "data", tmp_path / "m.pt"
+    data.mkdir()
+    model.write_bytes(b"0")
+    cwd = tmp_path / "autograded" / "s1" / "hw"
+    cwd.mkdir(parents=True)
+    graded = job(tmp_path, Inputs(data, model, {}), cwd, True)
+    for task in config.TASKS:
+        notebook = config.notebook(task)
+        staged = task in config.MODEL_TASKS
+        stage_links(cwd, graded.inputs, notebook)
+        assert (cwd / MODEL_NAME).exists() == staged, notebook
+        runtime = tmp_path / f"run-{task}"
+        runtime.mkdir()
+        mounts = [inside for _, inside in sandbox_spec(cwd, runtime, notebook, job=graded).readonly]
+        assert (cwd / MODEL_NAME in mounts) == staged, notebook
+    assert not config.MODEL_TASKS or set(config.MODEL_TASKS) <= set(config.TASKS)

@@ -23,7 +23,7 @@ from nndebug.course.staging import DATA_NAME, MODEL_NAME, STAGED_NAMES, stage
 
 def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
     """Without a sandbox: symlink the data and model beside the notebook (read-only is not enforced)."""
-    stage(cwd, inputs.data_for(notebook), inputs.model)
+    stage(cwd, inputs.data_for(notebook), inputs.model_for(notebook))
 
 
 def submission_for(cwd: Path, job: GradingJob | None) -> Path:
@@ -64,8 +64,8 @@ def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None,
     work = runtime / "work"
     fill_workdir(work, cwd, job)
     readonly = [(p, p) for p in kit_files()]
-    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
-        if host.exists():
+    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model_for(notebook))):
+        if host is not None and host.exists():
             readonly.append((host.resolve(), cwd / name))
     env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
     writable = [(evidence.resolve(), evidence.resolve())] if evidence is not None else []

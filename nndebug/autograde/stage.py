@@ -19,6 +19,11 @@ def task_data() -> dict[str, Path]:
     return {config.notebook(number): folder for number, folder in config.task_grading_data().items()}
 
 
+def fresh_notebooks() -> set[str]:
+    """The task notebooks that train a fresh model and never load pretrained_model.pt (config.MODEL_TASKS)."""
+    return {config.notebook(number) for number in config.TASKS if number not in config.MODEL_TASKS}
+
+
 @dataclass(frozen=True)
 class Inputs:
     """The grading data and the model the notebooks get: ``data`` unless ``by_notebook`` names one."""
@@ -30,6 +35,11 @@ class Inputs:
     def data_for(self, notebook: str | None) -> Path:
         """The data staged as ``mnist_data`` beside ``notebook``."""
         return self.by_notebook.get(notebook or "", self.data)
+
+    def model_for(self, notebook: str | None) -> Path | None:
+        """The model staged as ``pretrained_model.pt`` beside ``notebook``: only for a task whose notebook
+        loads it (a good network lying beside a fresh-model task would be a donor of weights)."""
+        return None if notebook in fresh_notebooks() else self.model
 
 
 def ensure_inputs(inputs: Inputs) -> None:
@@ -55,3 +65,6 @@ def ensure_inputs(inputs: Inputs) -> None:
             subset.build_all()
         if not path.exists():
             raise FileNotFoundError(f"building the grading inputs did not write {path}.")
+    for path in (inputs.data, *inputs.by_notebook.values()):
+        if path in kit_built and not config.verify_data(path).is_dir():
+            subset.build_verify(config.verify_data(path))

@@ -56,7 +56,7 @@ def placeholders(task_number: int, lang: str = "ru") -> dict[str, str]:
 def include(name: str, task_number: int, shuffle: bool | None = None) -> str:
     """The text of a kit-rendered cell: a shared cell, ``setup``, ``tensorboard`` or a snippet."""
     if name == "setup":
-        return colab.setup_cell(with_model=task_number == 3)
+        return colab.setup_cell(with_model=task_number in config.MODEL_TASKS)
     if name == "tensorboard":
         return snippets.TRAINING_CURVES
     if name in snippets.SNIPPETS:

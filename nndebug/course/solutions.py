@@ -27,6 +27,14 @@ def reference_fix(task: int) -> str:
     return solution_text(next(c.source for c in assemble.build(task).cells if c.id == f"task{task}_fix"))
 
 
+def given_cell(task: int, cell_id: str) -> str:
+    """The source of a given cell of the task's notebook (``experiment``: the datasets, and the seed's buggy
+    model, optimizer and trainer, as the autograder runs them before the fix cell)."""
+    from nndebug.course import assemble
+
+    return next(c.source for c in assemble.build(task).cells if c.id == cell_id)
+
+
 def answered(release_nb: dict[str, Any], source_nb: dict[str, Any]) -> dict[str, Any]:
     """The release notebook with each answer cell holding the source's solution."""
     solutions = {grade_id(c): "".join(c["source"]) for c in source_nb["cells"]}

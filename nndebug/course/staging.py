@@ -13,15 +13,14 @@ STAGED_NAMES = (DATA_NAME, MODEL_NAME)
 
 def stage(folder: Path, data: Path, model: Path | None) -> Path:
     """``folder`` (made when missing) with ``mnist_data`` linked to ``data`` and ``pretrained_model.pt`` to
-    ``model`` (left out when None); whatever stood under those names is replaced."""
+    ``model`` (left out when None: a stale one is removed); whatever stood under those names is replaced."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, target in ((DATA_NAME, data), (MODEL_NAME, model)):
-        if target is None:
-            continue
         link = folder / name
         if link.is_symlink() or link.is_file():
             link.unlink()
         elif link.is_dir():
             shutil.rmtree(link)
-        link.symlink_to(target.resolve())
+        if target is not None:
+            link.symlink_to(target.resolve())
     return folder

@@ -7,7 +7,9 @@
 - before each test cell the shell's error reporting is restored (:mod:`nndebug.kernel.guard`),
   and a cell whose reply says "error" always gets an error output;
 - around the given cell that runs the graded training (``graded_run_cell``) the run is recorded and
-  written to the evidence folder (:mod:`nndebug.kernel.record`), which the Verify preprocessor judges;
+  written to the evidence folder (:mod:`nndebug.kernel.record`); the moment the dump returns, the driver
+  copies it to a sealed folder the kernel cannot reach, and the Verify preprocessor judges that copy
+  (whatever the kernel writes later, from a thread or an exit hook, does not count);
 - given cells the verdicts do not need (``skip_cells``: the seed's buggy experiment) are not run.
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ from traitlets import List, Unicode
 from nndebug.autograde.job import GradingJob, job_for
 from nndebug.autograde.kernels import SandboxedKernelManager, stage_links
 from nndebug.autograde.limits import Limits
+from nndebug.autograde.preprocessors.verify import seal, sealed_dir
 from nndebug.autograde.sandbox import check_sandbox, give_to_kernel, sandbox_disabled
 from nndebug.autograde.stage import Inputs
 from nndebug.course.nbcells import grade_id, is_test_cell
@@ -73,6 +76,7 @@ class SandboxedExecute(Execute):
         self._evidence = self.job.evidence_for(self._notebook or "") if self.job is not None else None
         if self._evidence is not None:
             shutil.rmtree(self._evidence, ignore_errors=True)
+            shutil.rmtree(sealed_dir(self._evidence), ignore_errors=True)
             self._evidence.mkdir(parents=True)
             give_to_kernel(self._evidence)
         if not self.sandboxed:
@@ -148,10 +152,13 @@ class SandboxedExecute(Execute):
                 await self._run_silently(RESTORE_GUARD)
             graded_run = self._evidence is not None and grade_id(cell) == self.graded_run_cell
             if graded_run:
+                await self._run_silently(RESTORE_GUARD)
                 await self._run_silently(INSTALL_RECORDER)
             cell = await self.async_execute_cell(cell, index, store_history=True)
             if graded_run:
+                await self._run_silently(RESTORE_GUARD)
                 await self._run_silently(DUMP_RECORD.format(folder=str(self._evidence)))
+                seal(self._evidence)
             return cell
         except DeadKernelError:
             self._kernel_lost = self._death_reason(index)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -17,6 +19,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from nndebug import config
 from nndebug.autograde import given_cells
 from nndebug.autograde.job import GradingJob, job_for
 from nndebug.autograde.stage import Inputs
@@ -24,7 +27,30 @@ from nndebug.course.nbcells import grade_id, is_answer, is_test_cell, points
 from nndebug.verify.render import verdict_outputs
 from nndebug.verify.verdict import Line, Verdict
 
+SEALED_SUFFIX = ".sealed"
 TEST_ID = re.compile(r"^task(\d+)_(fix|explanation)_\w+$")
+
+
+def sealed_dir(folder: Path) -> Path:
+    """The driver's copy of an evidence folder, beside it and never mounted in a kernel."""
+    return folder.with_name(folder.name + SEALED_SUFFIX)
+
+
+def seal(folder: Path) -> Path:
+    """Copy the evidence files the dump just wrote (regular files only, under their size limits) to the
+    sealed folder the Verify preprocessor reads; a file missing or refused is simply not copied."""
+    from nndebug.kernel.record import RUN_FILE, WEIGHTS_FILE
+    from nndebug.verify.evidence import MAX_RUN_BYTES, MAX_WEIGHTS_BYTES, BadEvidence, read_regular
+
+    out = sealed_dir(folder)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for name, limit in ((RUN_FILE, MAX_RUN_BYTES), (WEIGHTS_FILE, MAX_WEIGHTS_BYTES)):
+        try:
+            (out / name).write_bytes(read_regular(folder / name, limit))
+        except (BadEvidence, OSError):
+            continue
+    return out
 
 
 def edited_given_cells(nb: NotebookNode, notebook: str, job: GradingJob | None) -> Line | None:
@@ -70,15 +96,25 @@ class Verify(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
         notebook = (resources or {}).get("unique_key", "")
-        from nndebug.verify import verdicts  # torch and the kit's model: only where a notebook is verified
+        from nndebug.verify import (
+            reference,
+            verdicts,  # torch and the kit's model: only where a notebook is verified
+        )
         from nndebug.verify.fixes import Context
 
         job = job_for(resources)
         inputs = job.inputs if job is not None else Inputs()
-        context = Context(inputs.data_for(notebook), inputs.model)
+        data = inputs.data_for(notebook)
+        task = next((n for n in config.TASKS if config.notebook(n) == notebook), None)
+        try:
+            level = reference.level(task, data, inputs.model) if task is not None else None
+        except Exception:  # noqa: BLE001 - without the reference the absolute bars of kit.toml apply
+            level = None
+        context = Context(data, inputs.model, level)
         self._edits = edited_given_cells(nb, notebook, job)
-        self._judge = verdicts.Judge(notebook, job.evidence_for(notebook) if job is not None else None, nb,
-                                     context, self.graded_run_cell, released_stubs(job, notebook),
+        sealed = sealed_dir(job.evidence_for(notebook)) if job is not None else None
+        self._judge = verdicts.Judge(notebook, sealed, nb, context, self.graded_run_cell,
+                                     released_stubs(job, notebook),
                                      job.verdicts_for(notebook) if job is not None else None)
         return super().preprocess(nb, resources)
 
