@@ -135,3 +135,54 @@ def test_only_settings_that_change_a_grade_regrade(tmp_path, monkeypatch, old, n
     before = fingerprint(kit_with(tmp_path))
     after = fingerprint(kit_with(tmp_path, (old, new)))
     assert (before != after) == regrades
+
+
+def test_counts_accepts_latest_and_best_and_does_not_regrade(tmp_path):
+    from nndebug.autograde.state import grading_settings
+
+    assert settings.parse(kit_with(tmp_path, ('counts = "latest"', 'counts = "best"'))).late.counts == "best"
+    with pytest.raises(SettingsError, match="must be one of 'latest', 'best'"):
+        settings.parse(kit_with(tmp_path, ('counts = "latest"', 'counts = "first"')))
+    with config.use(kit_with(tmp_path)):
+        before = grading_settings()
+    with config.use(kit_with(tmp_path, ('counts = "latest"', 'counts = "best"'))):
+        assert grading_settings() == before       # picks among grades; grades nothing again
+
+
+def entry(stamp: str, score: float, settings_of: str = "base", penalty: float = 0.0) -> dict:
+    from nndebug.autograde import counted
+
+    return {"stamp": stamp, "settings": counted.settings_hash(settings_of), "timestamp": f"t-{stamp}",
+            "raw": score + penalty, "penalty": penalty, "score": score}
+
+
+def test_best_picks_the_highest_final_score_graded_under_todays_settings():
+    from nndebug.autograde import counted
+
+    history = [entry("a", 2.5, "old settings"), entry("b", 2.0, penalty=0.5), entry("c", 1.0)]
+    latest = counted.choose("ann", history, "base", "latest")
+    best = counted.choose("ann", history, "base", "best")
+    assert (latest.timestamp, latest.latest) == ("t-c", True)
+    assert (best.timestamp, best.score, best.penalty, best.latest, best.graded) == ("t-b", 2.0, 0.5, False, 2)
+    tie = counted.choose("ann", [entry("b", 2.0), entry("c", 2.0)], "base", "best")
+    assert tie.timestamp == "t-c" and tie.latest          # on a tie the later counts: nothing changes
+    assert counted.choose("ann", [entry("a", 3.0, "old settings")], "base", "best") is None
+    regraded = counted.record(entry("b", 1.5), history)   # the same files regraded: one record, now latest
+    assert [h["stamp"] for h in regraded] == ["a", "c", "b"]
+
+
+def test_best_rewrites_the_grade_row_and_says_so(tmp_path):
+    from nndebug.autograde import counted
+
+    path = tmp_path / "grades.csv"
+    path.write_text("assignment,timestamp,student_id,raw_score,late_submission_penalty,score,max_score\n"
+                    "hw,t-c,ann,1,0,1,3\nhw,t-x,bob,3,0,3,3\n")
+    picks = {"ann": counted.choose("ann", [entry("b", 2.0, penalty=0.5), entry("c", 1.0)], "base", "best"),
+             "bob": counted.choose("bob", [entry("x", 3.0)], "base", "best")}
+    lines = counted.apply_to_grades(path, picks, "hw")
+    with open(path, newline="") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert (rows["ann"]["score"], rows["ann"]["late_submission_penalty"], rows["ann"]["raw_score"],
+            rows["ann"]["timestamp"], rows["ann"]["counts"]) == ("2", "0.5", "2.5", "t-b", "best: t-b")
+    assert (rows["bob"]["score"], rows["bob"]["counts"]) == ("3", "latest")
+    assert lines == ["ann: the best of 2 graded submissions counts, of t-b: 2 (the latest, of t-c, scored 1)"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from nndebug import config
-from nndebug.autograde import feedback_policy, given_cells, late, report
+from nndebug.autograde import counted, feedback_policy, given_cells, late, report
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
 from nndebug.autograde.feedback import generate_feedback
@@ -223,8 +223,13 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         outcome = grade_student(course, student, notebooks)
         echo(f"autograde: {student}: {outcome.status}" + (f", {len(outcome.problems)} problem(s)"
                                                           if outcome.problems else ""))
+        history = previous.get("submissions", [])
+        if outcome.status == "graded":
+            history = counted.record(counted.submission_entry(course.db_url, course.assignment, stamp, base,
+                                                              student), history)
         state[student] = {"fingerprint": stamp, "status": outcome.status, "stale": outcome.stale,
-                          "problems": [p.to_dict() for p in outcome.problems]}
+                          "problems": [p.to_dict() for p in outcome.problems], "submissions": history,
+                          "counted": None}     # its feedback index is new: written again with the count
         save_state(course, state)
         outcomes.append(outcome)
     save_state(course, state)
@@ -233,12 +238,14 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         next(o for o in outcomes if o.student == student).problems.append(Problem("", why))
     scope = selected if shard else None
     export_grades(course.root, course.logs("export"), scope)
+    counts_lines = count_submissions(course, state, base)
     scores_file = course.autograded / "scores.csv"
     rows = gradebook_rows(course.db_url, course.assignment, scope)
     if scope is None and scores_file.is_file():
         rows = sort_rows(kept_rows(read_csv(scores_file), rows, ("student_id", "notebook", "grade_id")))
     write_scores(rows, scores_file)
     text = report.render(outcomes)
+    text += counts_section(counts_lines)
     if warnings:
         text += "\n## Settings that disagree\n\n" + "".join(f"- {line}\n" for line in warnings)
     (course.autograded / "report.md").write_text(text)
@@ -247,6 +254,34 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     text += write_similarity(course) + "\n"
     echo(text)
     return outcomes
+
+
+def count_submissions(course: Course, state: dict, base: str) -> list[str]:
+    """kit.toml [late] counts: grades.csv gets the counted submission's grade; a student's feedback index
+    is rewritten when which submission counts changed. Returns the report's lines."""
+    from nndebug.autograde.feedback_index import write_index
+
+    picks = counted.counted_all(state, base)
+    for student, pick in picks.items():
+        said = {"timestamp": pick.timestamp, "score": pick.score, "latest": pick.latest,
+                "how": counted.policy()}
+        if state[student].get("counted") != said:
+            state[student]["counted"] = said
+            if (course.feedback / student / course.assignment / "index.html").is_file():
+                write_index(course.root, course.assignment, student)
+    save_state(course, state)
+    return counted.apply_to_grades(course.root / "grades.csv", picks, course.assignment)
+
+
+def counts_section(lines: list[str]) -> str:
+    """The report's word on which submission counts (kit.toml [late] counts)."""
+    if counted.policy() != "best":
+        return ""
+    body = "".join(f"- {line}\n" for line in lines) or \
+        "- every student's latest graded submission is their best\n"
+    return ("\n## Which submission counts (kit.toml [late] counts = \"best\")\n\n"
+            "grades.csv and `make return` carry each student's best graded submission (final score, late "
+            "penalty taken off); scores.csv and the notebooks' feedback show the latest.\n\n" + body)
 
 
 def write_similarity(course: Course) -> str:
