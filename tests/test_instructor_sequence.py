@@ -17,10 +17,11 @@ from nndebug.autograde.limits import Limits
 from nndebug.autograde.stage import Inputs
 from nndebug.collect.collector import collect
 from nndebug.outbound.outbound import write_outbound
+from nndebug.settings import Return
 
 pytestmark = pytest.mark.slow
 ROSTER = "student_id,full_name,email\nann,Ann Smith,ann@x.example\nben,Ben Jones,ben@x.example\n"
-LMS = {"canvas_assignment": "T", "moodle_grade_item": "T", "scale_to": 10.0}
+LMS = Return(canvas_assignment="T", moodle_grade_item="T", scale_to=10.0)
 
 
 def downloads(folder: Path, students: dict) -> Path:

@@ -11,7 +11,7 @@ import toy_course as toy
 
 from nndebug import config, settings
 from nndebug.autograde.late import Policy
-from nndebug.settings import SettingsError
+from nndebug.settings import Return, SettingsError
 
 KIT = config.settings_file().read_text(encoding="utf-8")
 DAY = 86400
@@ -108,7 +108,7 @@ def test_a_late_submission_is_penalised_through_nbgrader_and_everything_agrees(t
     assert "Late submission" not in cid_page
     (root / "roster.csv").write_text("student_id,full_name,email\nann,Ann A,ann@x.example\n"
                                      "ben,Ben B,ben@x.example\ncid,Cid C,cid@x.example\n")
-    lms = {"canvas_assignment": "T", "moodle_grade_item": "T", "scale_to": 0.0}
+    lms = Return(canvas_assignment="T", moodle_grade_item="T", scale_to=0.0)
     write_outbound(root, assignment=toy.ASSIGNMENT, settings=lms)
     with open(root / "outbound" / "moodle_grades.csv", newline="") as fh:
         sent = {row[0]: row[2] for row in list(csv.reader(fh))[1:]}
@@ -186,3 +186,46 @@ def test_best_rewrites_the_grade_row_and_says_so(tmp_path):
             rows["ann"]["timestamp"], rows["ann"]["counts"]) == ("2", "0.5", "2.5", "t-b", "best: t-b")
     assert (rows["bob"]["score"], rows["bob"]["counts"]) == ("3", "latest")
     assert lines == ["ann: the best of 2 graded submissions counts, of t-b: 2 (the latest, of t-c, scored 1)"]
+
+
+@pytest.mark.slow
+def test_with_counts_best_the_best_graded_submission_is_exported_and_said(tmp_path, late_kit, monkeypatch):
+    """ann hands in full marks on time, then a worse and late notebook: the gradebook and scores.csv show
+    the latest (2 raw, 20 % off), grades.csv and `make return` the best (3), and the report and her index
+    page say which submission counted."""
+    from nndebug.autograde.grade import Course, autograde
+    from nndebug.autograde.limits import Limits
+    from nndebug.autograde.stage import Inputs
+    from nndebug.outbound.outbound import write_outbound
+
+    best_kit = tmp_path / "kit-best.toml"
+    best_kit.write_text(late_kit.read_text(encoding="utf-8").replace('counts = "latest"', 'counts = "best"'),
+                        encoding="utf-8")
+    monkeypatch.setenv(config.KIT_ENV, str(best_kit))
+    with config.use(best_kit):
+        root = toy.build(tmp_path / "course")
+        data, model = toy.inputs(root)
+        course = Course(root=root, assignment=toy.ASSIGNMENT, inputs=Inputs(data, model),
+                        limits=replace(Limits.from_settings(), cell_timeout_s=20, notebook_timeout_s=60))
+        stamp = root / "submitted" / "ann" / toy.ASSIGNMENT / "timestamp.txt"
+        toy.submit(root, "ann", toy.honest)
+        stamp.write_text("2026-11-30 11:00:00")
+        autograde(course, echo=lambda *_: None)
+        toy.submit(root, "ann", toy.fix("answer = 41"))
+        stamp.write_text("2026-12-01 13:00:00")                      # 1 day 1 h late: 20 % off
+        autograde(course, echo=lambda *_: None)
+        assert sum(toy.scores(root)["ann"].values()) == 2             # per cell: the latest
+        with open(root / "grades.csv", newline="") as fh:
+            row = next(csv.DictReader(fh))
+        assert (row["score"], row["late_submission_penalty"], row["counts"]) == \
+            ("3", "0", "best: 2026-11-30 11:00:00")
+        report = (root / "autograded" / "report.md").read_text()
+        assert "ann: the best of 2 graded submissions counts, of 2026-11-30 11:00:00: 3 (the latest" in report
+        assert "scored 1.6)" in report
+        index = (root / "feedback" / "ann" / toy.ASSIGNMENT / "index.html").read_text()
+        assert "Your best submission, of 2026-11-30 11:00:00, counts: 3 points" in index
+        (root / "roster.csv").write_text("student_id,full_name,email\nann,Ann A,ann@x.example\n")
+        write_outbound(root, assignment=toy.ASSIGNMENT,
+                       settings=Return(canvas_assignment="T", moodle_grade_item="T", scale_to=0.0))
+        with open(root / "outbound" / "moodle_grades.csv", newline="") as fh:
+            assert list(csv.reader(fh))[1][2] == "3"

@@ -261,15 +261,17 @@ def count_submissions(course: Course, state: dict, base: str) -> list[str]:
     is rewritten when which submission counts changed. Returns the report's lines."""
     from nndebug.autograde.feedback_index import write_index
 
-    picks = counted.counted_all(state, base)
+    picks, changed = counted.counted_all(state, base), []
     for student, pick in picks.items():
         said = {"timestamp": pick.timestamp, "score": pick.score, "latest": pick.latest,
                 "how": counted.policy()}
         if state[student].get("counted") != said:
             state[student]["counted"] = said
-            if (course.feedback / student / course.assignment / "index.html").is_file():
-                write_index(course.root, course.assignment, student)
-    save_state(course, state)
+            changed.append(student)
+    save_state(course, state)                       # the index reads it
+    for student in changed:
+        if (course.feedback / student / course.assignment / "index.html").is_file():
+            write_index(course.root, course.assignment, student)
     return counted.apply_to_grades(course.root / "grades.csv", picks, course.assignment)
 
 
