@@ -19,6 +19,7 @@ from nndebug.autograde import counted, feedback_policy, given_cells, late, repor
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
 from nndebug.autograde.feedback import generate_feedback
+from nndebug.autograde.feedback_language import english_release
 from nndebug.autograde.job import GradingJob
 from nndebug.autograde.nbgrader_cli import run_nbgrader
 from nndebug.autograde.report import cell_troubles, failure_reason
@@ -76,7 +77,8 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     problems = check_and_stage(course.submitted(student), staged, notebooks,
                                course.root / "release" / course.assignment)
     for path in sorted(staged.glob("*.ipynb")):
-        edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name)
+        edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name,
+                                        english_release(course.root, course.assignment, path.stem))
         if edits:
             problems.append(Problem(path.stem, edits))
     log = course.logs(student)
