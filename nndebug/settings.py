@@ -153,7 +153,8 @@ class Late:
                    default="day")
     max_units: int = key("the penalty grows for at most this many units (0: no cap)", default=0, minimum=0)
     grace_minutes: float = key("lateness up to this is not late", default=0, minimum=0)
-    counts: str = key('"latest": the newest submission is graded', default="latest")
+    counts: str = key('"latest": the newest graded submission counts; "best": the best graded one (its final '
+                      'score, late penalty taken off)', default="latest")
     extensions: dict[str, float] = key("hours added to the due date, per student id", default_factory=dict)
 
 
@@ -178,7 +179,7 @@ SECTIONS: dict[str, type] = {
 }
 OPTIONAL_SECTIONS = ("late", "feedback", "similarity")  # left out: their defaults (no late penalty; feedback,
 #                                                         similarity as above)
-CHOICES = {("late", "per"): ("day", "hour"), ("late", "counts"): ("latest",),
+CHOICES = {("late", "per"): ("day", "hour"), ("late", "counts"): ("latest", "best"),
            ("feedback", "before_due"): ("measured", "all"), ("feedback", "after_due"): ("all", "measured")}
 
 

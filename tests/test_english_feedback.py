@@ -76,3 +76,27 @@ def test_feedback_of_an_english_notebook_is_in_english(tmp_path, monkeypatch) ->
     nb, _ = StripFeedback().preprocess(nbformat.read(root / "release" / assignment / f"{name}.ipynb",
                                                      as_version=4), resources)
     assert any(CYRILLIC.search(c.source) for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_the_index_page_of_an_english_student_is_english_only(tmp_path) -> None:
+    """feedback/<student>/<assignment>/index.html: English only for a student who handed in the English
+    release; both languages for one who handed in the Russian release."""
+    import shutil
+
+    from nndebug.autograde.feedback_index import page_language, render
+    from nndebug.notebook import release
+
+    assignment = config.assignment()
+    root = tmp_path / "course"
+    for folder in (assignment, release.english_folder()):
+        shutil.copytree(config.RELEASE_DIR / folder, root / "release" / folder)
+    for student, folder in (("jane", release.english_folder()), ("ivan", assignment)):
+        target = root / "submitted" / student / assignment
+        shutil.copytree(root / "release" / folder, target)
+        lang = page_language(root, assignment, student, [config.notebook(t) for t in config.TASKS])
+        grades = {config.notebook(t): {f"task{t}_fix_learns": (1.0, 1.0)} for t in config.TASKS}
+        best = {"how": "best", "timestamp": "2026-12-01 10:00", "score": 2.5, "latest": False}
+        page = render(student, grades, {}, set(grades), 0.5, lang, best)
+        assert "Your best submission, of 2026-12-01 10:00, counts: 2.5 points" in page
+        assert "Total" in page and "Each notebook's feedback says" in page
+        assert bool(CYRILLIC.search(page)) == (student == "ivan"), student

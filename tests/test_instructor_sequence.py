@@ -17,10 +17,11 @@ from nndebug.autograde.limits import Limits
 from nndebug.autograde.stage import Inputs
 from nndebug.collect.collector import collect
 from nndebug.outbound.outbound import write_outbound
+from nndebug.settings import Collect, Return
 
 pytestmark = pytest.mark.slow
 ROSTER = "student_id,full_name,email\nann,Ann Smith,ann@x.example\nben,Ben Jones,ben@x.example\n"
-LMS = {"canvas_assignment": "T", "moodle_grade_item": "T", "scale_to": 10.0}
+LMS = Return(canvas_assignment="T", moodle_grade_item="T", scale_to=10.0)
 
 
 def downloads(folder: Path, students: dict) -> Path:
@@ -55,7 +56,7 @@ def test_a_mixed_sequence_loses_nothing(tmp_path):
     course = Course(root=root, assignment=toy.ASSIGNMENT, inputs=Inputs(data, model),
                     limits=replace(Limits.from_settings(), cell_timeout_s=20, notebook_timeout_s=60))
     first = downloads(tmp_path / "week1", {"ann": toy.honest, "ben": toy.fix("answer = 42", "no idea")})
-    settings = {"due": "", "timezone": "UTC"}
+    settings = Collect(due="", timezone="UTC")
     quiet = {"echo": lambda *_: None}
 
     def collect_(source: Path):

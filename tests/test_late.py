@@ -11,7 +11,7 @@ import toy_course as toy
 
 from nndebug import config, settings
 from nndebug.autograde.late import Policy
-from nndebug.settings import SettingsError
+from nndebug.settings import Return, SettingsError
 
 KIT = config.settings_file().read_text(encoding="utf-8")
 DAY = 86400
@@ -108,7 +108,7 @@ def test_a_late_submission_is_penalised_through_nbgrader_and_everything_agrees(t
     assert "Late submission" not in cid_page
     (root / "roster.csv").write_text("student_id,full_name,email\nann,Ann A,ann@x.example\n"
                                      "ben,Ben B,ben@x.example\ncid,Cid C,cid@x.example\n")
-    lms = {"canvas_assignment": "T", "moodle_grade_item": "T", "scale_to": 0.0}
+    lms = Return(canvas_assignment="T", moodle_grade_item="T", scale_to=0.0)
     write_outbound(root, assignment=toy.ASSIGNMENT, settings=lms)
     with open(root / "outbound" / "moodle_grades.csv", newline="") as fh:
         sent = {row[0]: row[2] for row in list(csv.reader(fh))[1:]}
@@ -135,3 +135,97 @@ def test_only_settings_that_change_a_grade_regrade(tmp_path, monkeypatch, old, n
     before = fingerprint(kit_with(tmp_path))
     after = fingerprint(kit_with(tmp_path, (old, new)))
     assert (before != after) == regrades
+
+
+def test_counts_accepts_latest_and_best_and_does_not_regrade(tmp_path):
+    from nndebug.autograde.state import grading_settings
+
+    assert settings.parse(kit_with(tmp_path, ('counts = "latest"', 'counts = "best"'))).late.counts == "best"
+    with pytest.raises(SettingsError, match="must be one of 'latest', 'best'"):
+        settings.parse(kit_with(tmp_path, ('counts = "latest"', 'counts = "first"')))
+    with config.use(kit_with(tmp_path)):
+        before = grading_settings()
+    with config.use(kit_with(tmp_path, ('counts = "latest"', 'counts = "best"'))):
+        assert grading_settings() == before       # picks among grades; grades nothing again
+
+
+def entry(stamp: str, score: float, settings_of: str = "base", penalty: float = 0.0) -> dict:
+    from nndebug.autograde import counted
+
+    return {"stamp": stamp, "settings": counted.settings_hash(settings_of), "timestamp": f"t-{stamp}",
+            "raw": score + penalty, "penalty": penalty, "score": score}
+
+
+def test_best_picks_the_highest_final_score_graded_under_todays_settings():
+    from nndebug.autograde import counted
+
+    history = [entry("a", 2.5, "old settings"), entry("b", 2.0, penalty=0.5), entry("c", 1.0)]
+    latest = counted.choose("ann", history, "base", "latest")
+    best = counted.choose("ann", history, "base", "best")
+    assert (latest.timestamp, latest.latest) == ("t-c", True)
+    assert (best.timestamp, best.score, best.penalty, best.latest, best.graded) == ("t-b", 2.0, 0.5, False, 2)
+    tie = counted.choose("ann", [entry("b", 2.0), entry("c", 2.0)], "base", "best")
+    assert tie.timestamp == "t-c" and tie.latest          # on a tie the later counts: nothing changes
+    assert counted.choose("ann", [entry("a", 3.0, "old settings")], "base", "best") is None
+    regraded = counted.record(entry("b", 1.5), history)   # the same files regraded: one record, now latest
+    assert [h["stamp"] for h in regraded] == ["a", "c", "b"]
+
+
+def test_best_rewrites_the_grade_row_and_says_so(tmp_path):
+    from nndebug.autograde import counted
+
+    path = tmp_path / "grades.csv"
+    path.write_text("assignment,timestamp,student_id,raw_score,late_submission_penalty,score,max_score\n"
+                    "hw,t-c,ann,1,0,1,3\nhw,t-x,bob,3,0,3,3\n")
+    picks = {"ann": counted.choose("ann", [entry("b", 2.0, penalty=0.5), entry("c", 1.0)], "base", "best"),
+             "bob": counted.choose("bob", [entry("x", 3.0)], "base", "best")}
+    lines = counted.apply_to_grades(path, picks, "hw")
+    with open(path, newline="") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert (rows["ann"]["score"], rows["ann"]["late_submission_penalty"], rows["ann"]["raw_score"],
+            rows["ann"]["timestamp"], rows["ann"]["counts"]) == ("2", "0.5", "2.5", "t-b", "best: t-b")
+    assert (rows["bob"]["score"], rows["bob"]["counts"]) == ("3", "latest")
+    assert lines == ["ann: the best of 2 graded submissions counts, of t-b: 2 (the latest, of t-c, scored 1)"]
+
+
+@pytest.mark.slow
+def test_with_counts_best_the_best_graded_submission_is_exported_and_said(tmp_path, late_kit, monkeypatch):
+    """ann hands in full marks on time, then a worse and late notebook: the gradebook and scores.csv show
+    the latest (2 raw, 20 % off), grades.csv and `make return` the best (3), and the report and her index
+    page say which submission counted."""
+    from nndebug.autograde.grade import Course, autograde
+    from nndebug.autograde.limits import Limits
+    from nndebug.autograde.stage import Inputs
+    from nndebug.outbound.outbound import write_outbound
+
+    best_kit = tmp_path / "kit-best.toml"
+    best_kit.write_text(late_kit.read_text(encoding="utf-8").replace('counts = "latest"', 'counts = "best"'),
+                        encoding="utf-8")
+    monkeypatch.setenv(config.KIT_ENV, str(best_kit))
+    with config.use(best_kit):
+        root = toy.build(tmp_path / "course")
+        data, model = toy.inputs(root)
+        course = Course(root=root, assignment=toy.ASSIGNMENT, inputs=Inputs(data, model),
+                        limits=replace(Limits.from_settings(), cell_timeout_s=20, notebook_timeout_s=60))
+        stamp = root / "submitted" / "ann" / toy.ASSIGNMENT / "timestamp.txt"
+        toy.submit(root, "ann", toy.honest)
+        stamp.write_text("2026-11-30 11:00:00")
+        autograde(course, echo=lambda *_: None)
+        toy.submit(root, "ann", toy.fix("answer = 41"))
+        stamp.write_text("2026-12-01 13:00:00")                      # 1 day 1 h late: 20 % off
+        autograde(course, echo=lambda *_: None)
+        assert sum(toy.scores(root)["ann"].values()) == 2             # per cell: the latest
+        with open(root / "grades.csv", newline="") as fh:
+            row = next(csv.DictReader(fh))
+        assert (row["score"], row["late_submission_penalty"], row["counts"]) == \
+            ("3", "0", "best: 2026-11-30 11:00:00")
+        report = (root / "autograded" / "report.md").read_text()
+        assert "ann: the best of 2 graded submissions counts, of 2026-11-30 11:00:00: 3 (the latest" in report
+        assert "scored 1.6)" in report
+        index = (root / "feedback" / "ann" / toy.ASSIGNMENT / "index.html").read_text()
+        assert "Your best submission, of 2026-11-30 11:00:00, counts: 3 points" in index
+        (root / "roster.csv").write_text("student_id,full_name,email\nann,Ann A,ann@x.example\n")
+        write_outbound(root, assignment=toy.ASSIGNMENT,
+                       settings=Return(canvas_assignment="T", moodle_grade_item="T", scale_to=0.0))
+        with open(root / "outbound" / "moodle_grades.csv", newline="") as fh:
+            assert list(csv.reader(fh))[1][2] == "3"

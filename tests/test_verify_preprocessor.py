@@ -115,3 +115,21 @@ def test_an_untouched_english_notebook_edits_no_given_cell() -> None:
     for name in sorted((config.RELEASE_DIR / config.assignment()).glob("*.ipynb")):
         english = config.RELEASE_DIR / f"{config.assignment()}_en" / name.name
         assert given_cells.check_files(english, name) == "", name.name
+
+
+def test_a_given_cell_as_another_release_has_it_is_not_an_edit(tmp_path) -> None:
+    """A given cell rendered differently in another release (English comments, same code) is as released
+    for a student who had that release; a cell like neither release is an edit."""
+    russian = notebook("Не знаю.", [])
+    russian.cells.insert(1, new_code_cell("# перемешивание\nclass Trainer: shuffle = False",
+                                          metadata=meta("trainer", grade=False, solution=False)))
+    english = nbformat.reads(nbformat.writes(russian), 4)
+    english.cells[1].source = "# shuffling\nclass Trainer: shuffle = False"
+    for name, nb in (("ru.ipynb", russian), ("en.ipynb", english)):
+        nbformat.write(nb, str(tmp_path / name))
+    assert given_cells.check_files(tmp_path / "en.ipynb", tmp_path / "ru.ipynb", tmp_path / "en.ipynb") == ""
+    assert "`trainer`" in given_cells.check_files(tmp_path / "en.ipynb", tmp_path / "ru.ipynb")
+    english.cells[1].source = "# shuffling\nclass Trainer: shuffle = True"
+    edited = nbformat.reads(nbformat.writes(english), 4)
+    assert given_cells.edited(edited, russian, nbformat.read(str(tmp_path / "en.ipynb"), as_version=4)) == \
+        ["trainer"]

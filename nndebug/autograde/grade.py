@@ -15,10 +15,11 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from nndebug import config
-from nndebug.autograde import feedback_policy, given_cells, late, report
+from nndebug.autograde import counted, feedback_policy, given_cells, late, report
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
 from nndebug.autograde.feedback import generate_feedback
+from nndebug.autograde.feedback_language import english_release
 from nndebug.autograde.job import GradingJob
 from nndebug.autograde.report import cell_troubles, failure_reason
 from nndebug.autograde.sandbox import check_sandbox
@@ -76,7 +77,8 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     problems = check_and_stage(course.submitted(student), staged, notebooks,
                                course.root / "release" / course.assignment)
     for path in sorted(staged.glob("*.ipynb")):
-        edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name)
+        edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name,
+                                        english_release(course.root, course.assignment, path.stem))
         if edits:
             problems.append(Problem(path.stem, edits))
     log = course.logs(student)
@@ -223,8 +225,13 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         outcome = grade_student(course, student, notebooks)
         echo(f"autograde: {student}: {outcome.status}" + (f", {len(outcome.problems)} problem(s)"
                                                           if outcome.problems else ""))
+        history = previous.get("submissions", [])
+        if outcome.status == "graded":
+            history = counted.record(counted.submission_entry(course.db_url, course.assignment, stamp, base,
+                                                              student), history)
         state[student] = {"fingerprint": stamp, "status": outcome.status, "stale": outcome.stale,
-                          "problems": [p.to_dict() for p in outcome.problems]}
+                          "problems": [p.to_dict() for p in outcome.problems], "submissions": history,
+                          "counted": None}     # its feedback index is new: written again with the count
         save_state(course, state)
         outcomes.append(outcome)
     save_state(course, state)
@@ -233,12 +240,14 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         next(o for o in outcomes if o.student == student).problems.append(Problem("", why))
     scope = selected if shard else None
     export_grades(course.root, course.logs("export"), scope)
+    counts_lines = count_submissions(course, state, base)
     scores_file = course.autograded / "scores.csv"
     rows = gradebook_rows(course.db_url, course.assignment, scope)
     if scope is None and scores_file.is_file():
         rows = sort_rows(kept_rows(read_csv(scores_file), rows, ("student_id", "notebook", "grade_id")))
     write_scores(rows, scores_file)
     text = report.render(outcomes)
+    text += counts_section(counts_lines)
     if warnings:
         text += "\n## Settings that disagree\n\n" + "".join(f"- {line}\n" for line in warnings)
     (course.autograded / "report.md").write_text(text)
@@ -247,6 +256,36 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     text += write_similarity(course) + "\n"
     echo(text)
     return outcomes
+
+
+def count_submissions(course: Course, state: dict, base: str) -> list[str]:
+    """kit.toml [late] counts: grades.csv gets the counted submission's grade; a student's feedback index
+    is rewritten when which submission counts changed. Returns the report's lines."""
+    from nndebug.autograde.feedback_index import write_index
+
+    picks, changed = counted.counted_all(state, base), []
+    for student, pick in picks.items():
+        said = {"timestamp": pick.timestamp, "score": pick.score, "latest": pick.latest,
+                "how": counted.policy()}
+        if state[student].get("counted") != said:
+            state[student]["counted"] = said
+            changed.append(student)
+    save_state(course, state)                       # the index reads it
+    for student in changed:
+        if (course.feedback / student / course.assignment / "index.html").is_file():
+            write_index(course.root, course.assignment, student)
+    return counted.apply_to_grades(course.root / "grades.csv", picks, course.assignment)
+
+
+def counts_section(lines: list[str]) -> str:
+    """The report's word on which submission counts (kit.toml [late] counts)."""
+    if counted.policy() != "best":
+        return ""
+    body = "".join(f"- {line}\n" for line in lines) or \
+        "- every student's latest graded submission is their best\n"
+    return ("\n## Which submission counts (kit.toml [late] counts = \"best\")\n\n"
+            "grades.csv and `make return` carry each student's best graded submission (final score, late "
+            "penalty taken off); scores.csv and the notebooks' feedback show the latest.\n\n" + body)
 
 
 def write_similarity(course: Course) -> str:

@@ -11,8 +11,8 @@ STATE_FILE = ".nndebug-state.json"   # under autograded/: what was graded from w
 
 
 # The kit.toml sections a grade depends on ([late] without the per-student extensions, which go into each
-# student's own fingerprint); the rest ([course], [downloads], [return], [feedback]: regenerated, not
-# regraded, ...) never regrades.
+# student's own fingerprint, and without `counts`, which only picks among grades: autograde/counted.py); the
+# rest ([course], [downloads], [return], [feedback]: regenerated, not regraded, ...) never regrades.
 GRADING_SECTIONS = ("tasks", "subset", "grading", "notebooks", "checks", "late")
 GRADING_KEYS = {"collect": ("due", "timezone")}
 
@@ -21,7 +21,7 @@ def grading_settings() -> dict:
     """The settings that change a grade or its feedback."""
     tables = settings.as_dict(config.kit())
     chosen = {name: tables[name] for name in GRADING_SECTIONS if name in tables}
-    chosen["late"] = {k: v for k, v in chosen.get("late", {}).items() if k != "extensions"}
+    chosen["late"] = {k: v for k, v in chosen.get("late", {}).items() if k not in ("extensions", "counts")}
     for name, keys in GRADING_KEYS.items():
         chosen[name] = {k: tables[name][k] for k in keys}
     return chosen
