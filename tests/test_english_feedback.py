@@ -84,7 +84,7 @@ def test_the_index_page_of_an_english_student_is_english_only(tmp_path) -> None:
     import shutil
 
     from nndebug.autograde.feedback_index import page_language, render
-    from nndebug.notebook import release
+    from nndebug.release import build as release
 
     assignment = config.assignment()
     root = tmp_path / "course"
