@@ -177,11 +177,17 @@ atexit.register(lambda: [_forge(f) for f in _folders()])
 """
 
 # 8. A notebook event callback: after the graded cell, before the dump, swap in the good weights and set
-#    the decay to 0 (autograde only: it needs IPython's events).
+#    the decay to 0 (autograde only: it needs IPython's events). It lets its own cell's two events pass
+#    (acting there would only be code of the fix cell: weight decay set to 0 before the training, a fix)
+#    and acts from the next cell on, the graded one.
 EVENT_CALLBACK = VAL_TRAINED + """
 _good = _train_on_val(3)
+_calls = [0]
 
 def _after(*args):
+    _calls[0] += 1
+    if _calls[0] <= 2:
+        return
     try:
         trainer.model.load_state_dict(_good.state_dict())
         for group in trainer.optimizer.param_groups:
