@@ -161,6 +161,7 @@ trainer.train({{epochs}})
 # Your fix (cell task1_fix): create model, opt and trainer here again, with the bug fixed.
 ### BEGIN SOLUTION
 # Тот же Trainer, но DataLoader обучения перемешивает данные каждую эпоху (shuffle=True).
+# The same Trainer, but the training DataLoader reshuffles the data every epoch (shuffle=True).
 # %include trainer shuffle=True
 
 model = ResNet18()
@@ -185,11 +186,15 @@ trainer.train({{epochs}})
 # %include val_accuracy
 
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
-assert accuracy > 0.5, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
-                        'the network still does not learn: keep looking for the bug')
-print('сеть учится; при оценке проверяется и причина ошибки / '
-      'the network learns; grading also checks the cause of the bug')
+print(
+    f'accuracy на валидации / '
+    f'val accuracy: {accuracy:.3f}')
+assert accuracy > 0.5, (
+    'сеть всё ещё плохо учится: ищите ошибку дальше / '
+    'the network still does not learn: keep looking for the bug')
+print(
+    'сеть учится; при оценке проверяется и причина ошибки / '
+    'the network learns; grading also checks the cause of the bug')
 
 # %% test id=task1_fix_shuffle points=fix
 # Скрытая проверка исправления: её оценку ставит проверяющая программа по записи обучения из ячейки

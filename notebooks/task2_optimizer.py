@@ -180,11 +180,15 @@ trainer.train({{epochs}})
 # %include val_accuracy
 
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
-assert accuracy > 0.5, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
-                        'the network still does not learn: keep looking for the bug')
-print('сеть учится; при оценке проверяется и причина ошибки / '
-      'the network learns; grading also checks the cause of the bug')
+print(
+    f'accuracy на валидации / '
+    f'val accuracy: {accuracy:.3f}')
+assert accuracy > 0.5, (
+    'сеть всё ещё плохо учится: ищите ошибку дальше / '
+    'the network still does not learn: keep looking for the bug')
+print(
+    'сеть учится; при оценке проверяется и причина ошибки / '
+    'the network learns; grading also checks the cause of the bug')
 
 # %% test id=task2_fix_learns points=fix
 # Скрытая проверка исправления: её оценку ставит проверяющая программа по записи обучения из ячейки

@@ -172,6 +172,7 @@ model = ResNet18()
 weights = torch.load('pretrained_model.pt', map_location='cpu')
 
 # Занулённые тензоры берём из свежей инициализации (BatchNorm: weight = 1, bias = 0), остальное из файла.
+# The zeroed tensors come from a fresh init (BatchNorm: weight = 1, bias = 0), the rest from the file.
 fresh = ResNet18().state_dict()
 for name, tensor in weights.items():
     if tensor.is_floating_point() and torch.all(tensor == 0):
@@ -199,11 +200,15 @@ trainer.train({{epochs}})
 # %include val_accuracy
 
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
-assert accuracy > 0.8, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
-                        'the network still does not learn: keep looking for the bug')
-print('сеть учится; при оценке проверяется и причина ошибки / '
-      'the network learns; grading also checks the cause of the bug')
+print(
+    f'accuracy на валидации / '
+    f'val accuracy: {accuracy:.3f}')
+assert accuracy > 0.8, (
+    'сеть всё ещё плохо учится: ищите ошибку дальше / '
+    'the network still does not learn: keep looking for the bug')
+print(
+    'сеть учится; при оценке проверяется и причина ошибки / '
+    'the network learns; grading also checks the cause of the bug')
 
 # %% test id=task3_fix_pretrained points=fix
 # Скрытая проверка исправления: её оценку ставит проверяющая программа по записи обучения из ячейки

@@ -111,10 +111,12 @@ def test_an_edited_given_cell_is_named_in_the_verdict_and_the_report(tmp_path, m
 
 
 def test_an_untouched_english_notebook_edits_no_given_cell() -> None:
-    """The English release differs from the Russian one in its text only: no false "you edited" notes."""
+    """The English release's given code is the Russian one's in English: against every release a student
+    may have had (as grading checks), no false "you edited" notes; against the Russian one alone, edits."""
     for name in sorted((config.RELEASE_DIR / config.assignment()).glob("*.ipynb")):
         english = config.RELEASE_DIR / f"{config.assignment()}_en" / name.name
-        assert given_cells.check_files(english, name) == "", name.name
+        assert given_cells.check_files(english, name, english) == "", name.name
+        assert "`setup`" in given_cells.check_files(english, name), name.name
 
 
 def test_a_given_cell_as_another_release_has_it_is_not_an_edit(tmp_path) -> None:

@@ -1,8 +1,8 @@
 """The language of a student's feedback: English for a notebook handed in from the English release.
 
 nbgrader restores every locked cell from the gradebook's (Russian) source at grading, so an English
-student's autograded notebook carries the Russian text; the feedback puts the English release's text back
-and shows the verdicts in English only.
+student's autograded notebook carries the Russian text and bilingual code; the feedback puts the English
+release's text and code back and shows the verdicts in English only.
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ def _cells(path: Path) -> list[dict]:
         return []
 
 
-def given_texts(path: Path) -> dict[str, str]:
-    """{grade id: text} of the locked markdown cells of a release notebook."""
+def given_texts(path: Path, kinds: tuple[str, ...] = ("markdown",)) -> dict[str, str]:
+    """{grade id: text} of the given (locked) cells of a release notebook, of the cell types ``kinds``."""
     return {nbcells.grade_id(c): "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in _cells(path) if c.get("cell_type") == "markdown" and nbcells.is_given(c)
+            for c in _cells(path) if c.get("cell_type") in kinds and nbcells.is_given(c)
             and nbcells.grade_id(c)}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from nndebug import config
-from nndebug.course import cells, colab, snippets
+from nndebug.course import cells, colab, language, snippets
 from nndebug.course.authoring import INLINE_INCLUDE, CellSpec, parse
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -96,7 +96,8 @@ def write(notebook: nbformat.NotebookNode, path: Path) -> None:
 
 def _render(spec: CellSpec, task_number: int, values: dict[str, str], path: Path, lang: str) -> str:
     if spec.role == "include":
-        return include(spec.include or "", task_number)
+        code = include(spec.include or "", task_number)
+        return language.english(code) if lang == "en" else code
     lines = []
     try:
         text = spec.text(lang)
@@ -117,7 +118,8 @@ def _render(spec: CellSpec, task_number: int, values: dict[str, str], path: Path
                            f"(known: {', '.join(values)})")
         return values[match.group(1)]
 
-    return PLACEHOLDER.sub(value, text)
+    text = PLACEHOLDER.sub(value, text)
+    return language.english(text) if lang == "en" and spec.kind == "code" else text
 
 
 def _nbgrader(spec: CellSpec, cell_id: str, task_number: int, path: Path) -> dict:

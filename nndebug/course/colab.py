@@ -178,6 +178,7 @@ def setup_cell(with_model: bool, hashes: Mapping[str, str] | None = None) -> str
     lines += [
         "",
         "# Одинаковый результат при каждом запуске тетрадки сверху вниз.",
+        "# The same result on every run of the notebook from top to bottom.",
         f"random.seed({seed})",
         f"torch.manual_seed({seed})",
         f"np.random.seed({seed})",

@@ -2,14 +2,15 @@
 
 ``VAL_ACCURACY``: the visible tests' helper. ``TRAINING_CURVES``: the cell after each training run
 (``include: tensorboard``): TensorBoard in Colab; elsewhere a matplotlib plot of the ``val/metrics`` every
-run under ``./tboard_logs/`` logged, one point per epoch. Bilingual comments: the code cells are the same in
-the Russian and the English notebooks.
+run under ``./tboard_logs/`` logged, one point per epoch. Bilingual code, by the rules of
+:mod:`nndebug.course.language` (the English notebooks take the Russian out).
 """
 from __future__ import annotations
 
 VAL_ACCURACY = '''\
 def val_accuracy(model, dataset):
-    """Доля верных ответов модели на dataset (режим eval, без градиентов)."""
+    # Доля верных ответов модели на dataset (режим eval, без градиентов).
+    # The share of the model's right answers on dataset (eval mode, no gradients).
     model.eval()
     device = next(model.parameters()).device
     correct = 0

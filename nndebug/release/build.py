@@ -2,9 +2,11 @@
 ``nbgrader generate_assignment`` (run in a temporary course directory: the repository stays clean).
 
 The English release ``release/<assignment>_en/`` comes from the same sources (the markdown cells' ``en``
-texts) through the same nbgrader step; its code cells, grade ids and nbgrader metadata (checksums included)
-are the Russian release's, so one gradebook grades both and a submitted English notebook is graded as the
-Russian one of its name. Its source notebooks are built in a temporary folder only.
+texts, the code with its Russian taken out by :mod:`nndebug.course.language`) through the same nbgrader
+step; its grade ids and nbgrader metadata (checksums included) are the Russian release's, so one gradebook
+grades both and a submitted English notebook is graded as the Russian one of its name (nbgrader restores
+its given cells from the gradebook; the feedback shows them in English again). Its source notebooks are
+built in a temporary folder only.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from nndebug import config
 from nndebug.course.nbgrader_cli import nbgrader_env
-from nndebug.course import assemble
+from nndebug.course import assemble, language
 
 FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
                         "nndebug")
@@ -170,8 +172,8 @@ def _text(cell: dict) -> str:
 
 
 def verify_english(release_dir: Path, english_dir: Path) -> list[str]:
-    """Problems of the English release against the Russian one: other notebooks, other code cells, grade ids
-    or nbgrader metadata, a leaked marker, Russian left in a markdown cell."""
+    """Problems of the English release against the Russian one: other notebooks, code cells other than the
+    Russian ones' English, grade ids or nbgrader metadata, a leaked marker, Russian left in any cell."""
     problems = []
     for name in notebook_names():
         ru_path, en_path = release_dir / name, english_dir / name
@@ -186,8 +188,12 @@ def verify_english(release_dir: Path, english_dir: Path) -> list[str]:
             where = f"{en_path}: cell {index} ({en_cell.get('id', '')})"
             if ru_cell.get("metadata", {}).get("nbgrader") != en_cell.get("metadata", {}).get("nbgrader"):
                 problems.append(f"{where}: nbgrader metadata differs from the Russian release's")
-            if en_cell["cell_type"] == "code" and _text(en_cell) != _text(ru_cell):
-                problems.append(f"{where}: code differs from the Russian release's")
+            if en_cell["cell_type"] == "code":
+                problems += [f"{where}: {p}" for p in language.untranslated(_text(ru_cell))]
+                if _text(en_cell) != language.english(_text(ru_cell)):
+                    problems.append(f"{where}: code is not the Russian release's with its Russian taken out")
+                elif CYRILLIC.search(_text(en_cell)):
+                    problems.append(f"{where}: code still in Russian; give it its English line in notebooks/")
             if en_cell["cell_type"] == "markdown" and CYRILLIC.search(_text(en_cell)):
                 problems.append(f"{where}: markdown still in Russian; translate it in notebooks/")
             for marker in FORBIDDEN_IN_RELEASE:

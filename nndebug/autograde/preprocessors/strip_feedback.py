@@ -60,10 +60,11 @@ class StripFeedback(NbGraderPreprocessor):
             root = Path.cwd()          # nbgrader runs in the course directory
             self._lang = submission_language(root, info["assignment"], info["student"], info["notebook"])
             if self._lang == "en":     # the given text as the student had it, not the restored Russian
-                texts = given_texts(english_release(root, info["assignment"], info["notebook"]))
+                texts = given_texts(english_release(root, info["assignment"], info["notebook"]),
+                                    ("markdown", "code"))
                 for cell in nb.cells:
                     gid = nbcells.grade_id(cell)
-                    if cell.cell_type == "markdown" and nbcells.is_given(cell) and gid in texts:
+                    if nbcells.is_given(cell) and gid in texts:
                         cell.source = texts[gid]
         if resources is not None:
             resources["nndebug_language"] = self._lang
