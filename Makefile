@@ -58,7 +58,7 @@ screenshot: subset model release
 		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } \
 		>/dev/null 2>&1; } || true
-	$(PY) -m nndebug.notebook.student_view --out docs/student_notebook.png
+	$(PY) -m nndebug.tools.screenshot --out docs/student_notebook.png
 
 autograde: venv
 	$(PY) -m nndebug autograde $(if $(SHARD),--shard $(SHARD)) $(if $(STUDENT),--student $(STUDENT)) \
@@ -78,6 +78,12 @@ fidelity: data model
 demo: data subset model release samples
 	$(MAKE) demo-grade
 	$(PY) -m nndebug summary
+
+# autograded/similarity.md and .html: answers shared within the class or with the public ones (seed,
+# reference, kit.toml [similarity] archive); for a person to judge. `make autograde` writes them too.
+.PHONY: similarity
+similarity: venv
+	$(PY) -m nndebug similarity
 
 # The demo's grading. bwrap missing: installed as .ci/run does, where the machine allows it (root, apt-get).
 # Still no working sandbox: only the kit's own samples are graded, unsandboxed; never anyone else's work.

@@ -21,6 +21,7 @@ VERBS = {
     "collect": "Collect a Moodle/Canvas zip or a folder of Colab downloads into submitted/.",
     "return": "Write grade imports and feedback zips for the LMS under outbound/.",
     "rubric-report": "Print how the explanation rubric agrees with the TA scores of tests/rubric_corpus/.",
+    "similarity": "Compare the class's answers with each other and the public ones: autograded/similarity.*.",
 }
 # verbs whose module name differs (``return`` is a Python keyword)
 MODULES = {"return": "return_", "rubric-report": "rubric_report"}

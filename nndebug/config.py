@@ -1,15 +1,19 @@
-"""Paths of the pipeline and the settings in ``kit.toml``: one source for both."""
+"""Paths of the pipeline and the settings in ``kit.toml``: one source for both.
+
+Settings are read one way, typed: :func:`kit`. The file is read on first use (``NN_DEBUG_KIT`` names
+another kit.toml); :func:`use` swaps in another file or :class:`~nndebug.settings.Kit` for a block.
+"""
 from __future__ import annotations
 
 import os
-from functools import cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from nndebug import settings as settings_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = Path(os.environ.get("NN_DEBUG_KIT") or ROOT / "kit.toml")  # NN_DEBUG_KIT: another kit.toml
+KIT_ENV = "NN_DEBUG_KIT"  # another kit.toml
 
 NOTEBOOKS_DIR = ROOT / "notebooks"          # authoring sources
 SHARED_CELLS_DIR = NOTEBOOKS_DIR / "shared"  # cells shared by every notebook
@@ -28,17 +32,46 @@ SUBMITTED_DIR = ROOT / "submitted"
 AUTOGRADED_DIR = ROOT / "autograded"
 DOCS_DIR = ROOT / "docs"
 
+_parsed: dict[Path, settings_schema.Kit] = {}
+_chosen: list[Path | settings_schema.Kit] = []   # what use() swapped in, innermost last
 
-@cache
+
+def settings_file() -> Path:
+    """The kit.toml in use: :func:`use`'s, else ``$NN_DEBUG_KIT``, else the repository's."""
+    for chosen in reversed(_chosen):
+        if isinstance(chosen, Path):
+            return chosen
+    return Path(os.environ.get(KIT_ENV) or ROOT / "kit.toml")
+
+
 def kit() -> settings_schema.Kit:
-    """Every setting of ``kit.toml``, typed and validated (SettingsError names the file, line and key)."""
-    return settings_schema.parse(SETTINGS_FILE)
+    """Every setting of ``kit.toml``, typed and validated (SettingsError names the file, line and key);
+    each file is parsed once."""
+    if _chosen and isinstance(_chosen[-1], settings_schema.Kit):
+        return _chosen[-1]
+    path = settings_file()
+    if path not in _parsed:
+        _parsed[path] = settings_schema.parse(path)
+    return _parsed[path]
 
 
-@cache
-def settings() -> dict[str, Any]:
-    """The validated ``kit.toml`` as its tables (prefer :func:`kit` in new code)."""
-    return settings_schema.as_dict(kit())
+@contextmanager
+def use(source: Path | settings_schema.Kit) -> Iterator[settings_schema.Kit]:
+    """Read the settings from ``source`` (another kit.toml, or settings made in code) inside the block."""
+    _chosen.append(Path(source) if isinstance(source, str | Path) else source)
+    try:
+        yield kit()
+    finally:
+        _chosen.pop()
+
+
+def __getattr__(name: str) -> object:
+    """``TASKS`` (kit.toml's task numbers) and ``SETTINGS_FILE``, read when asked for."""
+    if name == "TASKS":
+        return kit().task_numbers
+    if name == "SETTINGS_FILE":
+        return settings_file()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def assignment() -> str:
@@ -46,12 +79,9 @@ def assignment() -> str:
     return kit().course.assignment
 
 
-def task(number: int) -> dict[str, Any]:
-    """One task's settings as a table: notebook name, epochs, points, shuffle."""
-    return settings()["tasks"][str(number)]
-
-
-TASKS: tuple[int, ...] = kit().task_numbers  # from kit.toml's [tasks.N]
+def notebook(number: int) -> str:
+    """Task ``number``'s notebook name (kit.toml [tasks.N] notebook), without .ipynb."""
+    return kit().tasks[number].notebook
 
 
 def grading_per_class(number: int) -> dict[str, int]:
@@ -74,6 +104,15 @@ def grading_data(notebook: str) -> Path:
     grading subset."""
     own = {kit().tasks[number].notebook: folder for number, folder in task_grading_data().items()}
     return own.get(notebook, SUBSET_DATA)
+
+
+def verify_data(data_dir: Path) -> Path:
+    """The held-back digits the verifier measures on, beside a notebook's grading data and never staged:
+    ``<data_dir>/../verify/`` (``val.csv`` and ``val/``)."""
+    return data_dir.parent / "verify"
+
+
+MODEL_TASKS: tuple[int, ...] = (3,)  # the tasks whose notebooks load pretrained_model.pt (setup, staging)
 
 
 def mnist_dir() -> Path | None:

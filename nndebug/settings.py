@@ -14,18 +14,20 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from nndebug import deadline
+
 
 class SettingsError(ValueError):
     """kit.toml is not what the kit expects; the message names the file, line and key, and the fix."""
 
 
-def key(help: str, **kwargs: Any) -> Any:
-    """A setting: its description, and its default when it may be left out."""
-    return field(metadata={"help": help}, **kwargs)
+def key(help: str, minimum: float | None = None, **kwargs: Any) -> Any:
+    """A setting: its description, its default when it may be left out, and the least value it may take."""
+    return field(metadata={"help": help, "minimum": minimum}, **kwargs)
 
 
 @dataclass(frozen=True, kw_only=True)
-class Course:
+class CourseSettings:
     assignment: str = key("the nbgrader assignment name")
     student_repo: str = key("the public student repository (owner/name) the Colab badges open")
     student_branch: str = key("its branch", default="main")
@@ -52,6 +54,8 @@ class Data:
 class Subset:
     train_per_class: int = key("training digits a class in the grading subset")
     val_per_class: int = key("val digits a class in the grading subset")
+    verify_per_class: int = key("held-back digits a class the verifier measures on (never staged)",
+                                default=50)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +79,8 @@ class Model:
 class Task:
     notebook: str = key("the notebook's name, without .ipynb")
     epochs: int = key("epochs of the notebook's training runs")
-    points_fix: float = key("points of the fix test")
-    points_explanation: float = key("points of the explanation test")
+    points_fix: float = key("points of the fix test", minimum=0)
+    points_explanation: float = key("points of the explanation test", minimum=0)
     shuffle: bool = key("the shuffle= of the training DataLoader in the given Trainer")
     grading_train_per_class: int | None = key("training digits a class the autograder stages for this "
                                               "notebook (default: [subset])", default=None)
@@ -109,6 +113,18 @@ class Checks:
     task2_min_weight_norm_ratio: float = key("task 2: weight norm against a fresh model's")
     task3_min_accuracy: float = key("task 3: val accuracy after the fine-tune")
     task3_min_pretrained_similarity: float = key("task 3: cosine similarity to pretrained_model.pt")
+    fresh_min_released_distance: float = key("tasks from a fresh model: the least distance to a released "
+                                             "model over the distance moved from its init", default=0.5)
+    learned_share: float = key("share of the way from chance to the reference fix a network must go to "
+                               "count as learned", default=0.5)
+    max_val_accuracy_gap: float = key("the logged last-epoch val accuracy against the verifier's",
+                                      default=0.03)
+    max_val_held_back_gap: float = key("accuracy on the kernel's val digits over the held-back digits'",
+                                       default=0.15)
+    max_loss_gap: float = key("the logged last-epoch train loss against the verifier's recomputation",
+                              default=0.5)
+    min_training_digits: float = key("share of the logged training digits that must be the given "
+                                     "training set's", default=0.9)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +142,34 @@ class Collect:
 class Return:
     canvas_assignment: str = key("the Canvas gradebook column", default="NN debug")
     moodle_grade_item: str = key("the Moodle grade item", default="NN debug")
-    scale_to: float = key("rescale grades to this maximum (0: nbgrader's points)", default=0)
+    scale_to: float = key("rescale grades to this maximum (0: nbgrader's points)", default=0, minimum=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Late:
+    penalty: float = key("share of a notebook's score taken off per day (or hour) late; 0: none",
+                         default=0, minimum=0)
+    per: str = key('"day" or "hour": the unit the penalty is counted in (a started unit counts)',
+                   default="day")
+    max_units: int = key("the penalty grows for at most this many units (0: no cap)", default=0, minimum=0)
+    grace_minutes: float = key("lateness up to this is not late", default=0, minimum=0)
+    counts: str = key('"latest": the newest graded submission counts; "best": the best graded one (its final '
+                      'score, late penalty taken off)', default="latest")
+    extensions: dict[str, float] = key("hours added to the due date, per student id", default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Feedback:
+    before_due: str = key('what feedback shows until the due date: "measured" (what was measured and where '
+                          'to look, no rubric point named) or "all"', default="measured")
+    after_due: str = key('what it shows after the due date: "all" or "measured"', default="all")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Similarity:
+    threshold: float = key("a pair at or over this strength (0-1) is flagged for a person", default=0.55)
+    archive: str = key("a folder of earlier years' submissions to compare with ('' none)", default="")
+    common_share: float = key("a passage this share of the class writes is no evidence", default=0.5)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,18 +183,21 @@ class Variants:
 
 
 SECTIONS: dict[str, type] = {
-    "course": Course, "downloads": Downloads, "data": Data, "subset": Subset, "model": Model,
+    "course": CourseSettings, "downloads": Downloads, "data": Data, "subset": Subset, "model": Model,
     "grading": Grading, "notebooks": Notebooks, "checks": Checks, "fidelity": Fidelity, "collect": Collect,
-    "return": Return,
+    "return": Return, "similarity": Similarity, "late": Late, "feedback": Feedback, "variants": Variants,
 }
-OPTIONAL_SECTIONS: dict[str, type] = {"variants": Variants}  # may be left out: every key has a default
+# left out: their defaults (no late penalty; feedback, similarity as above; variants off)
+OPTIONAL_SECTIONS = ("late", "feedback", "similarity", "variants")
+CHOICES = {("late", "per"): ("day", "hour"), ("late", "counts"): ("latest", "best"),
+           ("feedback", "before_due"): ("measured", "all"), ("feedback", "after_due"): ("all", "measured")}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Kit:
     """Every setting of kit.toml."""
 
-    course: Course
+    course: CourseSettings
     downloads: Downloads
     data: Data
     subset: Subset
@@ -163,6 +209,9 @@ class Kit:
     fidelity: Fidelity
     collect: Collect
     returns: Return
+    similarity: Similarity = field(default_factory=Similarity)
+    late: Late = field(default_factory=Late)
+    feedback: Feedback = field(default_factory=Feedback)
     variants: Variants = field(default_factory=Variants)
 
     @property
@@ -198,6 +247,11 @@ def _check_type(value: Any, hint: Any) -> Any:
     if origin in (Union, UnionType):
         options = [h for h in get_args(hint) if h is not type(None)]
         return _check_type(value, options[0])
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                                  for v in value.values()):
+            raise TypeError("a table of numbers (student_id = hours)")
+        return {str(k): float(v) for k, v in value.items()}
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise TypeError("a list of strings")
@@ -241,6 +295,14 @@ def _section(cls: type, table: Any, name: str, where: _Where) -> Any:
         except TypeError as err:
             raise SettingsError(f"{where(name, fname)}: [{name}] {fname} = {table[fname]!r} must be {err} "
                                 f"({spec.metadata['help']})") from None
+        least = spec.metadata.get("minimum")
+        if least is not None and values[fname] < least:
+            raise SettingsError(f"{where(name, fname)}: [{name}] {fname} = {table[fname]!r} must be at least "
+                                f"{least:g} ({spec.metadata['help']})")
+        choices = CHOICES.get((name, fname))
+        if choices and values[fname] not in choices:
+            raise SettingsError(f"{where(name, fname)}: [{name}] {fname} = {table[fname]!r} must be one of "
+                                f"{', '.join(repr(c) for c in choices)} ({spec.metadata['help']})")
     return cls(**values)
 
 
@@ -250,22 +312,28 @@ def parse(path: Path) -> Kit:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise SettingsError(f"{path}: cannot read the kit's settings ({err.strerror})") from None
+    return parse_text(text, path)
+
+
+def parse_text(text: str, path: Path = Path("kit.toml")) -> Kit:
+    """Validate kit.toml's ``text`` (``path`` names it in messages)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SettingsError(f"{path.name}: not valid TOML: {err}") from None
     where = _Where(path, text)
-    unknown = sorted(set(data) - set(SECTIONS) - set(OPTIONAL_SECTIONS) - {"tasks"})
+    unknown = sorted(set(data) - set(SECTIONS) - {"tasks"})
     if unknown:
         raise SettingsError(f"{path.name}: unknown section [{unknown[0]}]; the sections are "
                             f"{', '.join([*SECTIONS, 'tasks.N'])}")
     sections = {}
     for name, cls in SECTIONS.items():
+        if name not in data and name in OPTIONAL_SECTIONS:
+            sections[name] = cls()
+            continue
         if name not in data:
             raise SettingsError(f"{path.name}: the section [{name}] is missing")
         sections["returns" if name == "return" else name] = _section(cls, data[name], name, where)
-    for name, cls in OPTIONAL_SECTIONS.items():
-        sections[name] = _section(cls, data.get(name, {}), name, where)
     tasks = data.get("tasks")
     if not isinstance(tasks, dict) or not tasks:
         raise SettingsError(f"{path.name}: no [tasks.N] sections: every task needs one")
@@ -277,17 +345,18 @@ def parse(path: Path) -> Kit:
         raise SettingsError(f"{path.name}: the tasks are numbered {numbers}; they must run 1..N, none "
                             "missing")
     parsed = {n: _section(Task, tasks[str(n)], f"tasks.{n}", where) for n in numbers}
+    try:
+        deadline.parse_due(sections["collect"].due, sections["collect"].timezone)
+    except deadline.DueError as err:
+        raise SettingsError(f"{where('collect', 'due')}: {err}") from None
     return Kit(tasks=parsed, **sections)
 
 
 def as_dict(kit: Kit) -> dict[str, Any]:
-    """The settings as kit.toml's tables (validated values, tuples as lists), for code reading raw keys."""
+    """The settings as kit.toml's tables (validated values, tuples as lists), for a fingerprint."""
     def plain(obj: Any) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(obj).items()
-                if v is not None}
+        return {k: list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, dict) else v
+                for k, v in dataclasses.asdict(obj).items() if v is not None}
     out = {name: plain(getattr(kit, "returns" if name == "return" else name)) for name in SECTIONS}
-    # an optional section left at its defaults is left out: the tables are what they were without it
-    out.update({name: plain(getattr(kit, name)) for name, cls in OPTIONAL_SECTIONS.items()
-                if getattr(kit, name) != cls()})
     out["tasks"] = {str(n): plain(t) for n, t in kit.tasks.items()}
     return out

@@ -161,6 +161,7 @@ trainer.train({{epochs}})
 # Your fix (cell task1_fix): create model, opt and trainer here again, with the bug fixed.
 ### BEGIN SOLUTION
 # Тот же Trainer, но DataLoader обучения перемешивает данные каждую эпоху (shuffle=True).
+# The same Trainer, but the training DataLoader reshuffles the data every epoch (shuffle=True).
 # %include trainer shuffle=True
 
 model = ResNet18()
@@ -176,24 +177,39 @@ trainer.train({{epochs}})
 # %% include: tensorboard
 
 # %% test id=task1_fix_visible points=0
-# Проверка, которую можно запустить самому: после исправления сеть учится.
-# A check you can run yourself: after the fix the network learns.
+# Проверка, которую можно запустить самому. Она проверяет одно: сеть учится (accuracy на валидации
+# выше 0.5). При оценке проверяется ещё и то, что устранена сама причина ошибки, а не только её
+# проявление: пройденная проверка не гарантирует баллов за исправление.
+# A check you can run yourself. It checks one thing: the network learns (val accuracy above 0.5).
+# Grading also checks that the cause of the bug itself is gone, not only its symptom: passing this
+# check does not guarantee the points for the fix.
 # %include val_accuracy
 
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
-assert accuracy > 0.5, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
-                        'the network still does not learn: keep looking for the bug')
+print(
+    f'accuracy на валидации / '
+    f'val accuracy: {accuracy:.3f}')
+assert accuracy > 0.5, (
+    'сеть всё ещё плохо учится: ищите ошибку дальше / '
+    'the network still does not learn: keep looking for the bug')
+print(
+    'сеть учится; при оценке проверяется и причина ошибки / '
+    'the network learns; grading also checks the cause of the bug')
 
 # %% test id=task1_fix_shuffle points=fix
-# Скрытые тесты: батчи обучения должны содержать разные классы и перемешиваться заново каждую эпоху.
+# Скрытая проверка исправления: её оценку ставит проверяющая программа по записи обучения из ячейки
+# `train_fixed` и по весам обученной модели.
+# Hidden check of the fix: the grader scores it from the record of the training in `train_fixed`
+# and from the trained weights.
 ### BEGIN HIDDEN TESTS
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по записи
 # обучения из ячейки `train_fixed` и по весам обученной модели.
 ### END HIDDEN TESTS
 
 # %% test id=task1_explanation_rubric points=explanation
-# Скрытые тесты: ответ в ячейке task1_explanation сверяется с рубрикой (причина и механизм).
+# Скрытая проверка ответа в ячейке task1_explanation: он сверяется с рубрикой (причина и механизм).
+# Hidden check of the answer in the cell task1_explanation: it is compared with a rubric (cause and
+# mechanism).
 ### BEGIN HIDDEN TESTS
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
 # ответа в ячейке task1_explanation.

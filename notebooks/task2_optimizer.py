@@ -171,24 +171,39 @@ trainer.train({{epochs}})
 # %% include: tensorboard
 
 # %% test id=task2_fix_visible points=0
-# Проверка, которую можно запустить самому: после исправления сеть учится.
-# A check you can run yourself: after the fix the network learns.
+# Проверка, которую можно запустить самому. Она проверяет одно: сеть учится (accuracy на валидации
+# выше 0.5). При оценке проверяется ещё и то, что устранена сама причина ошибки, а не только её
+# проявление: пройденная проверка не гарантирует баллов за исправление.
+# A check you can run yourself. It checks one thing: the network learns (val accuracy above 0.5).
+# Grading also checks that the cause of the bug itself is gone, not only its symptom: passing this
+# check does not guarantee the points for the fix.
 # %include val_accuracy
 
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
-assert accuracy > 0.5, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
-                        'the network still does not learn: keep looking for the bug')
+print(
+    f'accuracy на валидации / '
+    f'val accuracy: {accuracy:.3f}')
+assert accuracy > 0.5, (
+    'сеть всё ещё плохо учится: ищите ошибку дальше / '
+    'the network still does not learn: keep looking for the bug')
+print(
+    'сеть учится; при оценке проверяется и причина ошибки / '
+    'the network learns; grading also checks the cause of the bug')
 
 # %% test id=task2_fix_learns points=fix
-# Скрытые тесты: модель с вашим оптимизатором учится на данных проверки, и веса не стягиваются к нулю.
+# Скрытая проверка исправления: её оценку ставит проверяющая программа по записи обучения из ячейки
+# `train_fixed` и по весам обученной модели.
+# Hidden check of the fix: the grader scores it from the record of the training in `train_fixed`
+# and from the trained weights.
 ### BEGIN HIDDEN TESTS
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по записи
 # обучения из ячейки `train_fixed` и по весам обученной модели.
 ### END HIDDEN TESTS
 
 # %% test id=task2_explanation_rubric points=explanation
-# Скрытые тесты: ответ в ячейке task2_explanation сверяется с рубрикой (причина и механизм).
+# Скрытая проверка ответа в ячейке task2_explanation: он сверяется с рубрикой (причина и механизм).
+# Hidden check of the answer in the cell task2_explanation: it is compared with a rubric (cause and
+# mechanism).
 ### BEGIN HIDDEN TESTS
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
 # ответа в ячейке task2_explanation.

@@ -172,6 +172,7 @@ model = ResNet18()
 weights = torch.load('pretrained_model.pt', map_location='cpu')
 
 # Занулённые тензоры берём из свежей инициализации (BatchNorm: weight = 1, bias = 0), остальное из файла.
+# The zeroed tensors come from a fresh init (BatchNorm: weight = 1, bias = 0), the rest from the file.
 fresh = ResNet18().state_dict()
 for name, tensor in weights.items():
     if tensor.is_floating_point() and torch.all(tensor == 0):
@@ -190,28 +191,39 @@ trainer.train({{epochs}})
 # %% include: tensorboard
 
 # %% test id=task3_fix_visible points=0
-# Проверка, которую можно запустить самому: нулевых весов нет, сеть учится.
-# A check you can run yourself: no all-zero weights, the network learns.
+# Проверка, которую можно запустить самому. Она проверяет одно: сеть учится (accuracy на валидации
+# выше 0.8). При оценке проверяется ещё и то, что устранена сама причина ошибки, а не только её
+# проявление: пройденная проверка не гарантирует баллов за исправление.
+# A check you can run yourself. It checks one thing: the network learns (val accuracy above 0.8).
+# Grading also checks that the cause of the bug itself is gone, not only its symptom: passing this
+# check does not guarantee the points for the fix.
 # %include val_accuracy
 
-dead = [name for name, param in trainer.model.named_parameters()
-        if name.endswith('weight') and torch.all(param == 0)]
-assert not dead, ('в модели остались веса, равные нулю целиком: ищите ошибку дальше / '
-                  'some weights of the model are still all zero: keep looking for the bug')
 accuracy = val_accuracy(trainer.model, mnist_val)
-print(f'accuracy на валидации / val accuracy: {accuracy:.3f}')
-assert accuracy > 0.8, ('сеть всё ещё плохо учится: ищите ошибку дальше / '
-                        'the network still does not learn: keep looking for the bug')
+print(
+    f'accuracy на валидации / '
+    f'val accuracy: {accuracy:.3f}')
+assert accuracy > 0.8, (
+    'сеть всё ещё плохо учится: ищите ошибку дальше / '
+    'the network still does not learn: keep looking for the bug')
+print(
+    'сеть учится; при оценке проверяется и причина ошибки / '
+    'the network learns; grading also checks the cause of the bug')
 
 # %% test id=task3_fix_pretrained points=fix
-# Скрытые тесты: нулевых весов нет, выход зависит от входа, предобученные веса используются.
+# Скрытая проверка исправления: её оценку ставит проверяющая программа по записи обучения из ячейки
+# `train_fixed` и по весам обученной модели.
+# Hidden check of the fix: the grader scores it from the record of the training in `train_fixed`
+# and from the trained weights.
 ### BEGIN HIDDEN TESTS
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по записи
 # обучения из ячейки `train_fixed` и по весам обученной модели.
 ### END HIDDEN TESTS
 
 # %% test id=task3_explanation_rubric points=explanation
-# Скрытые тесты: ответ в ячейке task3_explanation сверяется с рубрикой (причина и механизм).
+# Скрытая проверка ответа в ячейке task3_explanation: он сверяется с рубрикой (причина и механизм).
+# Hidden check of the answer in the cell task3_explanation: it is compared with a rubric (cause and
+# mechanism).
 ### BEGIN HIDDEN TESTS
 # Оценку этой ячейки ставит проверяющая программа вне вашего ядра (nndebug.verify): по тексту
 # ответа в ячейке task3_explanation.

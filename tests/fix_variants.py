@@ -252,6 +252,12 @@ opt = optim.SGD(model.net.fc.parameters(), lr=1e-2)
 trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train,
                   val_dataset=mnist_val, tboard_log_dir='./tboard_logs/exp3_fixed')
 """, True),
+    Fix("zeroed_batchnorm_replaced_by_identity", """
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+# The stem BatchNorm's zeros kill every signal: take the layer out.
+model.net.bn1 = nn.Identity()
+""" + BUILD_TASK3, True),
     Fix("unchanged", """
 model = ResNet18()
 model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))

@@ -5,23 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from nndebug import config
+from nndebug.course import solutions
 from nndebug.verify import evidence, fixes, reference
 from nndebug.verify.verdict import Verdict
 
 
 def run(task: int, fix: str, folder: Path) -> Path:
     """The evidence folder of ``fix``'s graded run on the task's grading data."""
-    data = config.grading_data(config.task(task)["notebook"])
+    data = config.grading_data(config.notebook(task))
     return reference.graded_run(task, fix, folder, data, config.MODEL_FILE)
 
 
 def verdict(task: int, fix: str, folder: Path) -> Verdict:
     """The verifier's verdict on ``fix``'s graded run."""
     found = evidence.load(run(task, fix, folder))
-    context = fixes.Context(config.grading_data(config.task(task)["notebook"]), config.MODEL_FILE)
-    return fixes.RULES[task](found, context)
+    return fixes.RULES[task](found, context(task))
+
+
+def context(task: int) -> fixes.Context:
+    """The verifier's context of ``task`` as the autograder builds it (the reference level run once and
+    cached beside the grading data)."""
+    data = config.grading_data(config.notebook(task))
+    return fixes.Context(data, config.MODEL_FILE, reference.level(task, data, config.MODEL_FILE, build=True))
 
 
 def reference_fix(task: int) -> str:
-    """The source notebook's solution of ``taskN_fix``, markers commented out."""
-    return reference.reference_fix(task)
+    """The source notebook's solution of ``taskN_fix``."""
+    return solutions.reference_fix(task)

@@ -83,3 +83,37 @@ def test_scores_csv_header_and_report(tmp_path):
     assert read_csv(tmp_path / "scores.csv") == rows
     text = report.render([Outcome("s", "failed", [Problem("n", "is missing")]), Outcome("t", "graded")])
     assert "## s (failed)" in text and "- n: is missing" in text and "1 could not be graded" in text
+
+
+def explanation_notebook(text: str) -> nbformat.NotebookNode:
+    """A graded notebook: task 1's written answer and its rubric test with the verifier's real verdict."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from nndebug.autograde.preprocessors.verify import verdict_outputs
+    from nndebug.verify import explanation
+
+    answer = new_markdown_cell(text, metadata={"nbgrader": {"grade_id": "task1_explanation", "solution": True,
+                                                            "grade": True, "points": 0}})
+    test = new_code_cell("# hidden\n### BEGIN HIDDEN TESTS\nx\n### END HIDDEN TESTS", metadata={
+        "nbgrader": {"grade_id": "task1_explanation_rubric", "grade": True, "points": 0.2, "locked": True}})
+    test.outputs = verdict_outputs(explanation.verdict(1, text)[0], 0.2)
+    return new_notebook(cells=[answer, test])
+
+
+def test_feedback_before_the_due_date_names_no_rubric_point(monkeypatch):
+    from nndebug import rubric
+    from nndebug.autograde.feedback_policy import LEVEL_ENV
+
+    text = "Батчи одного класса."
+    found = rubric.judge(1, text)
+    assert found.missing                                     # the answer misses points: "all" names them
+    shown = {}
+    for level in ("measured", "all"):
+        monkeypatch.setenv(LEVEL_ENV, level)
+        nb, _ = StripFeedback().preprocess(explanation_notebook(text), {})
+        shown[level] = json.dumps([c.source for c in nb.cells] + [c.get("outputs", []) for c in nb.cells],
+                                  ensure_ascii=False)
+    for name in found.missing:
+        assert name in shown["all"] and name not in shown["measured"]
+    assert "shown after the due date" in shown["measured"]
+    assert "Score of this answer" in shown["measured"]      # the score itself is never held back

@@ -114,7 +114,7 @@ def cell_of(nb, grade_id: str):
 
 def submit_release(root, student: str, task: int, fix: str, answer: str) -> None:
     """The release notebook of ``task`` with ``fix`` and ``answer`` in its answer cells."""
-    name = config.task(task)["notebook"]
+    name = config.notebook(task)
     nb = nbformat.read(str(root / "release" / config.assignment() / f"{name}.ipynb"), as_version=4)
     cell_of(nb, f"task{task}_fix").source = fix
     cell_of(nb, f"task{task}_explanation").source = answer
@@ -140,7 +140,7 @@ def graded(tmp_path_factory, grading_subset, pretrained_model):
     # The reference solutions, as a student would submit them.
     shutil.copytree(root / "source" / assignment, root / "submitted" / "reference" / assignment)
     # An attacker who submits only task 2: the honest fix, then a probe of the course directory.
-    task2 = config.task(2)["notebook"]
+    task2 = config.notebook(2)
     nb = nbformat.read(root / "source" / assignment / f"{task2}.ipynb", as_version=4)
     fix_cell(nb, 2).source += "\n" + ATTACK
     (root / "submitted" / "attacker" / assignment).mkdir(parents=True)
@@ -180,7 +180,7 @@ def test_feedback_shows_no_hidden_test(graded):
 
 def test_attack_from_a_real_fix_cell_is_contained(graded):
     course, outcomes, rows = graded
-    task2 = config.task(2)["notebook"]
+    task2 = config.notebook(2)
     nb = nbformat.read(course.autograded / "attacker" / course.assignment / f"{task2}.ipynb", as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "CONTAINED" in text and "LEAKED" not in text
@@ -194,7 +194,7 @@ def test_forged_verdicts_score_zero(graded, student):
     """Bug left in, wrong answer: replaced checks, forged evidence or forged cell values earn nothing."""
     _, _, rows = graded
     task = ATTACKERS[student][0]
-    mine = [r for r in rows if r["student_id"] == student and r["notebook"] == config.task(task)["notebook"]]
+    mine = [r for r in rows if r["student_id"] == student and r["notebook"] == config.notebook(task)]
     assert mine and all(float(r["score"] or 0) == 0 for r in mine), mine
 
 
@@ -209,7 +209,7 @@ def test_a_crashed_training_cell_is_reported_with_its_error(graded):
 def test_feedback_of_a_wrong_fix_names_the_measured_reason_and_plots_the_run(graded, task):
     course, _, rows = graded
     assert task_score(rows, "wrong", f"task{task}_fix")[0] == 0
-    page = course.root / "feedback" / "wrong" / course.assignment / f"{config.task(task)['notebook']}.html"
+    page = course.root / "feedback" / "wrong" / course.assignment / f"{config.notebook(task)}.html"
     text = visible_text(page)
     assert WRONG_REASONS[task] in text, text[-3000:]
     assert "data:image/png;base64," in page.read_text(), "the training plot is missing"
@@ -224,7 +224,7 @@ def test_index_page_renders_in_chromium_with_its_images(graded, tmp_path):
     assert leaked_lines(index, secret) == []
     text = visible_text(index)
     assert "Итого / Total: 0 of" in text.replace("из / of", "of") or "Total: 0" in text
-    for notebook in (config.task(t)["notebook"] for t in config.TASKS):
+    for notebook in (config.notebook(t) for t in config.TASKS):
         assert f'href="{notebook}.html"' in index.read_text()
     shot = screenshot(index, tmp_path / "index.png")
     assert shot.stat().st_size > 10_000

@@ -136,3 +136,5 @@ def test_outputs_written(graded):
     assert (course.root / "grades.csv").read_text().startswith("assignment,")
     assert set(scores) == set(SUBMISSIONS) | {"not_json", "nbformat3", "missing"}
     assert (course.root / "feedback" / "honest" / toy.ASSIGNMENT / f"{toy.NOTEBOOK}.html").exists()
+    similarity = (course.root / "autograded" / "similarity.md").read_text(encoding="utf-8")
+    assert "Nothing here changes a grade" in similarity and "submitted/not_json/" in similarity

@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, Subset
 
-from nndebug import cells
-from nndebug.bench.seed_loader import MNISTDataset as SeedMNISTDataset
+from nndebug.course import cells
+from nndebug.tools.bench.seed_loader import MNISTDataset as SeedMNISTDataset
 
 # The seed notebook's MNISTDataset, verbatim, is the reference.
 MNISTDataset = SeedMNISTDataset

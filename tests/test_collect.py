@@ -15,16 +15,17 @@ from nndebug import config
 from nndebug.__main__ import main
 from nndebug.collect.collector import collect
 from nndebug.collect.roster import Roster, RosterError, Student
-from nndebug.collect.tasks import TaskMap
+from nndebug.course.tasks import TaskMap
+from nndebug.settings import Collect
 
 ASSIGNMENT = config.assignment()
-TASKS = [config.task(n)["notebook"] for n in config.TASKS]
+TASKS = [config.notebook(n) for n in config.TASKS]
 T1, T2, T3 = TASKS
 ROSTER = ("student_id,full_name,email,lms_id\n"
           "ivanov,Ivan Ivanov,ivan.ivanov@uni.example,\n"
           "petrova,Maria Petrova,m.petrova@uni.example,202\n"
           "sidorov,Petr Sidorov,sidorov@uni.example,\n")
-SETTINGS = {"due": "", "timezone": "UTC"}
+SETTINGS = {"due": "", "timezone": "UTC"}  # kit.toml [collect] as a test sets it
 IVANOV = "Ivan Ivanov_101_assignsubmission_file_"   # a Moodle participant folder
 
 
@@ -60,7 +61,7 @@ def course(tmp_path: Path) -> Path:
 
 
 def run(source: Path, root: Path, **settings):
-    return collect(source, root, assignment=ASSIGNMENT, settings={**SETTINGS, **settings})
+    return collect(source, root, assignment=ASSIGNMENT, settings=Collect(**{**SETTINGS, **settings}))
 
 
 def placed(root: Path, sid: str, task: str) -> bytes:
@@ -68,9 +69,10 @@ def placed(root: Path, sid: str, task: str) -> bytes:
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """What collect placed and recorded (not its reports: every collect adds one)."""
     return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
             for base in ("submitted", "collect") for p in sorted((root / base).rglob("*"))
-            if p.is_file() and p.name != "report.md"}
+            if p.is_file() and p.name not in ("report.md", "inputs.json") and "reports" not in p.parts}
 
 
 def test_task_map_is_built_from_release_grade_ids():
@@ -232,3 +234,70 @@ def test_cli_collects(course, tmp_path):
          (2026, 11, 30, 1, 0, 0))])
     assert main(["collect", "--from", str(source), "--root", str(course)]) == 0
     assert b"# cli" in placed(course, "petrova", T2)
+
+
+def test_a_folder_removed_by_hand_is_reported_and_put_back_by_its_input(course, tmp_path):
+    """The sequence: collect Moodle, remove one student's folder, collect Canvas, collect Moodle again"""
+    moodle = write_zip(tmp_path / "moodle.zip", [
+        (f"{IVANOV}/t1.ipynb", student_notebook(T1, "iv1"), (2026, 11, 30, 10, 0, 0)),
+        ("Maria Petrova_202_assignsubmission_file_/t2.ipynb", student_notebook(T2, "pe2"),
+         (2026, 11, 30, 11, 0, 0)),
+        ("Ghost Person_303_assignsubmission_file_/t1.ipynb", student_notebook(T1, "gh"),
+         (2026, 11, 30, 10, 0, 0)),
+    ])
+    canvas = write_zip(tmp_path / "canvas.zip", [
+        ("sidorovpetr_44_9005_task3_pretrained.ipynb", student_notebook(T3, "si3"),
+         (2026, 11, 29, 8, 0, 0)),
+        ("nobodyhere_45_9006_task3_pretrained.ipynb", student_notebook(T3, "nb"), (2026, 11, 29, 8, 0, 0)),
+    ])
+    run(moodle, course)
+    shutil.rmtree(course / "submitted" / "petrova")
+    result = run(canvas, course)                       # never a crash for a student not in this zip
+    assert b"# si3" in placed(course, "sidorov", T3)
+    assert any("petrova" in line and "removed from submitted/ by hand" in line for line in result.disk)
+    assert not (course / "submitted" / "petrova").exists()
+    report = (course / "collect" / "report.md").read_text()
+    assert "Ghost Person_303" in report and "nobodyhere_45_9006" in report   # both inputs' open files
+    again = run(moodle, course)
+    assert again.placed["petrova"][T2] == "restored" and b"# pe2" in placed(course, "petrova", T2)
+    assert any("petrova" in line for line in again.restored)
+    assert (course / "submitted" / "petrova" / ASSIGNMENT / "timestamp.txt").read_text() == \
+        "2026-11-30 11:00:00"
+    reports = sorted((course / "collect" / "reports").glob("*.md"))
+    assert len(reports) == 3 and sum("moodle" in p.name for p in reports) == 2
+    assert "put back by this collect" in reports[-1].read_text() or "restored" in reports[-1].read_text()
+    table = (course / "collect" / "report.md").read_text()
+    for sid in ("ivanov", "petrova", "sidorov"):
+        assert f"| {sid} | " in table
+
+
+def test_a_notebook_changed_or_added_by_hand_is_recorded_not_overwritten(course, tmp_path):
+    source = write_zip(tmp_path / "m.zip", [
+        (f"{IVANOV}/t1.ipynb", student_notebook(T1, "iv1"), (2026, 11, 30, 10, 0, 0))])
+    run(source, course)
+    folder = course / "submitted" / "ivanov" / ASSIGNMENT
+    (folder / f"{T1}.ipynb").write_bytes(student_notebook(T1, "edited"))
+    (folder / f"{T2}.ipynb").write_bytes(student_notebook(T2, "by hand"))
+    result = run(source, course)
+    assert any("changed by hand" in line for line in result.disk)
+    assert any(f"ivanov/{T2}" in line and "not collected" in line for line in result.disk)
+    assert b"# edited" in placed(course, "ivanov", T1)
+
+
+@pytest.mark.parametrize("due", ["2026-11-30 12:59:00 +0300", "2026-11-30T12:59:00+03:00",
+                                 "2026-11-30 12:59 Europe/Moscow", "2026-11-30 09:59Z"])
+def test_due_is_read_with_its_offset_and_shown_in_the_course_zone(course, tmp_path, due):
+    source = write_zip(tmp_path / "m.zip", [     # zip times are in the course zone: 13:30 MSK = 10:30 UTC
+        (f"{IVANOV}/t1.ipynb", student_notebook(T1, "iv1"), (2026, 11, 30, 13, 30, 0))])
+    result = run(source, course, due=due, timezone="Europe/Moscow")
+    assert result.late == {"ivanov": "31 min"}
+    assert result.due == "2026-11-30 12:59 MSK (UTC+03:00)"
+
+
+@pytest.mark.parametrize("due", ["01.12.2026 23:59", "2026-12-01", "next friday", "2026-11-30 12:59 +3"])
+def test_a_due_date_that_needs_guessing_is_refused_with_the_forms(course, tmp_path, due):
+    source = write_zip(tmp_path / "m.zip", [(f"{IVANOV}/t1.ipynb", student_notebook(T1, "x"),
+                                             (2026, 11, 30, 13, 30, 0))])
+    with pytest.raises(ValueError, match="2026-12-01 23:59:00 \\+0300"):
+        run(source, course, due=due)
+    assert not (course / "submitted").exists()

@@ -1,6 +1,7 @@
 """`make fidelity`: the notebooks' own cells run buggy and fixed; the report files are written."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -8,7 +9,7 @@ import pytest
 from fix_variants import tiny_dataset
 
 from nndebug import config
-from nndebug.notebook import fidelity, fidelity_report
+from nndebug.tools import fidelity, fidelity_report
 
 
 @pytest.fixture
@@ -29,10 +30,11 @@ def test_stage_cuts_val_equally_per_class(tiny_data: Path, tmp_path: Path) -> No
 @pytest.mark.slow
 def test_buggy_and_fixed_runs_record_every_epoch_and_write_the_report(tiny_data: Path, tmp_path: Path,
                                                                       monkeypatch) -> None:
-    settings = config.task
-    monkeypatch.setattr(config, "task", lambda number: dict(settings(number), epochs=2))
-    runs = [fidelity.experiment(1, variant, fidelity.stage(tmp_path / variant, None))
-            for variant in ("buggy", "fixed")]
+    kit = config.kit()
+    two_epochs = dataclasses.replace(kit, tasks={**kit.tasks, 1: dataclasses.replace(kit.tasks[1], epochs=2)})
+    with config.use(two_epochs):
+        runs = [fidelity.experiment(1, variant, fidelity.stage(tmp_path / variant, None))
+                for variant in ("buggy", "fixed")]
     assert [len(r.accuracy) for r in runs] == [2, 2]
     assert all(0.0 <= a <= 1.0 for r in runs for a in r.accuracy)
     fidelity_report.write_csv(runs, tmp_path / "fidelity.csv")

@@ -75,3 +75,68 @@ def test_the_kernel_side_imports_nothing_else_of_the_kit() -> None:
     edges = graph()
     for name in (n for n in edges if n.startswith("nndebug.kernel")):
         assert all(m == "nndebug" or m.startswith("nndebug.kernel") for m in edges[name]), (name, edges[name])
+
+
+# The layers, lowest first. A module imports only from its own package or a lower layer: the settings, the
+# course layer (what every stage shares about the course), the stages in pipeline order, the tools on top
+# of them, and the CLI. nndebug.kernel (what a grading kernel imports) sits at the bottom, importing nothing;
+# nndebug.deadline (due dates) beside it, below the settings that check one. nndebug.variants (per-student
+# variants) sits on the verifier and under the autograder that grades with them.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("nndebug", "nndebug.kernel", "nndebug.deadline"),
+    ("nndebug.settings",),
+    ("nndebug.config",),
+    ("nndebug.course",),
+    ("nndebug.mnist",),
+    ("nndebug.pretrained",),
+    ("nndebug.release",),
+    ("nndebug.publish",),
+    ("nndebug.collect",),
+    ("nndebug.rubric",),
+    ("nndebug.verify",),
+    ("nndebug.variants",),
+    ("nndebug.similarity",),
+    ("nndebug.autograde",),
+    ("nndebug.outbound",),
+    ("nndebug.tools",),
+    ("nndebug.commands", "nndebug.__main__"),
+)
+
+
+def layer(module: str) -> tuple[int, str]:
+    """(rank, package) of ``module``: the layer of the longest package name it falls under."""
+    ranked = [(len(name), rank, name) for rank, names in enumerate(LAYERS) for name in names
+              if module == name or module.startswith(name + ".")]
+    if not ranked:
+        raise AssertionError(f"{module} is in no layer: add its package to LAYERS in tests/test_imports.py")
+    _, rank, name = max(ranked)
+    return rank, name
+
+
+def climbs(edges: dict[str, set[str]]) -> list[str]:
+    """Every import of a module of another package at the same or a higher layer."""
+    found = []
+    for module, targets in sorted(edges.items()):
+        rank, package = layer(module)
+        for target in sorted(targets):
+            to_rank, to_package = layer(target)
+            if to_package != package and to_rank >= rank and to_package != "nndebug":
+                found.append(f"{module} (layer {rank}) imports {target} (layer {to_rank})")
+    return found
+
+
+def test_every_import_goes_down_the_layers() -> None:
+    assert climbs(graph()) == []
+
+
+def test_the_course_layer_imports_only_the_settings() -> None:
+    edges = graph()
+    for name in (n for n in edges if n.startswith("nndebug.course")):
+        outside = {m for m in edges[name] if not m.startswith("nndebug.course")}
+        assert outside <= {"nndebug", "nndebug.config", "nndebug.settings"}, (name, outside)
+
+
+def test_the_layer_check_sees_a_climb() -> None:
+    assert climbs({"nndebug.course.colab": {"nndebug.publish.tree"}}) == [
+        "nndebug.course.colab (layer 3) imports nndebug.publish.tree (layer 7)"]
+    assert climbs({"nndebug.verify.fixes": {"nndebug.rubric"}}) == []

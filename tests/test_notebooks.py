@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nndebug import cells, config
-from nndebug.notebook import assemble, authoring, colab, snippets
+from nndebug import config
+from nndebug.course import assemble, authoring, cells, colab, record, snippets
 
 
 def sources(task: int) -> dict[str, str]:
@@ -23,7 +23,7 @@ def test_contract_cells_in_order(task: int) -> None:
     for shared in cells.CELLS:
         assert ids.index(shared) < explanation
     assert explanation < fix
-    epochs = config.task(task)["epochs"]
+    epochs = config.kit().tasks[task].epochs
     assert notebook.cells[fix + 1].source == f"trainer.train({epochs})"
     tests = [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")
              and cell.cell_type == "code"]
@@ -32,9 +32,9 @@ def test_contract_cells_in_order(task: int) -> None:
     assert meta[f"task{task}_fix"]["solution"] and not meta[f"task{task}_fix"]["locked"]
     assert meta[f"task{task}_explanation"]["grade"] and meta[f"task{task}_explanation"]["points"] == 0
     points = {c.id: meta[c.id]["points"] for c in tests}
-    settings = config.task(task)
-    assert sum(p for i, p in points.items() if i.startswith(f"task{task}_fix")) == settings["points_fix"]
-    assert points[f"task{task}_explanation_rubric"] == settings["points_explanation"]
+    settings = config.kit().tasks[task]
+    assert sum(p for i, p in points.items() if i.startswith(f"task{task}_fix")) == settings.points_fix
+    assert points[f"task{task}_explanation_rubric"] == settings.points_explanation
 
 
 @pytest.mark.parametrize("task", config.TASKS)
@@ -54,11 +54,11 @@ def test_task1_reference_fix_is_the_trainer_with_shuffle() -> None:
 
 @pytest.mark.parametrize("task", config.TASKS)
 def test_badge_points_at_the_release_file(task: int) -> None:
-    course = config.settings()["course"]
-    notebook = config.task(task)["notebook"]
+    course = config.kit().course
+    notebook = config.notebook(task)
     header = assemble.build(task).cells[0].source
-    assert (f"https://colab.research.google.com/github/{course['student_repo']}/blob/"
-            f"{course['release_tag']}/{notebook}.ipynb") in header
+    assert (f"https://colab.research.google.com/github/{course.student_repo}/blob/"
+            f"{course.release_tag}/{notebook}.ipynb") in header
 
 
 def run_cell(source: str, directory: Path, monkeypatch) -> dict:
@@ -76,9 +76,27 @@ def make_zip(path: Path) -> None:
         archive.writestr("mnist_data/val.csv", "image_name,label\n")
 
 
-def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture(params=["unpublished", "published"])
+def publication(request, tmp_path: Path, monkeypatch):
+    """The setup cell as it is before ``make publish`` (no hashes) and after it (the record holds the hashes
+    of the files the test hands out): the tests pass whether the course root has a published.json or not."""
+    path = tmp_path / "published.json"
+    monkeypatch.setattr(record, "RECORD_FILE", path)
+
+    def publish(files: dict[str, Path]) -> None:
+        if request.param == "published":
+            course = config.kit().course
+            record.write_record(record.Record(course.student_repo, course.release_tag,
+                                              {name: record.sha256_of(f) for name, f in files.items()}),
+                                path)
+    return publish
+
+
+def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, monkeypatch,
+                                                             publication) -> None:
     make_zip(tmp_path / "source.zip")
     (tmp_path / "source.pt").write_bytes(b"weights")
+    publication({colab.DATA_FILE: tmp_path / "source.zip", colab.MODEL_FILE: tmp_path / "source.pt"})
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.setenv(colab.DATA_URL_ENV, (tmp_path / "source.zip").as_uri())
@@ -88,9 +106,13 @@ def test_setup_cell_fetches_from_the_url_override_and_unzips(tmp_path: Path, mon
     assert (work / "pretrained_model.pt").read_bytes() == b"weights"
 
 
-def test_setup_cell_skips_everything_when_the_files_are_there(tmp_path: Path, monkeypatch) -> None:
+def test_setup_cell_skips_everything_when_the_files_are_there(tmp_path: Path, monkeypatch,
+                                                              publication) -> None:
     (tmp_path / "mnist_data").mkdir()
     (tmp_path / "pretrained_model.pt").write_bytes(b"mine")
+    make_zip(tmp_path / "handed_out.zip")
+    publication({colab.DATA_FILE: tmp_path / "handed_out.zip",
+                 colab.MODEL_FILE: tmp_path / "pretrained_model.pt"})
     monkeypatch.setenv(colab.DATA_URL_ENV, "file:///nonexistent/nothing.zip")
     monkeypatch.setenv(colab.MODEL_URL_ENV, "file:///nonexistent/nothing.pt")
     for task in config.TASKS:

@@ -11,7 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from nndebug import cells, config
+from nndebug import config
+from nndebug.course import cells
 from nndebug.mnist import manifest
 from nndebug.pretrained import build, corrupt, train, verify
 
@@ -27,7 +28,7 @@ def test_loads_as_the_seed_does(module, pretrained_model: Path) -> None:
     model.load_state_dict(torch.load(pretrained_model, map_location="cpu"))  # strict: every key matches
     state = torch.load(pretrained_model, map_location="cpu")
     assert all(key.startswith("net.") for key in state)
-    zeroed = config.settings()["model"]["zeroed"]
+    zeroed = config.kit().model.zeroed
     assert sorted(corrupt.all_zero(state)) == sorted(zeroed)  # what the student's search finds
 
 
@@ -48,7 +49,7 @@ def test_output_is_identical_for_every_input(module, pretrained_model: Path, gra
     model.load_state_dict(torch.load(pretrained_model, map_location="cpu"))
     digits = train.load_split(module, grading_subset, "val")
     assert verify.outputs_identical(model, digits.samples[:64])["passed"]
-    corrupt.reinit(model, config.settings()["model"]["zeroed"])
+    corrupt.reinit(model, config.kit().model.zeroed)
     assert not verify.outputs_identical(model, digits.samples[:64])["passed"]
 
 
@@ -104,7 +105,7 @@ def test_seed_students_fix_recovers_and_scratch_does_not(module, pretrained_mode
                                                          grading_subset: Path) -> None:
     data = train.load_split(module, grading_subset, "train")
     val = train.load_split(module, grading_subset, "val")
-    epochs = config.task(3)["epochs"]
+    epochs = config.kit().tasks[3].epochs
     fixed = student_fix(module, pretrained_model, data, val, epochs=epochs, progress=False)
     scratch = from_scratch(module, data, val, epochs=epochs, progress=False)
     print(f"task 3, {epochs} epochs on the subset: student fix {fixed:.3f}, from scratch {scratch:.3f}")

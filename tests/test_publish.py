@@ -2,6 +2,7 @@
 boundary, a published notebook's setup cell fetching the files from a server on 127.0.0.1."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import http.server
@@ -17,11 +18,12 @@ from nbclient import NotebookClient
 from nbgrader.utils import compute_checksum
 
 from nndebug import config
-from nndebug.notebook import colab, release
-from nndebug.publish import record, scan, tree
+from nndebug.course import colab, record
+from nndebug.publish import scan, tree
+from nndebug.release import build as release
 
 NOTEBOOKS = release.notebook_names()
-TASK3 = config.task(3)["notebook"] + ".ipynb"
+TASK3 = config.notebook(3) + ".ipynb"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -110,7 +112,7 @@ def test_student_tree_holds_only_what_students_get(published: tree.Published) ->
         folder = published.assets if name in published.record.sha256 else published.student
         assert sha256(folder / name) == digest, name
     env = (published.student.parent / "publish.env").read_text()
-    assert f"STUDENT_REPO={config.settings()['course']['student_repo']}" in env
+    assert f"STUDENT_REPO={config.kit().course.student_repo}" in env
 
 
 def test_record_holds_the_published_hashes(published: tree.Published, tmp_path: Path) -> None:
@@ -118,19 +120,19 @@ def test_record_holds_the_published_hashes(published: tree.Published, tmp_path: 
     assert made == published.record
     assert made.sha256 == {"mnist_data.zip": sha256(config.MNIST_ZIP),
                            "pretrained_model.pt": sha256(config.MODEL_FILE)}
-    course = config.settings()["course"]
-    assert (made.student_repo, made.release_tag) == (course["student_repo"], course["release_tag"])
+    course = config.kit().course
+    assert (made.student_repo, made.release_tag) == (course.student_repo, course.release_tag)
 
 
 def test_published_notebooks_are_the_release_rebuilt_with_the_hashes(published) -> None:
-    course = config.settings()["course"]
+    course = config.kit().course
     root = published.student.parent.parent
     for name in NOTEBOOKS:
         built = root / "release" / config.assignment() / name
         assert (published.student / name).read_bytes() == built.read_bytes()
         english = root / "release" / f"{config.assignment()}_en" / name
         assert (published.student / "en" / name).read_bytes() == english.read_bytes()
-        assert f"/blob/{course['release_tag']}/en/{name}" in english.read_text(encoding="utf-8")
+        assert f"/blob/{course.release_tag}/en/{name}" in english.read_text(encoding="utf-8")
         # the gradebook's copy of the setup cell (source/) is the one students get
         assert cells_by_id(root / "source" / config.assignment() / name)["setup"]["source"] == \
             cells_by_id(built)["setup"]["source"]
@@ -141,8 +143,8 @@ def test_published_notebooks_are_the_release_rebuilt_with_the_hashes(published) 
         cell = nbformat.from_dict({**cells["setup"], "source": setup})
         assert cell.metadata.nbgrader["checksum"] == compute_checksum(cell)  # nbgrader sees it unchanged
         badge = "".join(next(iter(cells.values()))["source"])
-        assert (f"https://colab.research.google.com/github/{course['student_repo']}/blob/"
-                f"{course['release_tag']}/{name}") in badge
+        assert (f"https://colab.research.google.com/github/{course.student_repo}/blob/"
+                f"{course.release_tag}/{name}") in badge
         assert "drive.google.com/file" not in (published.student / name).read_text(encoding="utf-8")
         # everything but the setup cell is the release notebook as committed
         released = cells_by_id(config.RELEASE_DIR / config.assignment() / name)
@@ -152,10 +154,10 @@ def test_published_notebooks_are_the_release_rebuilt_with_the_hashes(published) 
 
 def test_student_readme_says_how_to_open_and_hand_in(published: tree.Published) -> None:
     text = (published.student / "README.md").read_text(encoding="utf-8")
-    course = config.settings()["course"]
+    course = config.kit().course
     for needle in ("Open in Colab", "Change runtime type", "Download .ipynb", "Как сдать", "How to hand in",
-                   course["hand_in_ru"], course["hand_in_en"],
-                   f"https://github.com/{course['student_repo']}/releases/tag/{course['release_tag']}",
+                   course.hand_in_ru, course.hand_in_en,
+                   f"https://github.com/{course.student_repo}/releases/tag/{course.release_tag}",
                    *NOTEBOOKS):
         assert needle in text, needle
 
@@ -172,7 +174,7 @@ def test_scan_finds_what_only_the_instructor_may_have(published: tree.Published,
     planted = {
         "solution.ipynb": config.SOURCE_DIR / config.assignment() / NOTEBOOKS[1],
         "rubric.txt": config.RUBRIC_FILE,
-        "kit.txt": config.SETTINGS_FILE,
+        "kit.txt": config.settings_file(),
         "grading.txt": grading_code()[-1],
     }
     for name, source in planted.items():
@@ -233,9 +235,9 @@ def test_a_record_for_another_tag_puts_no_hash_in_the_release(published, monkeyp
     monkeypatch.setattr(record, "RECORD_FILE", published.student.parent.parent / "published.json")
     assert colab.published_hashes() == published.record.sha256
     assert published.record.sha256["pretrained_model.pt"] in colab.setup_cell(with_model=True)
-    course = dict(config.settings()["course"], release_tag="v-next")
-    monkeypatch.setitem(config.settings(), "course", course)
-    assert colab.published_hashes() == {}
+    course = dataclasses.replace(config.kit().course, release_tag="v-next")
+    with config.use(dataclasses.replace(config.kit(), course=course)):
+        assert colab.published_hashes() == {}
 
 
 def test_missing_inputs_are_named_with_their_make_target(tmp_path: Path, monkeypatch) -> None:
@@ -274,6 +276,19 @@ def test_fetch_model_downloads_and_checks_the_published_file(published, served, 
         record.fetch_published("pretrained_model.pt", dest, record_file)
     assert dest.read_bytes() == b"a model rebuilt here"  # replaced only by a verified file
     assert not dest.with_name(dest.name + ".part").exists()
+
+
+def test_a_missing_model_is_offered_from_dist_assets_and_copied_offline(published, tmp_path, monkeypatch):
+    record_file = published.student.parent.parent / "published.json"
+    monkeypatch.setattr(record, "ASSETS_DIR", published.assets)
+    monkeypatch.delenv(colab.MODEL_URL_ENV, raising=False)
+    with pytest.raises(record.PublishError, match="The published file is here already") as info:
+        record.check_published_inputs(tmp_path / "gone.pt", record_file)
+    assert str(published.assets / "pretrained_model.pt") in str(info.value)
+    dest = tmp_path / "data" / "pretrained_model.pt"
+    monkeypatch.setattr(record.urllib.request, "urlretrieve", None)      # no network: a call would fail
+    record.fetch_published("pretrained_model.pt", dest, record_file)
+    assert sha256(dest) == published.record.sha256["pretrained_model.pt"]
 
 
 # --- the published notebook, run against a server on 127.0.0.1 ----------------------------------------
@@ -386,10 +401,10 @@ def test_offline_gives_the_short_download_message(published, tmp_path, monkeypat
 
 
 def test_release_notebooks_check_no_hash_but_fetch_from_the_student_release() -> None:
-    course = config.settings()["course"]
+    course = config.kit().course
     for name in NOTEBOOKS:
         setup = "".join(cells_by_id(config.RELEASE_DIR / config.assignment() / name)["setup"]["source"])
-        assert (f"https://github.com/{course['student_repo']}/releases/download/{course['release_tag']}/"
+        assert (f"https://github.com/{course.student_repo}/releases/download/{course.release_tag}/"
                 "mnist_data.zip") in setup
         assert "drive.google.com/file" not in setup and "FILES = {" in setup
 

@@ -3,6 +3,7 @@ students without a grade are listed, never given 0."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 
 from nndebug.__main__ import main
 from nndebug.outbound.outbound import write_outbound
+from nndebug.settings import Return
 
 ASSIGNMENT = "nn_debug"
-SETTINGS = {"canvas_assignment": "NN debug (5501)", "moodle_grade_item": "NN debug", "scale_to": 10.0}
+SETTINGS = Return(canvas_assignment="NN debug (5501)", moodle_grade_item="NN debug", scale_to=10.0)
 GRADES_HEADER = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                  "raw_score", "late_submission_penalty", "score", "max_score"]
 
@@ -43,6 +45,7 @@ def course(tmp_path: Path) -> Path:
         folder.mkdir(parents=True)
         for task in ("task1_shuffle", "task2_optimizer"):
             (folder / f"{task}.html").write_text(f"<html>{sid} {task}</html>")
+        (folder / ".feedback-level").write_text("all")     # kit.toml: no due date, so "all"
     (root / "feedback" / "ivanov" / "index.html").write_text("<html>index</html>")
     return root
 
@@ -95,7 +98,8 @@ def test_feedback_zips_layout(course):
 
 def test_feedback_without_participant_id_is_listed(course):
     (course / "collect" / "collected.json").unlink()
-    result = write_outbound(course, assignment=ASSIGNMENT, settings={**SETTINGS, "scale_to": 0.0})
+    unscaled = dataclasses.replace(SETTINGS, scale_to=0.0)
+    result = write_outbound(course, assignment=ASSIGNMENT, settings=unscaled)
     assert result.no_moodle_id == ["ivanov"] and result.no_canvas_id == ["ivanov"]
     assert rows(course / "outbound" / "moodle_grades.csv")[1] == ["ivan@uni.example", "Ivan Ivanov", "0.8"]
     with zipfile.ZipFile(course / "outbound" / "moodle_feedback.zip") as zf:
@@ -108,3 +112,35 @@ def test_cli_names_what_is_missing(course, capsys):
     (course / "grades.csv").unlink()
     assert main(["return", "--root", str(course)]) == 2
     assert "make autograde" in capsys.readouterr().err
+
+
+def test_a_grade_autograde_could_not_refresh_is_left_out_and_named(course, capsys):
+    (course / "autograded").mkdir()
+    (course / "autograded" / ".nndebug-state.json").write_text(json.dumps({
+        "petrova": {"fingerprint": "x", "status": "failed", "stale": True, "problems": [
+            {"notebook": "", "message": "could not be graded: the kernel died; its previous grade is kept"}]},
+        "ivanov": {"fingerprint": "y", "status": "graded", "stale": False, "problems": []}}))
+    assert main(["return", "--root", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert "could not be refreshed" in out and "petrova" in out
+    assert [r[0] for r in rows(course / "outbound" / "moodle_grades.csv")[1:]] == ["ivan@uni.example"]
+    report = (course / "outbound" / "report.md").read_text()
+    assert "- petrova: could not be graded: the kernel died" in report
+
+
+@pytest.mark.parametrize("scale_to, said", [(0.0, "out of 1"), (10.0, "out of 10")])
+def test_every_return_states_the_scale(course, scale_to, said):
+    settings = dataclasses.replace(SETTINGS, scale_to=scale_to)
+    result = write_outbound(course, assignment=ASSIGNMENT, settings=settings)
+    assert said in result.scale and f"scale_to = {scale_to:g}" in result.scale
+    assert result.scale in (course / "outbound" / "report.md").read_text()
+
+
+def test_feedback_written_at_another_level_is_not_sent_without_a_gradebook(course):
+    (course / "feedback" / "petrova" / ASSIGNMENT / ".feedback-level").write_text("measured")
+    result = write_outbound(course, assignment=ASSIGNMENT, settings=SETTINGS)
+    assert [line.split(":")[0] for line in result.feedback_held] == ["petrova"]
+    assert not (course / "outbound" / "feedback" / "petrova.zip").exists()
+    with zipfile.ZipFile(course / "outbound" / "moodle_feedback.zip") as zf:
+        assert not any(n.startswith("Maria Petrova") for n in zf.namelist())
+    assert "Feedback held back" in (course / "outbound" / "report.md").read_text()

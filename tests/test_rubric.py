@@ -1,5 +1,6 @@
 """The explanation scorer (nndebug.rubric): every kind of answer is scored as a TA would or routed to a TA,
-never confidently wrong; the labelled corpus meets the goal; a broken rubric names its file and key."""
+never confidently wrong; both labelled corpora (the kit's own and the independent one) meet the goal; a broken
+rubric names its file and key."""
 from __future__ import annotations
 
 import argparse
@@ -11,9 +12,10 @@ from fix_variants import ENGLISH_ANSWERS, PARTIAL_ANSWERS, SEED_ANSWERS, WRONG_A
 
 from nndebug import config
 from nndebug.commands import rubric_report
-from nndebug.rubric import RubricError, Verdict, corpus, judge, points, render_review
+from nndebug.rubric import ExplanationVerdict, RubricError, corpus, judge, points, render_review
 
 CORPUS = corpus.score(corpus.load())
+SETS = {name: corpus.score(answers) for name, answers in corpus.load_sets().items()}
 
 
 # --- the fixed points the validity tests rely on --------------------------------------------------
@@ -22,12 +24,18 @@ CORPUS = corpus.score(corpus.load())
 @pytest.mark.parametrize("answers_by_task", [SEED_ANSWERS, ENGLISH_ANSWERS], ids=["seed-ru", "en"])
 def test_right_answers_score_full(task: int, answers_by_task: dict[int, str]) -> None:
     verdict = judge(task, answers_by_task[task])
-    assert verdict.fraction == 1.0 and not verdict.review
-    assert points(task, verdict) == config.task(task)["points_explanation"]
+    assert verdict.fraction == 1.0
+    assert points(task, verdict) == config.kit().tasks[task].points_explanation
+    if answers_by_task is SEED_ANSWERS and task == 2:
+        # "Слишком большой LR и WD": the independent TA gave this answer half (it blames the lr too), the kit
+        # full marks; the rubric keeps full marks and lets a TA decide.
+        assert verdict.review and "learning rate" in verdict.review[0]
+    else:
+        assert not verdict.review
 
 
 def test_the_reference_answers_in_the_sources_score_full() -> None:
-    from nndebug.notebook import assemble
+    from nndebug.course import assemble
     for task in config.TASKS:
         cells = {c.id: c.source for c in assemble.build(task).cells}
         assert judge(task, cells[f"task{task}_explanation"]).fraction == 1.0
@@ -55,9 +63,9 @@ def test_the_cause_alone_earns_part(task: int) -> None:
 
 
 def test_points_follow_kit_toml() -> None:
-    half = Verdict(0.5, (), (), None, 1.0, ())
+    half = ExplanationVerdict(0.5, (), (), None, 1.0, ())
     for task in config.TASKS:
-        assert points(task, half) == round(config.task(task)["points_explanation"] / 2, 2)
+        assert points(task, half) == round(config.kit().tasks[task].points_explanation / 2, 2)
 
 
 # --- words, not spellings -------------------------------------------------------------------------
@@ -129,7 +137,7 @@ def test_many_causes_at_once_score_zero(task: int) -> None:
 
 
 def test_another_tasks_answer_text_scores_zero() -> None:
-    from nndebug.notebook import assemble
+    from nndebug.course import assemble
     references = {t: {c.id: c.source for c in assemble.build(t).cells}[f"task{t}_explanation"]
                   for t in config.TASKS}
     for task in config.TASKS:
@@ -190,6 +198,90 @@ def test_render_review_says_how_many_were_routed_and_why() -> None:
     assert "0 of 1 answers were routed to a TA" in none and "formgrader" in none
 
 
+# --- issue 22: the kinds of misses the independent corpus showed -----------------------------------
+
+@pytest.mark.parametrize("task,text", [
+    (1, "Problema v tom chto v train DataLoader stoit shuffle=False, a dannye v train.csv idut "
+        "po poryadku klassov. Poetomu v kazhdom batche tolko odin klass, set' zabyvaet "
+        "predydushchie klassy."),
+    (2, "V optimizatore stoit weight_decay=9e-1, eto ochen' bol'shaya regulyarizaciya. "
+        "Vesa shodyatsya k nulyu na kazhdom shage."),
+    (3, "V pretrained_model.pt nekotorye sloi imeyut vesa, polnost'yu ravnye nulyu. Poetomu vyhod ne zavisit "
+        "ot vhoda."),
+])
+def test_russian_in_latin_letters_is_read(task: int, text: str) -> None:
+    verdict = judge(task, text)
+    assert verdict.fraction == 1.0 and not verdict.review
+
+
+@pytest.mark.parametrize("task,text", [
+    (1, "короч трейн лоадер без шафла, а датасет отсортирован по классам, в батче одни и те же цифры."),
+    (1, "the trian dataloader dosent shufle the data and the labls are sorted, so every batch = one clas."),
+    (2, "the wieght decay is 0.9, every step the weigts get multiplyed by 0.91 so they shrink to zero."),
+])
+def test_slang_and_misspellings_name_the_concepts(task: int, text: str) -> None:
+    assert judge(task, text).fraction == 1.0
+
+
+@pytest.mark.parametrize("task,text", [
+    (2, "Some of the weights of the network are zero, so the output doesn't depend on the input and the "
+        "gradients can't flow. We need to re-initialise those layers."),
+    (2, "В модели часть весов нулевая, поэтому выход одинаковый для всех картинок. Надо найти нулевые слои."),
+    (3, "weight_decay is too big, it pulls all the weights to zero every step so the network can't learn."),
+    (3, "The weights are all driven to zero during training because of too strong regularization, and the "
+        "output becomes constant."),
+])
+def test_zero_in_another_tasks_sense_earns_nothing(task: int, text: str) -> None:
+    # Task 2: weights pulled towards zero by the decay; task 3: tensors equal to zero in the checkpoint.
+    assert judge(task, text).fraction == 0
+
+
+def test_weights_going_to_zero_in_other_words_count_for_task_2() -> None:
+    for text in ("wd=0.9 → каждый шаг веса ×0.91, веса → 0, выход константа.",
+                 "weight_decay=0.9: the conv/BN/fc weights are near zero after a few hundred steps.",
+                 "Слишком большой weight decay: веса почти сразу становятся около нуля."):
+        verdict = judge(2, text)
+        assert verdict.fraction == 1.0 and verdict.wrong is None, text
+
+
+def test_a_setting_tried_and_rejected_is_not_asserted() -> None:
+    text = ("First I thought the learning rate was too low so I tried 1e-1, didn't help. The csv is sorted "
+            "by label and the loader has shuffle=False, so every batch is one digit and the net forgets "
+            "the rest.")
+    verdict = judge(1, text)
+    assert verdict.fraction == 1.0 and verdict.wrong is None and not verdict.review
+
+
+@pytest.mark.parametrize("text", ["weight decay вроде нормальный, наверное мало эпох.",
+                                  "Веса загружаются правильно, нулевых там нет, я проверял."])
+def test_a_hedge_or_a_denial_after_the_concept_does_not_name_it(text: str) -> None:
+    task = 2 if "decay" in text else 3
+    assert judge(task, text).fraction == 0
+
+
+def test_a_wrong_cause_with_the_symptom_restated_scores_zero_and_is_routed() -> None:
+    verdict = judge(3, "Learning rate слишком большой, поэтому выход одинаковый для всех картинок.")
+    assert verdict.fraction == 0 and verdict.wrong and any("effect" in r for r in verdict.review)
+
+
+def test_underfitting_alone_is_no_mechanism_and_goes_to_a_ta() -> None:
+    verdict = judge(2, "Регуляризация задрана до небес (wd=0.9), модель недообучается.")
+    assert verdict.fraction == 0.5 and any("related point" in r for r in verdict.review)
+
+
+def test_pasted_code_with_a_bare_pointer_goes_to_a_ta() -> None:
+    code = "```python\nopt = optim.SGD(model.parameters(), lr=10e-2, weight_decay=9e-1)\n```\n"
+    verdict = judge(2, code + "вот тут ошибка")
+    assert verdict.fraction == 0 and any("pasted code" in r for r in verdict.review)
+
+
+@pytest.mark.parametrize("task", config.TASKS)
+def test_a_common_misdiagnosis_scores_zero_without_a_ta(task: int) -> None:
+    text = "The pretrained layers are frozen (requires_grad=False), so only the last one trains."
+    verdict = judge(task, text)
+    assert verdict.fraction == 0 and "замороженные" in verdict.wrong and not verdict.review
+
+
 # --- the corpus -----------------------------------------------------------------------------------
 
 def test_the_corpus_is_large_and_varied() -> None:
@@ -203,18 +295,44 @@ def test_the_corpus_is_large_and_varied() -> None:
         assert sum(s.answer.task == task for s in CORPUS) >= 45
 
 
-def test_the_corpus_figures_meet_the_goal() -> None:
-    figures = corpus.figures(CORPUS)
-    assert figures.exact >= 0.95
+def test_the_independent_corpus_is_its_own_large_varied_set() -> None:
+    answers = corpus.load(corpus.INDEPENDENT_DIR)
+    assert len(answers) >= 120 and len({a.id for a in answers}) == len(answers)
+    assert {a.lang for a in answers} == {"ru", "en"} and {a.task for a in answers} == set(config.TASKS)
+    assert {a.intent for a in answers} == {"right", "partial", "wrong"}
+    assert {a.score for a in answers} == {0.0, 0.5, 1.0} and all(a.note for a in answers)
+    assert not {a.text for a in answers} & {s.answer.text for s in CORPUS}  # held apart from the kit's set
+
+
+def test_the_pretuning_record_is_kept() -> None:
+    before = corpus.pretuning()
+    assert set(before) == {"task 1", "task 2", "task 3", "all"}
+    assert before["all"].total == len(SETS["independent"])
+    assert before["all"].confidently_wrong > 0  # what tuning was for
+
+
+def test_no_ta_score_of_the_independent_set_changed_since_the_pretuning_record() -> None:
+    import tomllib
+    with open(corpus.PRETUNING_FILE, "rb") as fh:
+        recorded = {row["id"]: row["ta"] for row in tomllib.load(fh)["answer"]}
+    assert {a.id: a.score for a in corpus.load(corpus.INDEPENDENT_DIR)} == recorded
+
+
+@pytest.mark.parametrize("name", list(corpus.SETS))
+def test_every_corpus_meets_the_goal(name: str) -> None:
+    figures = corpus.figures(SETS[name])
+    assert figures.confidently_wrong == 0
     assert figures.wrong_full_unrouted == 0
     assert figures.routed <= 0.20
+    assert figures.exact >= (0.95 if name == "kit" else 0.90)
 
 
-def test_every_kind_in_the_corpus_is_scored_as_a_ta_would_or_routed() -> None:
+@pytest.mark.parametrize("name", list(corpus.SETS))
+def test_every_kind_in_every_corpus_is_scored_as_a_ta_would_or_routed(name: str) -> None:
     confidently_wrong = defaultdict(list)
-    for s in CORPUS:
+    for s in SETS[name]:
         if not s.exact and not s.routed:
-            confidently_wrong[s.answer.kind].append(s.answer.text)
+            confidently_wrong[s.answer.kind].append(s.answer.id or s.answer.text)
     assert not confidently_wrong
 
 
@@ -223,6 +341,15 @@ def test_rubric_report_prints_the_figures(capsys) -> None:
     out = capsys.readouterr().out
     assert code == 0
     assert "task 1" in out and "confusion" in out and "answers scored differently" in out and "met" in out
+
+
+def test_rubric_report_prints_each_set_apart_beside_the_pretuning_figures(capsys) -> None:
+    code = rubric_report.run(argparse.Namespace(corpus=None, rubric=None))
+    out = capsys.readouterr().out
+    assert code == 0
+    kit, independent = out.split("== kit:")[1].split("== independent:")
+    assert "pre-tuning" not in kit and independent.count("pre-tuning") == 4
+    assert "goal for independent" in independent and "NOT met" not in out
 
 
 # --- a broken rubric ------------------------------------------------------------------------------
@@ -244,6 +371,8 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
     ("window = 10", "window = 'ten'", r"\[engine\] window"),
     ("dont_know = [", "dont_knows = [", r"\[language\] has no 'dont_know'"),
     ("[task3]", "[task3", r"not valid TOML"),
+    ("\n[[any_task.wrong]]", "\n[any_task.extra]\nx = 1\n[[any_task.wrong]]", r"\[any_task\] may hold only"),
+    ("]\nmechanism = true", "]\nmechanism = 'yes'", r"task1.concepts\[1\].mechanism"),
 ])
 def test_a_broken_rubric_names_the_file_and_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     path = _broken(tmp_path, old, new)

@@ -11,7 +11,7 @@ import pytest
 from nndebug import config, settings
 from nndebug.settings import SettingsError
 
-KIT = config.SETTINGS_FILE.read_text(encoding="utf-8")
+KIT = config.settings_file().read_text(encoding="utf-8")
 
 
 def broken(tmp_path: Path, old: str, new: str) -> Path:
@@ -26,10 +26,10 @@ def line_of(path: Path, text: str) -> int:
 
 
 def test_the_kits_own_settings_load_typed() -> None:
-    kit = settings.parse(config.SETTINGS_FILE)
+    kit = settings.parse(config.settings_file())
     assert kit.task_numbers == config.TASKS == tuple(range(1, len(kit.tasks) + 1))
     assert isinstance(kit.tasks[1].epochs, int) and isinstance(kit.checks.task1_min_accuracy, float)
-    assert kit.model.zeroed == tuple(config.settings()["model"]["zeroed"])
+    assert kit.model.zeroed == tuple(config.kit().model.zeroed)
 
 
 def test_a_typo_in_a_key_names_the_line_and_the_known_keys(tmp_path: Path) -> None:
@@ -61,7 +61,26 @@ def test_a_missing_task_a_missing_key_and_bad_toml(tmp_path: Path) -> None:
 def test_the_cli_says_it_in_one_line(tmp_path: Path) -> None:
     """A verb run against a broken kit.toml exits 2 with the message on stderr, not a traceback."""
     path = broken(tmp_path, "epochs = 10", 'epochs = "10"')
-    env = {**os.environ, "NN_DEBUG_KIT": str(path)}
+    env = {**os.environ, config.KIT_ENV: str(path)}
     proc = subprocess.run([sys.executable, "-m", "nndebug", "summary"], capture_output=True, text=True,
                           cwd=config.ROOT, env=env, timeout=120)
     assert proc.returncode == 2 and "must be a whole number" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_another_kit_toml_swaps_in_within_the_process(tmp_path: Path) -> None:
+    """kit.toml is read when first asked for: config.use() swaps another one in for a block, then back."""
+    path = broken(tmp_path, "epochs = 10", "epochs = 7")
+    before = config.kit()
+    with config.use(path) as kit:
+        assert config.settings_file() == path and config.kit() is kit and kit.tasks[1].epochs == 7
+    assert config.kit() is before and before.tasks[1].epochs == 10
+
+
+def test_every_default_is_the_schemas() -> None:
+    """Leaving out a key that may be left out gives the schema's default, wherever the key is read."""
+    left_out = ("scale_to", "canvas_assignment")
+    text = "\n".join(line for line in KIT.splitlines() if not line.startswith(left_out))
+    with config.use(settings.parse_text(text)) as kit:
+        assert kit.returns.scale_to == 0 and kit.returns.canvas_assignment == "NN debug"
+        from nndebug.outbound.outbound import return_settings
+        assert return_settings() is kit.returns

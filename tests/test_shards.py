@@ -87,8 +87,26 @@ def test_failed_regrade_keeps_the_previous_grade(course):
     assert feedback.exists()
     toy.submit(course.root, "ann", raw="{ broken")
     [outcome] = autograde(course, students=["ann"], echo=lambda *_: None)
-    assert outcome.status == "failed"
+    assert outcome.status == "failed" and outcome.stale
     assert "previous grade is kept" in (course.autograded / "report.md").read_text()
     assert read_csv(course.autograded / "scores.csv") == before
     assert feedback.exists()
     assert (course.autograded / "ann" / toy.ASSIGNMENT / f"{toy.NOTEBOOK}.ipynb").exists()
+    [again] = autograde(course, students=["ann"], echo=lambda *_: None)
+    assert again.status == "failed"  # a failed grading is tried again on the next run, not kept as done
+
+
+@pytest.mark.slow
+def test_a_missing_notebook_scores_zero_and_never_blocks_a_regrade(course):
+    toy.submit(course.root, "cid", toy.honest)
+    autograde(course, students=["cid"], echo=lambda *_: None)
+    assert sum(toy.scores(course.root)["cid"].values()) > 0
+    (course.root / "submitted" / "cid" / toy.ASSIGNMENT / f"{toy.NOTEBOOK}.ipynb").unlink()
+    for force in (False, True):
+        [outcome] = autograde(course, students=["cid"], force=force, echo=lambda *_: None)
+        assert outcome.status == "graded" and not outcome.stale
+        assert any("is missing" in p.message for p in outcome.problems)
+        assert set(toy.scores(course.root)["cid"].values()) == {0}
+        assert not (course.root / "feedback" / "cid" / toy.ASSIGNMENT / f"{toy.NOTEBOOK}.html").exists()
+        grades = {r["student_id"]: r for r in read_csv(course.root / "grades.csv")}
+        assert float(grades["cid"]["score"]) == 0

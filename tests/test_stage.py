@@ -8,16 +8,17 @@ import pytest
 
 from nndebug import config
 from nndebug.autograde import stage
-from nndebug.autograde.kernels import inputs_from_env, sandbox_spec, stage_links
-from nndebug.autograde.stage import DATA_NAME, Inputs
+from nndebug.autograde.job import GradingJob
+from nndebug.autograde.kernels import sandbox_spec, stage_links
+from nndebug.autograde.stage import DATA_NAME, MODEL_NAME, Inputs
 from nndebug.mnist import layout, subset
 
 
 def test_tasks_with_their_own_count_grade_on_their_own_subset() -> None:
     by_notebook = stage.task_data()
     for number in config.TASKS:
-        notebook = config.task(number)["notebook"]
-        own = "grading_train_per_class" in config.task(number)
+        notebook = config.notebook(number)
+        own = config.kit().tasks[number].grading_train_per_class is not None
         assert (notebook in by_notebook) == own
         assert Inputs().data_for(notebook) == (by_notebook[notebook] if own else config.SUBSET_DATA)
     assert Inputs().data_for(None) == config.SUBSET_DATA
@@ -34,14 +35,28 @@ def test_task_subsets_are_prefixes_of_the_grading_subset(grading_subset: Path) -
             assert len(list((folder / split).glob("*.png"))) == len(rows) == 10 * counts[split]
 
 
-def test_inputs_travel_to_the_nbgrader_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    inputs = Inputs(tmp_path / "d", tmp_path / "m.pt", {"nb1": tmp_path / "d1"})
-    for key, value in inputs.to_env().items():
-        monkeypatch.setenv(key, value)
-    back = inputs_from_env()
-    assert back.data_for("nb1") == (tmp_path / "d1").resolve()
-    assert back.data_for("nb2") == (tmp_path / "d").resolve()
-    assert back.model == (tmp_path / "m.pt").resolve()
+def job(tmp_path: Path, inputs: Inputs, submission: Path | None = None, sandbox: bool = True) -> GradingJob:
+    return GradingJob(student="s1", assignment="hw", submission=submission or tmp_path / "staged",
+                      evidence=tmp_path / "evidence", verdicts=tmp_path / "verdicts",
+                      release=tmp_path / "release" / "hw", inputs=inputs, sandbox=sandbox)
+
+
+def test_the_job_travels_to_the_nbgrader_process(tmp_path: Path) -> None:
+    sent = job(tmp_path, Inputs(tmp_path / "d", tmp_path / "m.pt", {"nb1": tmp_path / "d1"}))
+    back = GradingJob.from_env(sent.to_env())
+    assert back == sent and GradingJob.from_env({}) is None
+    assert back.inputs.data_for("nb1") == (tmp_path / "d1").resolve()
+    assert back.inputs.data_for("nb2") == (tmp_path / "d").resolve()
+    assert back.inputs.model == (tmp_path / "m.pt").resolve()
+
+
+def test_a_job_serves_only_its_own_student(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nndebug.autograde.job import JobMismatch, job_for
+
+    monkeypatch.setenv(*next(iter(job(tmp_path, Inputs()).to_env().items())))
+    assert job_for({"nbgrader": {"student": "s1"}}).student == "s1"
+    with pytest.raises(JobMismatch, match="'s2'"):
+        job_for({"nbgrader": {"student": "s2"}})
 
 
 def test_each_notebook_gets_its_own_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,16 +64,15 @@ def test_each_notebook_gets_its_own_data(tmp_path: Path, monkeypatch: pytest.Mon
     for folder in (common, own):
         folder.mkdir()
     model.write_bytes(b"0")
-    for key, value in Inputs(common, model, {"nb1": own}).to_env().items():
-        monkeypatch.setenv(key, value)
+    sent = job(tmp_path, Inputs(common, model, {"nb1": own}))
     cwd = tmp_path / "autograded" / "s1" / "hw"
     cwd.mkdir(parents=True)
     for notebook, expected in (("nb1", own), ("nb2", common)):
-        stage_links(cwd, inputs_from_env(), notebook)  # unsandboxed
+        stage_links(cwd, sent.inputs, notebook)  # unsandboxed
         assert (cwd / DATA_NAME).resolve() == expected.resolve()
         runtime = tmp_path / f"run-{notebook}"
         runtime.mkdir()
-        spec = sandbox_spec(cwd, runtime, notebook)  # sandboxed: a read-only bind at ./mnist_data
+        spec = sandbox_spec(cwd, runtime, notebook, job=sent)  # sandboxed: a read-only bind at ./mnist_data
         assert (expected.resolve(), cwd / DATA_NAME) in spec.readonly
 
 
@@ -66,7 +80,6 @@ def test_each_notebook_gets_its_own_data(tmp_path: Path, monkeypatch: pytest.Mon
 def test_the_kernel_of_each_notebook_reads_its_own_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          sandbox: bool) -> None:
     from nndebug.autograde.preprocessors.sandboxed_execute import SandboxedExecute
-    from nndebug.autograde.sandbox import NO_SANDBOX_ENV
 
     tmp_path.chmod(0o755)  # the sandboxed kernel runs as nobody when the tests run as root
     common, own, model = tmp_path / "common", tmp_path / "own", tmp_path / "m.pt"
@@ -76,13 +89,31 @@ def test_the_kernel_of_each_notebook_reads_its_own_data(tmp_path: Path, monkeypa
     model.write_bytes(b"0")
     cwd = tmp_path / "autograded" / "s1" / "hw"
     cwd.mkdir(parents=True)
-    for key, value in Inputs(common, model, {"nb1": own}).to_env().items():
+    for key, value in job(tmp_path, Inputs(common, model, {"nb1": own}), cwd, sandbox).to_env().items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("NN_DEBUG_SUBMISSION", str(cwd))
-    monkeypatch.setenv(NO_SANDBOX_ENV, "0" if sandbox else "1")
     for notebook, rows in (("nb1", 2), ("nb2", 1)):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
             "print(len(open('mnist_data/train.csv').readlines()))")])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         out, _ = SandboxedExecute().preprocess(nb, {"unique_key": notebook, "metadata": {"path": str(cwd)}})
         assert out.cells[0].outputs[0]["text"].strip() == str(rows), notebook
+
+
+def test_only_the_task_that_loads_the_model_gets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pretrained_model.pt beside a fresh-model task would be a good network to hand in: not staged there."""
+    data, model = tmp_path / "data", tmp_path / "m.pt"
+    data.mkdir()
+    model.write_bytes(b"0")
+    cwd = tmp_path / "autograded" / "s1" / "hw"
+    cwd.mkdir(parents=True)
+    graded = job(tmp_path, Inputs(data, model, {}), cwd, True)
+    for task in config.TASKS:
+        notebook = config.notebook(task)
+        staged = task in config.MODEL_TASKS
+        stage_links(cwd, graded.inputs, notebook)
+        assert (cwd / MODEL_NAME).exists() == staged, notebook
+        runtime = tmp_path / f"run-{task}"
+        runtime.mkdir()
+        mounts = [inside for _, inside in sandbox_spec(cwd, runtime, notebook, job=graded).readonly]
+        assert (cwd / MODEL_NAME in mounts) == staged, notebook
+    assert not config.MODEL_TASKS or set(config.MODEL_TASKS) <= set(config.TASKS)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from nndebug import config
-from nndebug.notebook import release
-from nndebug.notebook import student_view as sv
+from nndebug.course import language
+from nndebug.release import build as release
+from nndebug.tools import screenshot as sv
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +37,7 @@ def executed(tmp_path_factory, monkeypatch_module) -> dict[str, object]:
         pytest.skip("needs data/pretrained_model.pt and the grading data (make subset model)")
     monkeypatch_module.delenv("TQDM_DISABLE", raising=False)  # as a student's kernel: progress bars on
     tmp = tmp_path_factory.mktemp("student")
-    return {config.task(t)["notebook"]: run(config.task(t)["notebook"], "ru", tmp) for t in config.TASKS}
+    return {config.notebook(t): run(config.notebook(t), "ru", tmp) for t in config.TASKS}
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +48,12 @@ def monkeypatch_module():
 
 @pytest.mark.parametrize("task", config.TASKS)
 def test_training_prints_one_line_per_epoch_and_little_progress(executed, task: int) -> None:
-    notebook, epochs = config.task(task)["notebook"], config.task(task)["epochs"]
+    notebook, epochs = config.notebook(task), config.kit().tasks[task].epochs
     nb = executed[notebook]
     errors = [(sv.grade_id(c), o.get("ename"), o.get("evalue")) for c in nb.cells if c.cell_type == "code"
               for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
-    train = cell(nb, config.settings()["grading"]["graded_run_cell"])
+    train = cell(nb, config.kit().grading.graded_run_cell)
     lines = sv.EPOCH_LINE.findall(sv.stream_text(train, "stdout"))
     assert [(int(e), int(n)) for e, n, _ in lines] == [(e, epochs) for e in range(1, epochs + 1)], lines
     assert float(lines[-1][2]) > 0.5, lines
@@ -66,9 +67,9 @@ def test_training_prints_one_line_per_epoch_and_little_progress(executed, task: 
 
 @pytest.mark.parametrize("task", config.TASKS)
 def test_curves_are_plotted_outside_colab_and_the_visible_test_passes(executed, task: int) -> None:
-    nb = executed[config.task(task)["notebook"]]
+    nb = executed[config.notebook(task)]
     ids = [sv.grade_id(c) for c in nb.cells]
-    after = nb.cells[ids.index(config.settings()["grading"]["graded_run_cell"]) + 1]
+    after = nb.cells[ids.index(config.kit().grading.graded_run_cell) + 1]
     assert any("image/png" in o.get("data", {}) for o in after.outputs), after.outputs
     visible = cell(nb, f"task{task}_fix_visible")
     assert re.search(r"val accuracy: 0\.\d+", sv.stream_text(visible, "stdout"))
@@ -78,16 +79,16 @@ def test_english_notebook_runs_the_same_code_quietly_with_tqdm_disabled(tmp_path
     if not config.MODEL_FILE.exists():
         pytest.skip("needs data/pretrained_model.pt (make model)")
     task = config.TASKS[-1]
-    notebook, epochs = config.task(task)["notebook"], config.task(task)["epochs"]
+    notebook, epochs = config.notebook(task), config.kit().tasks[task].epochs
     nb = run(notebook, "en", tmp_path, env={"TQDM_DISABLE": "1"})
-    train = cell(nb, config.settings()["grading"]["graded_run_cell"])
+    train = cell(nb, config.kit().grading.graded_run_cell)
     assert len(sv.EPOCH_LINE.findall(sv.stream_text(train, "stdout"))) == epochs
     assert sv.stream_text(train, "stderr") == ""  # grading kernels and exports: no progress at all
 
 
-def test_english_and_russian_releases_hold_the_same_code_cells() -> None:
+def test_english_and_russian_releases_hold_the_same_code_cells_but_in_english() -> None:
     for name in release.notebook_names():
         ru, en = ([c for c in json.loads((sv.release_dir(lang) / name).read_text(encoding="utf-8"))["cells"]
                    if c["cell_type"] == "code"] for lang in ("ru", "en"))
-        assert [c["source"] for c in ru] == [c["source"] for c in en], name
+        assert [language.english("".join(c["source"])) for c in ru] == ["".join(c["source"]) for c in en]
         assert [c["metadata"] for c in ru] == [c["metadata"] for c in en], name

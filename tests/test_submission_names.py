@@ -14,7 +14,7 @@ from nndebug.autograde.submission import check_and_stage
 
 ASSIGNMENT = config.assignment()
 RELEASE = config.RELEASE_DIR / ASSIGNMENT
-TASKS = [config.task(n)["notebook"] for n in config.TASKS]
+TASKS = [config.notebook(n) for n in config.TASKS]
 T1, T2, T3 = TASKS
 
 

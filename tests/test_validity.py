@@ -39,7 +39,7 @@ def reference(task: int, grade_id: str) -> str:
 
 
 def notebook_name(task: int) -> str:
-    return f"{config.task(task)['notebook']}.ipynb"
+    return f"{config.notebook(task)}.ipynb"
 
 
 def submissions() -> list[Submission]:
@@ -98,7 +98,7 @@ def total(scores: dict, student: str, prefix: str) -> tuple[float, float]:
 @pytest.mark.parametrize("sub", submissions(), ids=lambda s: s.student)
 def test_fix_tests_score_as_expected(graded, sub: Submission) -> None:
     got, top = total(graded, sub.student, f"task{sub.task}_fix")
-    assert top == pytest.approx(config.task(sub.task)["points_fix"])
+    assert top == pytest.approx(config.kit().tasks[sub.task].points_fix)
     assert got == pytest.approx(top * sub.fix_share), f"{sub.student}: fix scored {got}/{top}"
 
 

@@ -11,7 +11,7 @@ from fix_variants import SEED_ANSWERS
 from variant_kit import KEY, variants_on
 
 from nndebug import config
-from nndebug.notebook import assemble
+from nndebug.course import assemble
 from nndebug.variants import assign, families, grading, render, rubric_point, secret
 
 ALL = [v for t in families.FAMILIES for v in families.family(t)]
@@ -64,7 +64,8 @@ def test_variants_off_every_student_gets_the_seed():
     for student in ("alice", "bob", "s0001"):
         chosen = assign.assign(student)
         assert all(v.is_seed for v in chosen.variants.values())
-    assert grading.env_for("alice") == {}
+    assert grading.label_for("alice") is None
+    assert grading.stamp("alice") == ""
     assert grading.check("alice", config.ROOT) == []
 
 
@@ -144,19 +145,28 @@ def test_a_swapped_notebook_is_flagged_and_an_own_one_is_not(monkeypatch, tmp_pa
 
 
 def test_grading_restores_the_given_cells_of_the_students_variant(monkeypatch, tmp_path):
-    from nndebug.autograde import protocol
+    from nndebug.autograde import variant_job
+    from nndebug.autograde.job import GradingJob
     from nndebug.autograde.preprocessors import VariantCells
     from nndebug.variants import models
 
     variants_on(monkeypatch, tmp_path, pins=("ann 1=0 2=2 3=1",))
-    env = grading.env_for("ann")
-    assert env[protocol.STAGE_MODEL] == str(models.model_file(families.variant(3, 1)).resolve())
-    for name, value in env.items():
+    monkeypatch.setattr(models, "stale", lambda variant: [])
+    plain = GradingJob(student="ann", assignment=config.assignment(), submission=tmp_path, evidence=tmp_path,
+                       verdicts=tmp_path, release=tmp_path)
+    job = variant_job.personal(plain)
+    assert job.variant == "task1v0 task2v2 task3v1"
+    assert job.inputs.model == models.model_file(families.variant(3, 1))
+    assert job.inputs.model_for("task3_pretrained") == job.inputs.model
+    assert GradingJob.from_env(job.to_env()) == job  # the variant travels in the job
+    for name, value in job.to_env().items():
         monkeypatch.setenv(name, value)
     seed_nb = assemble.build(2)  # what nbgrader restores: the seed's given cells
     graded, _ = VariantCells().preprocess(seed_nb, {"unique_key": "task2_optimizer"})
     assert grading.carried(graded, 2) == [families.variant(2, 2)]
-    assert grading.variant_from_env("task2_optimizer") == families.variant(2, 2)
+    assert grading.variant_of(job.variant, "task2_optimizer") == families.variant(2, 2)
+    assert variant_job.context(job, "task3_pretrained")["variant_zeroed"] == families.variant(3, 1).zeroed
+    assert variant_job.context(plain, "task3_pretrained") == {}
     untouched, _ = VariantCells().preprocess(assemble.build(1), {"unique_key": "task1_shuffle"})
     assert nbformat.writes(untouched) == nbformat.writes(assemble.build(1))
 
@@ -167,11 +177,11 @@ def test_the_variant_rubric_point_takes_a_third_and_leaves_variants_off_alone():
     variant = families.variant(2, 1)
     text = variant.explanation_ru
     plain = explanation.verdict(2, text)[0].fraction
-    with_point = explanation.verdict(2, text, "", variant)[0].fraction
+    with_point = explanation.verdict(2, text, "", rubric_point.rule(variant))[0].fraction
     assert plain == 1 and with_point == 1
     seed_text = SEED_ANSWERS[2]
     seed_plain = explanation.verdict(2, seed_text)[0].fraction
-    assert explanation.verdict(2, seed_text, "", variant)[0].fraction == pytest.approx(
+    assert explanation.verdict(2, seed_text, "", rubric_point.rule(variant))[0].fraction == pytest.approx(
         seed_plain * (1 - rubric_point.CAUSE_SHARE), abs=1e-3)
 
 

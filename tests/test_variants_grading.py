@@ -12,7 +12,7 @@ import pytest
 from fix_variants import FIXES, SEED_ANSWERS
 
 from nndebug import config
-from nndebug.notebook import assemble
+from nndebug.course import assemble
 from nndebug.variants import families, models, reference, rubric_point
 from nndebug.verify.verdict import Verdict
 
@@ -71,7 +71,7 @@ def test_a_class_of_six_with_right_fixes_scores_full(work):
             fix = graded(variant.key, reference.reference_fix(variant), work).fraction
             from nndebug.verify import explanation as explain
 
-            said = explain.verdict(task, explanation(variant), "", variant)[0].fraction
+            said = explain.verdict(task, explanation(variant), "", rubric_point.rule(variant))[0].fraction
             total += settings.points_fix * fix + settings.points_explanation * said
         full = sum(t.points_fix + t.points_explanation for t in config.kit().tasks.values())
         assert round(total, 4) == round(full, 4), student
@@ -84,8 +84,8 @@ def test_swapped_notebooks_score_0_on_the_fixes_and_lose_the_cause_point(work):
         assert not rubric_point.names_cause(mine, explanation(theirs))
         from nndebug.verify import explanation as explain
 
-        own = explain.verdict(2, explanation(mine), "", mine)[0].fraction
-        swapped = explain.verdict(2, explanation(theirs), "", mine)[0].fraction
+        own = explain.verdict(2, explanation(mine), "", rubric_point.rule(mine))[0].fraction
+        swapped = explain.verdict(2, explanation(theirs), "", rubric_point.rule(mine))[0].fraction
         assert swapped <= own - rubric_point.CAUSE_SHARE + 1e-9
 
 

@@ -12,9 +12,9 @@ import pytest
 from variant_kit import KEY, variants_on
 
 from nndebug import config
-from nndebug.notebook import colab
-from nndebug.publish import record, tree
-from nndebug.publish.record import sha256_of
+from nndebug.course import colab, record
+from nndebug.course.record import sha256_of
+from nndebug.publish import tree
 from nndebug.variants import assign, grading, models
 from nndebug.variants import publish as variant_publish
 
@@ -37,10 +37,10 @@ def published(tmp_path_factory, variant_models) -> tuple[tree.Published, Path]:
     with pytest.MonkeyPatch.context() as patch:
         variants_on(patch, base)
         patch.setattr(record, "RECORD_FILE", base / "published.json")
-        original = variant_publish.write_trees
-        patch.setattr(variant_publish, "write_trees",
-                      lambda dist, student, assets, stack: original(dist, student, assets, stack, roster))
-        done = tree.publish(base / "dist", release_root=base)
+        def extra(dist, student, assets, stack):
+            return variant_publish.write_trees(dist, student, assets, stack, roster)[1]
+
+        done = tree.publish(base / "dist", release_root=base, extra=extra)
         yield done, base
 
 

@@ -20,8 +20,10 @@ from nndebug.verify.evidence import BadEvidence, Batch
 
 
 def write_run(folder: Path, **overrides) -> Path:
+    sgd = {"class": "SGD", "groups": [{"lr": 0.01, "weight_decay": 0.0, "n_params": 3}]}
     run_record = {"schema": SCHEMA, "installed": True, "error": "", "train_size": 4,
-                  "optimizer": {"class": "SGD", "groups": [{"lr": 0.01, "weight_decay": 0.0, "n_params": 3}]},
+                  "optimizer": sgd, "optimizer_start": sgd,
+                  "stepped": [{"first": sgd, "last": sgd, "steps": 2}],
                   "batches": [[True, 1.0, 0.5, [0, 1]], [True, 1.0, 0.5, [2, 3]], [False, 1.0, 0.5, [0]]]}
     run_record.update(overrides)
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,6 +90,16 @@ def test_weights_that_do_not_fit_the_given_model_are_refused() -> None:
         measure.model_from(state)
 
 
+def test_a_batchnorm_taken_out_whole_is_an_identity_a_part_missing_is_refused() -> None:
+    state = {k: v for k, v in measure.fresh_model().state_dict().items() if not k.startswith("net.bn1.")}
+    model = measure.model_from(state)
+    assert model.removed_norms_ == ["net.bn1"] and isinstance(model.net.bn1, torch.nn.Identity)
+    state = measure.fresh_model().state_dict()
+    state.pop("net.layer1.0.bn1.weight")
+    with pytest.raises(BadEvidence, match="missing: net.layer1.0.bn1.weight"):
+        measure.model_from(state)
+
+
 def batch(training: bool, labels: list[int]) -> Batch:
     return Batch(training, 1.0, 0.5, tuple(labels))
 
@@ -117,9 +129,15 @@ def test_reshuffling_is_judged_by_which_digits_not_by_their_labels() -> None:
 
 def test_task2_rule_follows_the_cause_not_the_step_count(tmp_path: Path) -> None:
     """A weight decay over the limit fails even from weights that learned; the limit comes from kit.toml."""
-    context = fixes.Context(config.grading_data(config.task(2)["notebook"]), config.MODEL_FILE)
+    context = fixes.Context(config.grading_data(config.notebook(2)), config.MODEL_FILE)
     found = evidence.load(write_run(tmp_path / "ev", optimizer={
         "class": "SGD", "groups": [{"lr": 0.003, "weight_decay": 0.9, "n_params": 62}]}))
+    result = fixes.task2(found, context)
+    assert result.fraction == 0 and "weight decay 0.9" in result.reason.en
+    # The optimizer that stepped decides too: trainer.optimizer may say 0 while another one stepped.
+    decayed = {"class": "SGD", "groups": [{"lr": 0.003, "weight_decay": 0.9, "n_params": 62}]}
+    stepped = [{"first": decayed, "last": decayed, "steps": 9}]
+    found = evidence.load(write_run(tmp_path / "ev2", stepped=stepped))
     result = fixes.task2(found, context)
     assert result.fraction == 0 and "weight decay 0.9" in result.reason.en
 
@@ -151,6 +169,6 @@ def test_forged_batch_log_is_not_backed_by_the_weights(tmp_path: Path) -> None:
         record["batches"].append([False, 0.1, 0.9, list(range(10))])
     record["batches"] = record["batches"][-110:]
     (folder / RUN_FILE).write_text(json.dumps(record))
-    context = fixes.Context(config.grading_data(config.task(1)["notebook"]), config.MODEL_FILE)
+    context = fixes.Context(config.grading_data(config.notebook(1)), config.MODEL_FILE)
     result = fixes.task1(evidence.load(folder), context)
-    assert result.fraction == 0 and "did not learn" in result.reason.en
+    assert result.fraction == 0 and "given training digits" in result.reason.en

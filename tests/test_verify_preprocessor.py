@@ -10,9 +10,11 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from nbgrader.utils import determine_grade
 
 from nndebug import config
-from nndebug.autograde import given_cells, protocol
+from nndebug.autograde import given_cells
+from nndebug.autograde.job import GradingJob
 from nndebug.autograde.preprocessors.strip_feedback import StripFeedback
-from nndebug.autograde.preprocessors.verify import VERDICT_MIME, Verify
+from nndebug.autograde.preprocessors.verify import Verify
+from nndebug.verify.render import VERDICT_MIME
 
 RIGHT_ANSWER = ("The weight decay of 0.9 is far too strong together with lr=0.1: every step shrinks the "
                 "weights towards zero faster than the gradient can teach them anything.")
@@ -46,10 +48,11 @@ def notebook(answer: str, outputs: list) -> nbformat.NotebookNode:
 
 
 def run_verify(nb: nbformat.NotebookNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(protocol.EVIDENCE_ROOT, str(tmp_path / "evidence"))  # the kernel left nothing
-    monkeypatch.setenv(protocol.VERDICTS_ROOT, str(tmp_path / "verdicts"))
-    resources = {"unique_key": "task2_optimizer", "nbgrader": {"assignment": "nn_debug"}}
+    job = GradingJob(student="s1", assignment="nn_debug", submission=tmp_path / "staged",
+                     evidence=tmp_path / "evidence",  # the kernel left nothing
+                     verdicts=tmp_path / "verdicts", release=config.RELEASE_DIR / "nn_debug")
+    monkeypatch.setenv(*next(iter(job.to_env().items())))
+    resources = {"unique_key": "task2_optimizer", "nbgrader": {"assignment": "nn_debug", "student": "s1"}}
     nb, _ = Verify().preprocess(nb, resources)
     return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells}
 
@@ -95,11 +98,10 @@ def test_an_edited_given_cell_is_named_in_the_verdict_and_the_report(tmp_path, m
     given.cells.insert(2, new_code_cell("pass", metadata=meta("task2_fix", grade=False, solution=True)))
     theirs = nbformat.reads(nbformat.writes(given), 4)
     theirs.cells[1].source = "class Trainer: shuffle = True"
-    staged = tmp_path / "staged"
+    staged = tmp_path / "staged"  # the job's submission
     staged.mkdir()
     nbformat.write(theirs, str(staged / "task2_optimizer.ipynb"))
     nbformat.write(given, str(tmp_path / "released.ipynb"))
-    monkeypatch.setenv(protocol.SUBMISSION, str(staged))
     cells = run_verify(given, tmp_path, monkeypatch)  # grading ran the restored (given) cells
     shown = str(cells["task2_fix_learns"].outputs)
     assert "you edited the given cell `trainer`" in shown and "answer cell `task2_fix`" in shown
@@ -109,7 +111,27 @@ def test_an_edited_given_cell_is_named_in_the_verdict_and_the_report(tmp_path, m
 
 
 def test_an_untouched_english_notebook_edits_no_given_cell() -> None:
-    """The English release differs from the Russian one in its text only: no false "you edited" notes."""
+    """The English release's given code is the Russian one's in English: against every release a student
+    may have had (as grading checks), no false "you edited" notes; against the Russian one alone, edits."""
     for name in sorted((config.RELEASE_DIR / config.assignment()).glob("*.ipynb")):
         english = config.RELEASE_DIR / f"{config.assignment()}_en" / name.name
-        assert given_cells.check_files(english, name) == "", name.name
+        assert given_cells.check_files(english, name, english) == "", name.name
+        assert "`setup`" in given_cells.check_files(english, name), name.name
+
+
+def test_a_given_cell_as_another_release_has_it_is_not_an_edit(tmp_path) -> None:
+    """A given cell rendered differently in another release (English comments, same code) is as released
+    for a student who had that release; a cell like neither release is an edit."""
+    russian = notebook("Не знаю.", [])
+    russian.cells.insert(1, new_code_cell("# перемешивание\nclass Trainer: shuffle = False",
+                                          metadata=meta("trainer", grade=False, solution=False)))
+    english = nbformat.reads(nbformat.writes(russian), 4)
+    english.cells[1].source = "# shuffling\nclass Trainer: shuffle = False"
+    for name, nb in (("ru.ipynb", russian), ("en.ipynb", english)):
+        nbformat.write(nb, str(tmp_path / name))
+    assert given_cells.check_files(tmp_path / "en.ipynb", tmp_path / "ru.ipynb", tmp_path / "en.ipynb") == ""
+    assert "`trainer`" in given_cells.check_files(tmp_path / "en.ipynb", tmp_path / "ru.ipynb")
+    english.cells[1].source = "# shuffling\nclass Trainer: shuffle = True"
+    edited = nbformat.reads(nbformat.writes(english), 4)
+    assert given_cells.edited(edited, russian, nbformat.read(str(tmp_path / "en.ipynb"), as_version=4)) == \
+        ["trainer"]

@@ -13,17 +13,19 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from nndebug.autograde.nbgrader_cli import run_nbgrader
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 ASSIGNMENT = "toyhw"
 NOTEBOOK = "toy"
 HIDDEN_MARKER = "toy-hidden-check-7f3a"  # appears only in the hidden test: feedback must not show it
 CONFIG = '''from nndebug.autograde.nbconfig import configure
+from nndebug.autograde.preprocessors import Verify
 
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "toy"
 configure(c)
-c.Verify.enabled = False  # the toy's tests run in the kernel: it exercises the sandbox, not the verifier
+# The toy's tests run in the kernel: it exercises the sandbox, not the verifier (the kit has no off switch).
+c.Autograde.autograde_preprocessors = [p for p in c.Autograde.autograde_preprocessors if p is not Verify]
 '''
 
 

@@ -8,9 +8,9 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from nndebug import config
 from nndebug.autograde.limits import Limits
-from nndebug.autograde.nbgrader_cli import run_nbgrader
 from nndebug.autograde.stage import Inputs
 from nndebug.autograde.submission import fingerprint
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Course:
     inputs: Inputs = field(default_factory=Inputs)
     limits: Limits = field(default_factory=Limits.from_settings)
     sandbox: bool = True
+    timings: Path | None = None   # `make bench`: each notebook's timings appended here (JSON lines)
 
     @property
     def db_url(self) -> str:

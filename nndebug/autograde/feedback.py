@@ -1,4 +1,5 @@
-"""Feedback for students: nbgrader generate_feedback (with StripFeedback) and a check for leaks."""
+"""Feedback for students, assembled here: ``nbgrader generate_feedback`` (its StripFeedback preprocessor
+keeps the verdicts, drops test code), a check that no page shows a hidden test, and the index page."""
 from __future__ import annotations
 
 import html
@@ -7,6 +8,12 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.utils import is_grade, is_solution
+
+from nndebug.autograde import feedback_policy
+from nndebug.autograde.course import Course
+from nndebug.autograde.feedback_index import write_index
+from nndebug.autograde.submission import Problem
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 # Lines too generic to identify a hidden test (they also occur in given code or in messages).
 MIN_LINE = 12
@@ -39,3 +46,26 @@ def leaked_lines(feedback_file: Path, secret: set[str]) -> list[str]:
     """The hidden-test lines that appear in ``feedback_file``."""
     text = visible_text(feedback_file)
     return sorted(line for line in secret if line in text)
+
+
+def generate_feedback(course: Course, student: str, log: Path, level: str | None = None) -> list[Problem]:
+    """``nbgrader generate_feedback`` for one student at kit.toml [feedback]'s level of the moment (recorded
+    beside it); a feedback file that shows a hidden test is removed."""
+    level = level or feedback_policy.current_level()
+    rc = run_nbgrader(course.root, "generate_feedback", course.assignment, "--student", student, "--force",
+                      env={feedback_policy.LEVEL_ENV: level}, log=log, timeout=300)
+    if rc != 0:
+        return [Problem("", f"feedback was not generated (see {log.relative_to(course.root)})")]
+    feedback_policy.record_level(course.feedback / student / course.assignment, level)
+    secret = hidden_test_lines(course.root / "source" / course.assignment,
+                               course.root / "release" / course.assignment)
+    problems = []
+    for html_file in sorted((course.root / "feedback" / student / course.assignment).glob("*.html")):
+        if leaked_lines(html_file, secret):
+            html_file.unlink()
+            problems.append(Problem(html_file.stem, "feedback removed: it showed hidden-test code"))
+    index = write_index(course.root, course.assignment, student)
+    if leaked_lines(index, secret):
+        index.unlink()
+        problems.append(Problem("", "feedback index removed: it showed hidden-test code"))
+    return problems

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from nndebug.nbcells import grade_id, is_answer, is_given
+from nndebug.course.nbcells import grade_id, is_answer, is_given
 
 
 def _locked(nb: NotebookNode) -> dict[str, str]:
@@ -17,11 +17,14 @@ def _locked(nb: NotebookNode) -> dict[str, str]:
             if cell.cell_type == "code" and is_given(cell) and grade_id(cell)}
 
 
-def edited(submitted: NotebookNode, given: NotebookNode) -> list[str]:
-    """Grade ids of the given cells whose code the student changed (whitespace aside)."""
+def edited(submitted: NotebookNode, given: NotebookNode, *also: NotebookNode) -> list[str]:
+    """Grade ids of the given cells whose code the student changed (whitespace aside): like no release's
+    (``given``, the one the gradebook holds, or one of ``also``, e.g. the English release)."""
     theirs = _locked(submitted)
-    return [grade_id for grade_id, source in _locked(given).items()
-            if grade_id in theirs and theirs[grade_id].split() != source.split()]
+    releases = [_locked(nb) for nb in (given, *also)]
+    return [grade_id for grade_id in releases[0] if grade_id in theirs
+            and all(theirs[grade_id].split() != r.get(grade_id, releases[0][grade_id]).split()
+                    for r in releases)]
 
 
 def fix_cell(nb: NotebookNode) -> str:
@@ -32,13 +35,15 @@ def fix_cell(nb: NotebookNode) -> str:
     return "the answer cell"
 
 
-def check_files(submitted: Path, given: Path) -> str:
-    """What to tell about edited given cells of ``submitted`` (against ``given``); empty when none."""
+def check_files(submitted: Path, given: Path, *also: Path) -> str:
+    """What to tell about edited given cells of ``submitted`` (against ``given`` and the other releases
+    ``also`` a student may have had); empty when none."""
     try:
         theirs, ours = nbformat.read(submitted, as_version=4), nbformat.read(given, as_version=4)
+        others = [nbformat.read(path, as_version=4) for path in also if path.is_file()]
     except Exception:  # noqa: BLE001 - unreadable notebooks are reported elsewhere
         return ""
-    cells = edited(theirs, ours)
+    cells = edited(theirs, ours, *others)
     return message(cells, fix_cell(ours)) if cells else ""
 
 

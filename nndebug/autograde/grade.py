@@ -15,16 +15,14 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from nndebug import config
-from nndebug.autograde import given_cells, protocol, report
+from nndebug.autograde import counted, feedback_policy, given_cells, late, report, variant_job
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
-from nndebug.autograde.feedback import hidden_test_lines, leaked_lines
-from nndebug.autograde.feedback_index import write_index
-from nndebug.autograde.limits import ENV_VAR as LIMITS_ENV
-from nndebug.autograde.nbgrader_cli import run_nbgrader
-from nndebug.autograde.preprocessors.verify import EVIDENCE_ENV, VERDICTS_ENV
+from nndebug.autograde.feedback import generate_feedback
+from nndebug.autograde.feedback_language import english_release
+from nndebug.autograde.job import GradingJob
 from nndebug.autograde.report import cell_troubles, failure_reason
-from nndebug.autograde.sandbox import NO_SANDBOX_ENV, check_sandbox
+from nndebug.autograde.sandbox import check_sandbox
 from nndebug.autograde.scores import (
     export_grades,
     gradebook_rows,
@@ -35,12 +33,16 @@ from nndebug.autograde.scores import (
 )
 from nndebug.autograde.shard import shard_students
 from nndebug.autograde.stage import ensure_inputs
-from nndebug.autograde.state import grading_fingerprint, load_state, save_state
+from nndebug.autograde.state import extension_of, grading_fingerprint, load_state, save_state
 from nndebug.autograde.submission import Problem, check_and_stage, fingerprint
-from nndebug.publish.record import RECORD_FILE, check_published_inputs
+from nndebug.course.nbgrader_cli import run_nbgrader
+from nndebug.course.record import RECORD_FILE, check_published_inputs
+from nndebug.publish.agree import disagreements
 from nndebug.rubric import render_review
-from nndebug.variants import grading as variant_grading
 from nndebug.verify import explanation, reference
+
+# A kept grade is not this submission's: `make return` leaves it out of the grade files and names it.
+STALE_NOTE = "`make return` leaves it out of the LMS grade files until it is regraded"
 
 __all__ = ["Course", "CourseNotReady", "Outcome", "all_students", "autograde", "check_course"]
 
@@ -52,18 +54,22 @@ class Outcome:
     student: str
     status: str                     # graded | failed | skipped
     problems: list[Problem] = field(default_factory=list)
+    stale: bool = False             # failed, and the grade kept is an earlier submission's (or settings')
 
 
-def nbgrader_env(course: Course, student: str, staged: Path) -> dict[str, str]:
-    """What the nbgrader process (and so the kernel manager) needs to know about this student."""
-    env = {LIMITS_ENV: course.limits.to_env(), **course.inputs.to_env(),
-           protocol.SUBMISSION: str(staged.resolve()),
-           EVIDENCE_ENV: str(course.evidence(student).resolve()),
-           VERDICTS_ENV: str(course.verdicts(student).resolve())}
-    env[NO_SANDBOX_ENV] = "0" if course.sandbox else "1"
-    env["TQDM_DISABLE"] = "1"  # no progress bars in graded notebooks and feedback (the unsandboxed kernel)
-    env.update(variant_grading.env_for(student))  # nothing with variants off
-    return env
+def grading_job(course: Course, student: str, staged: Path) -> GradingJob:
+    """What the nbgrader process (its preprocessors and kernel managers) needs to grade this student (with
+    per-student variants: their variants and their task-3 model)."""
+    return variant_job.personal(GradingJob(
+        student=student, assignment=course.assignment, submission=staged, evidence=course.evidence(student),
+        verdicts=course.verdicts(student), release=course.root / "release" / course.assignment,
+        inputs=course.inputs, limits=course.limits, sandbox=course.sandbox, timings=course.timings))
+
+
+def nbgrader_env(job: GradingJob) -> dict[str, str]:
+    """The nbgrader process's environment: the job, and no progress bars in graded notebooks and feedback
+    (the unsandboxed kernel inherits it)."""
+    return {**job.to_env(), "TQDM_DISABLE": "1"}
 
 
 def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome:
@@ -71,79 +77,104 @@ def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome
     staged = course.work / "submitted" / student / course.assignment
     problems = check_and_stage(course.submitted(student), staged, notebooks,
                                course.root / "release" / course.assignment)
-    problems += [Problem(nb, text) for nb, text in variant_grading.check(student, staged)]
+    try:
+        job = grading_job(course, student, staged)
+    except FileNotFoundError as err:  # a variant's model missing or stale: nothing graded, nothing lost
+        return Outcome(student, "failed", [*problems, Problem("", f"could not be graded: {err}")])
+    problems += [Problem(nb, text) for nb, text in variant_job.problems(student, staged)]
     for path in sorted(staged.glob("*.ipynb")):
-        edits = (given_cells.check_files(path, course.root / "release" / course.assignment / path.name)
-                 if not variant_grading.assign.enabled() else variant_grading.edited_message(student, path))
+        if variant_job.enabled():  # against the student's own variant
+            edits = variant_job.edited_message(student, path)
+        else:
+            edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name,
+                                            english_release(course.root, course.assignment, path.stem))
         if edits:
             problems.append(Problem(path.stem, edits))
     log = course.logs(student)
     log.unlink(missing_ok=True)
     backup = Backup(course, student)
     backup.save()
-    ungradable = [p for p in problems if p.notebook and not (staged / f"{p.notebook}.ipynb").exists()]
-    if ungradable and backup.had_grade():
-        problems.append(Problem("", "could not be regraded (see above); its previous grade is kept."))
-        return Outcome(student, "failed", problems)
+    missing = [nb for nb in notebooks if not (staged / f"{nb}.ipynb").exists()]
+    unreadable = [p for p in problems if p.notebook in missing and not p.message.startswith("is missing")]
+    if unreadable and backup.had_grade():
+        problems.append(Problem("", "could not be regraded: a notebook handed in is not readable (see "
+                                    f"above); its previous grade is kept and marked stale ({STALE_NOTE})."))
+        return Outcome(student, "failed", problems, stale=True)
     if not any(staged.glob("*.ipynb")):
         record_zeros(course, student)
+        remove_feedback(course, student, notebooks)
         return Outcome(student, "graded", problems)
+    late.record_due(course.db_url, course.assignment, student)    # due date and extension: kit.toml
     timeout = course.limits.notebook_timeout_s * max(1, len(notebooks)) + 120
     shutil.rmtree(course.verdicts(student), ignore_errors=True)
     rc = run_nbgrader(course.root, "autograde", course.assignment, "--student", student, "--force",
                       f"--CourseDirectory.submitted_directory={staged.parents[1].relative_to(course.root)}",
-                      env=nbgrader_env(course, student, staged), log=log, timeout=timeout)
+                      env=nbgrader_env(job), log=log, timeout=timeout)
     graded = course.autograded / student / course.assignment
     expected = [p.stem for p in staged.glob("*.ipynb")]
     if rc != 0 or not all((graded / f"{nb}.ipynb").exists() for nb in expected):
         backup.restore()
-        kept = "its previous grade is kept" if backup.had_grade() else "it has no grade yet"
+        kept = f"its previous grade is kept, marked stale ({STALE_NOTE})" if backup.had_grade() \
+            else "it has no grade yet"
         problems.append(Problem("", f"could not be graded: {failure_reason(log)}; {kept}. "
                                     f"Full log: {log.relative_to(course.root)}"))
-        return Outcome(student, "failed", problems)
+        return Outcome(student, "failed", problems, stale=backup.had_grade())
     for nb in expected:
         problems += [Problem(nb, t) for t in cell_troubles(graded / f"{nb}.ipynb", course.limits)]
+    record_zeros(course, student, missing)
+    remove_feedback(course, student, missing)
     problems += generate_feedback(course, student, log)
     return Outcome(student, "graded", problems)
 
 
-def record_zeros(course: Course, student: str) -> None:
-    """A submission with no gradable notebook: every cell scores 0 (as nbgrader does for a missing one)."""
+def record_zeros(course: Course, student: str, notebooks: list[str] | None = None) -> None:
+    """Notebooks not handed in (default: all of them) score 0 in every cell, whatever an earlier grade of
+    them said: a missing notebook never keeps an old score (nor a manual one)."""
+    if notebooks == []:
+        return
     with Gradebook(course.db_url) as gb:
         gb.update_or_create_student(student)
         submission = gb.update_or_create_submission(course.assignment, student)
         for notebook in submission.notebooks:
+            if notebooks is not None and notebook.name not in notebooks:
+                continue
             for grade in notebook.grades:
                 grade.auto_score = 0
+                grade.manual_score = None
                 grade.needs_manual_grade = False
+            notebook.late_submission_penalty = None
         gb.db.commit()
 
 
-def generate_feedback(course: Course, student: str, log: Path) -> list[Problem]:
-    """``nbgrader generate_feedback`` for one student; a feedback file that shows a hidden test is removed."""
-    rc = run_nbgrader(course.root, "generate_feedback", course.assignment, "--student", student, "--force",
-                      log=log, timeout=300)
-    if rc != 0:
-        return [Problem("", f"feedback was not generated (see {log.relative_to(course.root)})")]
-    secret = hidden_test_lines(course.root / "source" / course.assignment,
-                               course.root / "release" / course.assignment)
-    problems = []
-    for html_file in sorted((course.root / "feedback" / student / course.assignment).glob("*.html")):
-        if leaked_lines(html_file, secret):
-            html_file.unlink()
-            problems.append(Problem(html_file.stem, "feedback removed: it showed hidden-test code"))
-    index = write_index(course.root, course.assignment, student)
-    if leaked_lines(index, secret):
-        index.unlink()
-        problems.append(Problem("", "feedback index removed: it showed hidden-test code"))
-    return problems
+def remove_feedback(course: Course, student: str, notebooks: list[str]) -> None:
+    """Drop what an earlier grading left of notebooks not handed in now (autograded copy, feedback page)."""
+    for nb in notebooks:
+        (course.autograded / student / course.assignment / f"{nb}.ipynb").unlink(missing_ok=True)
+        (course.feedback / student / course.assignment / f"{nb}.html").unlink(missing_ok=True)
+
+
+def refresh_feedback(course: Course, students: list[str], echo=print) -> dict[str, str]:
+    """Regenerate the feedback of ``students`` whose pages were written at another kit.toml [feedback] level
+    than now's (say, before the due date); {student: problem} for those where it failed."""
+    level, failed = feedback_policy.current_level(), {}
+    for student in students:
+        folder = course.feedback / student / course.assignment
+        if not folder.is_dir() or feedback_policy.recorded_level(folder) == level:
+            continue
+        was = feedback_policy.recorded_level(folder) or "?"
+        echo(f"autograde: {student}: feedback written at level {was}, now {level} (kit.toml [feedback]): "
+             "regenerating")
+        problems = generate_feedback(course, student, course.logs(student), level)
+        if problems:
+            failed[student] = "; ".join(p.message for p in problems)
+    return failed
 
 
 def build_reference_curves(course: Course, notebooks: list[str], echo=print) -> None:
     """The reference fix's training curves on each notebook's grading data, for the feedback plots (run once,
     then cached beside the data); a failure only costs the plots their reference line."""
     for task in config.TASKS:
-        notebook = config.task(task)["notebook"]
+        notebook = config.notebook(task)
         data = course.inputs.data_for(notebook)
         if notebook not in notebooks or not (data / "train.csv").is_file():
             continue
@@ -185,13 +216,18 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
             raise FileNotFoundError(f"no submitted/<student>/{course.assignment}/ for: {', '.join(unknown)}")
         selected = [s for s in selected if s in students]
     notebooks = course.notebooks()
+    warnings = disagreements(course.root)
+    for line in warnings:
+        echo(f"autograde: WARNING: {line}")
+    late.record_due(course.db_url, course.assignment)
     build_reference_curves(course, notebooks, echo)
     state, base = load_state(course), grading_fingerprint(course)
     outcomes = []
     for student in selected:
-        stamp = fingerprint(course.submitted(student), base + variant_grading.stamp(student))
+        stamp = fingerprint(course.submitted(student),
+                            f"{base}|extension={extension_of(student)}{variant_job.stamp(student)}")
         previous = state.get(student, {})
-        if not force and previous.get("fingerprint") == stamp:
+        if not force and previous.get("fingerprint") == stamp and previous.get("status") != "failed":
             echo(f"autograde: {student}: unchanged since the last run; kept")
             outcomes.append(Outcome(student, "skipped", [Problem(**p) for p in previous.get("problems", [])]))
             continue
@@ -199,21 +235,75 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
         outcome = grade_student(course, student, notebooks)
         echo(f"autograde: {student}: {outcome.status}" + (f", {len(outcome.problems)} problem(s)"
                                                           if outcome.problems else ""))
-        state[student] = {"fingerprint": stamp, "status": outcome.status,
-                          "problems": [p.to_dict() for p in outcome.problems]}
+        history = previous.get("submissions", [])
+        if outcome.status == "graded":
+            history = counted.record(counted.submission_entry(course.db_url, course.assignment, stamp, base,
+                                                              student), history)
+        state[student] = {"fingerprint": stamp, "status": outcome.status, "stale": outcome.stale,
+                          "problems": [p.to_dict() for p in outcome.problems], "submissions": history,
+                          "counted": None}     # its feedback index is new: written again with the count
         save_state(course, state)
         outcomes.append(outcome)
     save_state(course, state)
+    skipped = [o.student for o in outcomes if o.status == "skipped"]
+    for student, why in refresh_feedback(course, skipped, echo).items():
+        next(o for o in outcomes if o.student == student).problems.append(Problem("", why))
     scope = selected if shard else None
     export_grades(course.root, course.logs("export"), scope)
+    counts_lines = count_submissions(course, state, base)
     scores_file = course.autograded / "scores.csv"
     rows = gradebook_rows(course.db_url, course.assignment, scope)
     if scope is None and scores_file.is_file():
         rows = sort_rows(kept_rows(read_csv(scores_file), rows, ("student_id", "notebook", "grade_id")))
     write_scores(rows, scores_file)
     text = report.render(outcomes)
+    text += counts_section(counts_lines)
+    if warnings:
+        text += "\n## Settings that disagree\n\n" + "".join(f"- {line}\n" for line in warnings)
     (course.autograded / "report.md").write_text(text)
     review = write_review(course)
     text += f"\nExplanations for a TA: {review.relative_to(course.root)}\n"
+    text += write_similarity(course) + "\n"
     echo(text)
     return outcomes
+
+
+def count_submissions(course: Course, state: dict, base: str) -> list[str]:
+    """kit.toml [late] counts: grades.csv gets the counted submission's grade; a student's feedback index
+    is rewritten when which submission counts changed. Returns the report's lines."""
+    from nndebug.autograde.feedback_index import write_index
+
+    picks, changed = counted.counted_all(state, base), []
+    for student, pick in picks.items():
+        said = {"timestamp": pick.timestamp, "score": pick.score, "latest": pick.latest,
+                "how": counted.policy()}
+        if state[student].get("counted") != said:
+            state[student]["counted"] = said
+            changed.append(student)
+    save_state(course, state)                       # the index reads it
+    for student in changed:
+        if (course.feedback / student / course.assignment / "index.html").is_file():
+            write_index(course.root, course.assignment, student)
+    return counted.apply_to_grades(course.root / "grades.csv", picks, course.assignment)
+
+
+def counts_section(lines: list[str]) -> str:
+    """The report's word on which submission counts (kit.toml [late] counts)."""
+    if counted.policy() != "best":
+        return ""
+    body = "".join(f"- {line}\n" for line in lines) or \
+        "- every student's latest graded submission is their best\n"
+    return ("\n## Which submission counts (kit.toml [late] counts = \"best\")\n\n"
+            "grades.csv and `make return` carry each student's best graded submission (final score, late "
+            "penalty taken off); scores.csv and the notebooks' feedback show the latest.\n\n" + body)
+
+
+def write_similarity(course: Course) -> str:
+    """``autograded/similarity.md`` and ``.html`` over every submission (copies flagged for a person; no
+    grade is read or changed); a failure costs only the report, and says so."""
+    from nndebug import similarity
+
+    try:
+        return similarity.run(course.root).line(course.root)
+    except Exception as err:  # noqa: BLE001 - the grades are written; only the report is missing
+        return f"Similarity report not written: {type(err).__name__}: {err}"

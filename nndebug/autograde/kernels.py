@@ -1,13 +1,12 @@
 """The kernel side of grading: what one notebook's kernel sees and how it is started.
 
 The Execute preprocessor runs in the ``nbgrader`` process; for each notebook it asks
-:class:`SandboxedKernelManager` for a kernel, whose mounts :func:`sandbox_spec` builds from the driver's
-environment (:mod:`nndebug.autograde.protocol`): a scratch copy of the submission, the staged grading data
-and model, the evidence folder. Unsandboxed, :func:`stage_links` puts the data and model beside the notebook.
+:class:`SandboxedKernelManager` for a kernel, whose mounts :func:`sandbox_spec` builds from the grading job
+(:mod:`nndebug.autograde.job`): a scratch copy of the submission, the staged grading data and model, the
+evidence folder. Unsandboxed, :func:`stage_links` puts the data and model beside the notebook.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -15,50 +14,35 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from nndebug import config
-from nndebug.autograde import protocol
+from nndebug.autograde.job import GradingJob
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, give_to_kernel, kit_files
-from nndebug.autograde.stage import DATA_NAME, MODEL_NAME, Inputs, task_data
-
-STAGED_NAMES = (DATA_NAME, MODEL_NAME)
+from nndebug.autograde.stage import Inputs
+from nndebug.course.staging import DATA_NAME, MODEL_NAME, STAGED_NAMES, stage
 
 
 def stage_links(cwd: Path, inputs: Inputs, notebook: str | None = None) -> None:
     """Without a sandbox: symlink the data and model beside the notebook (read-only is not enforced)."""
-    for name, target in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
-        link = cwd / name
-        if link.is_symlink() or link.is_file():
-            link.unlink()
-        elif link.is_dir():
-            shutil.rmtree(link)
-        link.symlink_to(target.resolve())
+    stage(cwd, inputs.data_for(notebook), inputs.model_for(notebook))
 
 
-def inputs_from_env() -> Inputs:
-    """The grading inputs the driver chose, else the kit's defaults."""
-    chosen = os.environ.get(protocol.STAGE_DATA_BY_NOTEBOOK)
-    by_notebook = {nb: Path(p) for nb, p in json.loads(chosen).items()} if chosen else task_data()
-    return Inputs(Path(os.environ.get(protocol.STAGE_DATA, config.SUBSET_DATA)),
-                  Path(os.environ.get(protocol.STAGE_MODEL, config.MODEL_FILE)), by_notebook)
-
-
-def submission_for(cwd: Path) -> Path:
-    """The student's own files for the kernel whose working dir is ``cwd`` (autograded/<s>/<a>)."""
-    if protocol.SUBMISSION in os.environ:
-        return Path(os.environ[protocol.SUBMISSION])
+def submission_for(cwd: Path, job: GradingJob | None) -> Path:
+    """The student's own files for the kernel whose working dir is ``cwd`` (autograded/<s>/<a>): the job's
+    staged submission; outside a driver's run, ``submitted/<s>/<a>`` beside ``autograded/``."""
+    if job is not None:
+        return job.submission
     student, assignment = cwd.parent.name, cwd.name
     return cwd.parents[2] / "submitted" / student / assignment
 
 
-def fill_workdir(work: Path, cwd: Path) -> None:
+def fill_workdir(work: Path, cwd: Path, job: GradingJob | None = None) -> None:
     """The kernel's scratch folder: the student's files and the non-notebook files nbgrader copied.
 
     Notebooks come from the submission only: the autograded folder holds this student's notebooks
     already graded, with their hidden tests in them.
     """
     work.mkdir(parents=True, exist_ok=True)
-    submission = submission_for(cwd)
+    submission = submission_for(cwd, job)
     for folder, with_notebooks in ((cwd, False), (submission, True)):
         if not folder.is_dir():
             continue
@@ -73,32 +57,33 @@ def fill_workdir(work: Path, cwd: Path) -> None:
 
 
 def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None,
-                 evidence: Path | None = None) -> SandboxSpec:
-    """The mounts of the kernel that runs ``notebook`` with working dir ``cwd``, its files under
-    ``runtime``, its evidence written to ``evidence``."""
-    inputs = inputs_from_env()
+                 evidence: Path | None = None, job: GradingJob | None = None) -> SandboxSpec:
+    """The mounts of the kernel that runs ``notebook`` of ``job`` with working dir ``cwd``, its files
+    under ``runtime``, its evidence written to ``evidence``."""
+    inputs = job.inputs if job is not None else Inputs()
     work = runtime / "work"
-    fill_workdir(work, cwd)
+    fill_workdir(work, cwd, job)
     readonly = [(p, p) for p in kit_files()]
-    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model)):
-        if host.exists():
+    for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model_for(notebook))):
+        if host is not None and host.exists():
             readonly.append((host.resolve(), cwd / name))
     env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
     writable = [(evidence.resolve(), evidence.resolve())] if evidence is not None else []
     give_to_kernel(work)
     return SandboxSpec(cwd=cwd, workdir=work, runtime_dir=runtime, readonly=readonly, env=env,
-                       limits=Limits.from_env(), writable=writable)
+                       limits=job.limits if job is not None else Limits.from_settings(), writable=writable)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernel runs under bwrap and talks to the client over IPC sockets.
 
-    What the sandbox mounts comes from :func:`sandbox_spec`, which reads the
-    driver's environment variables; the kernel's working directory is the one nbclient asks for.
+    What the sandbox mounts comes from :func:`sandbox_spec`, from the grading job; the kernel's working
+    directory is the one nbclient asks for.
     """
 
     notebook: str | None = None  # the notebook this kernel runs (set by the Execute preprocessor)
     evidence_dir: Path | None = None  # where the kernel writes the graded run's evidence (writable)
+    job: GradingJob | None = None  # the driver's grading job (set by the Execute preprocessor)
 
     def __init__(self, **kwargs):
         self._runtime = Path(tempfile.mkdtemp(prefix="nndebug-kernel-"))
@@ -109,7 +94,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
-        spec = sandbox_spec(cwd, self._runtime, self.notebook, self.evidence_dir)
+        spec = sandbox_spec(cwd, self._runtime, self.notebook, self.evidence_dir, self.job)
         give_to_kernel(self._runtime)
         kw["cwd"] = str(spec.workdir)
         await super()._async_launch_kernel(bwrap_command(spec, kernel_cmd), **kw)

@@ -7,8 +7,8 @@ from typing import Protocol
 
 import nbformat
 
-from nndebug import nbcells
 from nndebug.autograde.limits import Limits
+from nndebug.course import nbcells
 
 # Errors the grader itself puts in cells: the notebook was graded, but a TA should know.
 CELL_TROUBLE = {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from nndebug.autograde.nbgrader_cli import run_nbgrader
+from nndebug.course.nbgrader_cli import run_nbgrader
 
 HEADER = ["student_id", "notebook", "grade_id", "score", "max_score"]
 
@@ -89,6 +89,7 @@ def write_grades(rows: list[dict], path: Path) -> None:
              for k, v in r.items()} for r in rows]
     rows = sorted(rows, key=lambda r: (r.get("assignment", ""), r["student_id"]))
     with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        columns = list(dict.fromkeys(k for r in rows for k in r))    # rows kept from an older export too
+        writer = csv.DictWriter(fh, fieldnames=columns, restval="")
         writer.writeheader()
         writer.writerows(rows)

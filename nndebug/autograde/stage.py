@@ -1,24 +1,27 @@
 """The driver side of staging: which grading data and model each notebook gets, built when missing.
 
-The driver (:mod:`nndebug.autograde.grade`) hands their paths to the nbgrader process
-(:mod:`nndebug.autograde.protocol`); :mod:`nndebug.autograde.kernels` turns them into one kernel's mounts.
+The driver (:mod:`nndebug.autograde.grade`) hands them to the nbgrader process in the grading job
+(:mod:`nndebug.autograde.job`); :mod:`nndebug.autograde.kernels` turns them into one kernel's mounts.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
-from nndebug.autograde import protocol
+from nndebug.course.staging import DATA_NAME, MODEL_NAME
 
-DATA_NAME = "mnist_data"               # staged beside each notebook, as in the seed's Colab
-MODEL_NAME = "pretrained_model.pt"
+__all__ = ["DATA_NAME", "MODEL_NAME", "Inputs", "ensure_inputs", "task_data"]
 
 
 def task_data() -> dict[str, Path]:
     """{notebook: data} for the tasks that grade on their own subset."""
-    return {config.task(number)["notebook"]: folder for number, folder in config.task_grading_data().items()}
+    return {config.notebook(number): folder for number, folder in config.task_grading_data().items()}
+
+
+def fresh_notebooks() -> set[str]:
+    """The task notebooks that train a fresh model and never load pretrained_model.pt (config.MODEL_TASKS)."""
+    return {config.notebook(number) for number in config.TASKS if number not in config.MODEL_TASKS}
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,10 @@ class Inputs:
         """The data staged as ``mnist_data`` beside ``notebook``."""
         return self.by_notebook.get(notebook or "", self.data)
 
-    def to_env(self) -> dict[str, str]:
-        """The environment variables :func:`inputs_from_env` reads back."""
-        by_notebook = {nb: str(path.resolve()) for nb, path in self.by_notebook.items()}
-        return {protocol.STAGE_DATA: str(self.data.resolve()),
-                protocol.STAGE_MODEL: str(self.model.resolve()),
-                protocol.STAGE_DATA_BY_NOTEBOOK: json.dumps(by_notebook)}
+    def model_for(self, notebook: str | None) -> Path | None:
+        """The model staged as ``pretrained_model.pt`` beside ``notebook``: only for a task whose notebook
+        loads it (a good network lying beside a fresh-model task would be a donor of weights)."""
+        return None if notebook in fresh_notebooks() else self.model
 
 
 def ensure_inputs(inputs: Inputs) -> None:
@@ -64,3 +65,6 @@ def ensure_inputs(inputs: Inputs) -> None:
             subset.build_all()
         if not path.exists():
             raise FileNotFoundError(f"building the grading inputs did not write {path}.")
+    for path in (inputs.data, *inputs.by_notebook.values()):
+        if path in kit_built and not config.verify_data(path).is_dir():
+            subset.build_verify(config.verify_data(path))

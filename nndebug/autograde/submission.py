@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-from nndebug.collect.tasks import TaskMap
-from nndebug.nbcells import grade_id as _grade_id
+from nndebug.course.nbcells import grade_id as _grade_id
+from nndebug.course.tasks import TaskMap, newest
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,8 @@ def pick(name: str, found: list[Path], src: Path, problems: list[Problem]) -> Pa
     """The candidate graded as ``name``: the newest (the exactly named one on a tie); the others reported."""
     if not found:
         return None
-    found = sorted(found, key=lambda p: (p.stat().st_mtime, p.name == f"{name}.ipynb"))
-    chosen = found[-1]
-    for other in found[:-1]:
+    chosen, others = newest(found, lambda p: (p.stat().st_mtime, p.name == f"{name}.ipynb"))
+    for other in others:
         problems.append(Problem(name, f"{where(other, src)} also holds {name}; not graded: the newer "
                                       f"{where(chosen, src)} was. If {where(other, src)} is the right one, "
                                       "delete the other and regrade."))

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nbgrader.utils import parse_utc
-
-from nndebug import config
+from nndebug import config, deadline
 from nndebug.collect.detect import Sender, detect_kind, sender
 from nndebug.collect.inputs import Item, read_input
 from nndebug.collect.roster import Roster
-from nndebug.collect.tasks import TaskMap, read_notebook_json
+from nndebug.course.tasks import TaskMap, read_notebook_json
+from nndebug.course.tasks import newest as newest_copy
+from nndebug.settings import Collect as CollectSettings
 
 STATE = "collected.json"        # under collect/: what was placed, from which file, at what time
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -64,32 +64,22 @@ class Result:
     missing: list[str] = field(default_factory=list)            # roster students with nothing submitted
     incomplete: dict[str, list[str]] = field(default_factory=dict)  # sid -> notebooks still missing
     due: str = ""
+    restored: list[str] = field(default_factory=list)     # removed from submitted/ by hand, put back now
+    disk: list[str] = field(default_factory=list)         # submitted/ and collect/collected.json disagreed
+    report: str = ""                                      # this collect's own report (collect/reports/)
 
 
-def collect_settings() -> dict[str, str]:
+def collect_settings() -> CollectSettings:
     """kit.toml [collect]: ``due`` (empty: no due date) and ``timezone`` of times that carry none."""
-    section = config.settings().get("collect", {})
-    return {"due": str(section.get("due", "")), "timezone": str(section.get("timezone", "UTC"))}
+    return config.kit().collect
 
 
-def parse_due(due: str) -> datetime | None:
-    """The due date as naive UTC (nbgrader's ``parse_utc``); None when there is none."""
-    if not due.strip():
-        return None
-    try:
-        return parse_utc(due)
-    except (ValueError, OverflowError) as err:
-        raise ValueError(f"kit.toml [collect] due = {due!r} is not a date ({err}); write it as "
-                         "\"2026-12-01 23:59:00 +0300\" or leave it empty.") from err
+def parse_due(due: str, zone: str = "UTC") -> datetime | None:
+    """The due date as naive UTC (:func:`nndebug.deadline.parse_due`); None when there is none."""
+    return deadline.parse_due(due, zone)
 
 
-def how_late(moment: datetime, due: datetime) -> str:
-    """``1 d 2 h 5 min`` past ``due``."""
-    minutes = int((moment - due).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min"]
-    return " ".join(p for p in parts if p)
+how_late = deadline.how_late
 
 
 class Store:
@@ -103,6 +93,42 @@ class Store:
 
     def folder(self, student_id: str) -> Path:
         return self.root / "submitted" / student_id / self.assignment
+
+    def reconcile(self, result: Result) -> set[tuple[str, str]]:
+        """Make the record agree with ``submitted/`` (the disk wins), saying where they disagreed; the
+        (student, notebook) pairs removed by hand, which this collect puts back when its input holds them."""
+        removed: set[tuple[str, str]] = set()
+        for sid in sorted(self.state):
+            notebooks = self.record(sid)["notebooks"]
+            for notebook in sorted(notebooks):
+                path = self.folder(sid) / f"{notebook}.ipynb"
+                if not path.is_file():
+                    self.record(sid).setdefault("removed_by_hand", {})[notebook] = notebooks.pop(notebook)
+                    continue
+                if hashlib.sha256(path.read_bytes()).hexdigest() != notebooks[notebook]["sha256"]:
+                    notebooks[notebook]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+                    notebooks[notebook]["from"] = "changed by hand in submitted/"
+                    result.disk.append(f"{sid}/{notebook}: submitted/{sid}/{self.assignment}/"
+                                       f"{notebook}.ipynb was changed by hand since it was collected; kept "
+                                       "as it is now.")
+            if not notebooks and (self.folder(sid) / "timestamp.txt").is_file() and \
+                    not any(self.folder(sid).glob("*.ipynb")):
+                (self.folder(sid) / "timestamp.txt").unlink()
+        for folder in sorted((self.root / "submitted").glob(f"*/{self.assignment}")):
+            sid = folder.parent.name
+            known = self.state.get(sid, {}).get("notebooks", {})
+            for path in sorted(folder.glob("*.ipynb")):
+                if path.stem not in known:
+                    moment = datetime.fromtimestamp(int(path.stat().st_mtime), UTC).replace(tzinfo=None)
+                    self.record(sid)["notebooks"][path.stem] = {
+                        "time": f"{moment:{TIME_FORMAT}}", "from": "put in submitted/ by hand",
+                        "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+                    result.disk.append(f"{sid}/{path.stem}: in submitted/ but not collected; recorded with "
+                                       f"its file time ({moment:{TIME_FORMAT}}).")
+        for sid in sorted(self.state):
+            removed |= {(sid, nb) for nb in self.state[sid].get("removed_by_hand", {})}
+        self.removed = removed
+        return removed
 
     def record(self, student_id: str) -> dict:
         return self.state.setdefault(student_id, {"notebooks": {}, "lms": {}})
@@ -141,6 +167,16 @@ class Store:
                                    f"{aside.relative_to(self.root)}, replaced by `{cand.item.path}` "
                                    f"({cand.time:{TIME_FORMAT}})")
             status = "replaced"
+        elif (cand.student_id, cand.notebook) in getattr(self, "removed", set()):
+            status = "restored"
+            result.restored.append(f"{label}: removed from submitted/ by hand; put back from "
+                                   f"`{cand.item.path}`. Delete it from the input (or the roster) to keep "
+                                   "it out.")
+            self.removed.discard((cand.student_id, cand.notebook))
+            gone = self.record(cand.student_id).get("removed_by_hand", {})
+            gone.pop(cand.notebook, None)
+            if not gone:
+                self.record(cand.student_id).pop("removed_by_hand", None)
         else:
             status = "new"
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +199,7 @@ class Store:
             return None
         newest = max(datetime.strptime(e["time"], TIME_FORMAT) for e in notebooks.values())
         path = self.folder(student_id) / "timestamp.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
         text = newest.isoformat(" ")
         if not path.exists() or path.read_text().strip() != text:
             path.write_text(text)
@@ -189,19 +226,21 @@ def sort_key(cand: Candidate) -> tuple:
 
 
 def collect(source: Path, root: Path = config.ROOT, *, roster_path: Path | None = None,
-            assignment: str | None = None, settings: dict[str, str] | None = None) -> Result:
+            assignment: str | None = None, settings: CollectSettings | None = None) -> Result:
     """Collect ``source`` (a zip or a folder) into ``root``'s ``submitted/``; write ``collect/report.md``."""
     from nndebug.collect import report
 
     assignment = assignment or config.assignment()
     settings = settings or collect_settings()
-    due = parse_due(settings["due"])
+    zone = settings.timezone
+    due = parse_due(settings.due, zone)
     roster = Roster.load(roster_path or root / "roster.csv")
     tasks = TaskMap.from_release(root / "release" / assignment)
-    items, skipped = read_input(source, settings["timezone"])
+    items, skipped = read_input(source, settings.timezone)
     kind = detect_kind(items)
-    result = Result(str(source), kind, skipped=skipped, due=f"{due:{TIME_FORMAT}} UTC" if due else "")
+    result = Result(str(source), kind, skipped=skipped, due=deadline.shown(due, zone) if due else "")
     store = Store(root, assignment)
+    removed = store.reconcile(result)
     found: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
     for item in items:
         if item.is_junk():
@@ -226,9 +265,8 @@ def collect(source: Path, root: Path = config.ROOT, *, roster_path: Path | None 
             continue
         found[(sid, notebook)].append(Candidate(item, sid, notebook, hashlib.sha256(item.data).hexdigest()))
     for (sid, notebook), cands in sorted(found.items()):
-        cands.sort(key=sort_key)
-        newest = cands[-1]
-        for other in cands[:-1]:
+        newest, older = newest_copy(cands, sort_key)
+        for other in older:
             if other.sha256 == newest.sha256:
                 continue
             aside = store.keep_aside(other, "duplicate")
@@ -248,6 +286,9 @@ def collect(source: Path, root: Path = config.ROOT, *, roster_path: Path | None 
             result.incomplete[sid] = sorted(set(tasks.notebooks) - have)
         if newest and due and newest > due:
             result.late[sid] = how_late(newest, due)
+    for sid, notebook in sorted(removed):
+        result.disk.append(f"{sid}/{notebook}: removed from submitted/ by hand (this input does not hold "
+                           "it); not graded. Collecting the input that holds it puts it back.")
     store.save()
-    report.write(result, root / "collect" / "report.md", assignment)
+    report.write_all(result, root, assignment, roster, tasks.notebooks, due, zone)
     return result

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from nndebug.autograde.grade import Course, CourseNotReady, autograde
     from nndebug.autograde.sandbox import SandboxUnavailable, sandbox_disabled
     from nndebug.autograde.shard import parse_shard
-    from nndebug.publish.record import PublishError
+    from nndebug.course.record import PublishError
 
     try:
         shard = parse_shard(args.shard) if args.shard else None

@@ -1,6 +1,6 @@
 """``python -m nndebug bench``: speed figures, section by section, as ratios against the seed's own code.
 
-A section is a module ``nndebug.bench.<name>`` with ``TITLE: str`` and ``run() -> list[str]`` (the lines
+A section is a module ``nndebug.tools.bench.<name>`` with ``TITLE: str`` and ``run() -> list[str]`` (the lines
 to print). A section whose module is missing is skipped, so sections can be added independently.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 from nndebug.commands import BAD_INPUT, DONE, FAILED, error
 
-SECTIONS = ("loader", "data_build", "autograde", "autograde_class")
+SECTIONS = ("loader", "data_build", "autograde", "autograde_class", "similarity")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,11 +27,11 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.sections or SECTIONS:
         try:
-            section = importlib.import_module(f"nndebug.bench.{name}")
+            section = importlib.import_module(f"nndebug.tools.bench.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"nndebug.bench.{name}":
+            if exc.name != f"nndebug.tools.bench.{name}":
                 raise
-            print(f"== {name}: skipped (no module nndebug/bench/{name}.py)")
+            print(f"== {name}: skipped (no module nndebug/tools/bench/{name}.py)")
             continue
         print(f"== {section.TITLE}", flush=True)
         start = time.perf_counter()

@@ -32,4 +32,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"collect: {result.kind} input, {placed} notebook(s) of {len(result.placed)} student(s) in "
           f"{root / 'submitted'}; {attention} file(s) need attention, "
           f"{len(result.missing)} roster student(s) sent nothing: see {root / 'collect' / 'report.md'}")
+    if result.restored:
+        print(f"collect: put back {len(result.restored)} notebook(s) removed from submitted/ by hand")
+    if result.disk:
+        print(f"collect: submitted/ and collect/collected.json disagreed {len(result.disk)} time(s) (the "
+              "disk wins); see the report")
+    print(f"collect: this collect's report: {root / result.report}")
     return 0

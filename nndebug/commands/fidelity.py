@@ -10,7 +10,7 @@ import torch
 
 from nndebug import config
 from nndebug.commands import BAD_INPUT, error
-from nndebug.notebook import fidelity, fidelity_report
+from nndebug.tools import fidelity, fidelity_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         for task in args.tasks:
             for variant in args.variants:
                 folder = fidelity.stage(Path(tmp) / f"task{task}_{variant}", val_images)
-                result = fidelity.experiment(task, variant, folder, config.task(task)["epochs"] * scale)
+                result = fidelity.experiment(task, variant, folder, config.kit().tasks[task].epochs * scale)
                 per_epoch = ", ".join(f"{a:.3f}" for a in result.accuracy)
                 print(f"task {task} {variant}: val acc {per_epoch} ({result.seconds:.0f} s)", flush=True)
                 runs.append(result)

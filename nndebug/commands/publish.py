@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nndebug import config
 from nndebug.commands import BAD_INPUT, error
-from nndebug.publish import record
+from nndebug.course import record
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"publish: fetched the published model into {path.relative_to(config.ROOT)}")
             return 0
         from nndebug.publish import tree  # nbgrader and nbformat only when publishing
-        done = tree.publish(args.dist, release_root=args.root, force=args.force)
+        from nndebug.variants import assign
+
+        extra = None
+        if assign.enabled():  # per-student variants: every student's own tree and links too
+            from nndebug.variants import publish as variant_publish
+
+            extra = variant_publish.extra_trees
+        done = tree.publish(args.dist, release_root=args.root, force=args.force, extra=extra)
     except record.PublishError as exc:
         error("publish", exc)
         return BAD_INPUT

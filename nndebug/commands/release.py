@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from nndebug import config
-from nndebug.notebook import release
+from nndebug.release import build as release
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,7 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nndebug.publish.agree import disagreements
+
     for folder in release.build(args.root):
         names = ", ".join(sorted(p.name for p in folder.glob("*.ipynb")))
         print(f"{folder}: {names}")
+    for line in disagreements(args.root):
+        print(f"release: WARNING: {line}")
     return 0

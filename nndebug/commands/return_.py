@@ -28,5 +28,9 @@ def run(args: argparse.Namespace) -> int:
     if result.no_grade:
         print(f"return: {len(result.no_grade)} roster student(s) have no grade and are in no grade file: "
               f"{', '.join(result.no_grade)}")
+    if result.stale:
+        print(f"return: {len(result.stale)} grade(s) could not be refreshed by the last autograde and are in "
+              f"no grade file: {', '.join(s.split(':')[0] for s in result.stale)}")
+    print(f"return: {result.scale}")
     print(f"return: {len(result.graded)} grade(s); see {root / 'outbound' / 'report.md'}")
     return 0

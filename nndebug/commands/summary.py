@@ -29,7 +29,7 @@ def built_lines() -> list[str]:
         ("zip", config.MNIST_ZIP),
         ("grading subset", config.SUBSET_DATA),
         *((f"{nb.split('_')[0]} grading data", config.grading_data(nb))
-          for nb in (config.task(n)["notebook"] for n in config.TASKS)
+          for nb in (config.notebook(n) for n in config.TASKS)
           if config.grading_data(nb) != config.SUBSET_DATA),
         ("pretrained model", config.MODEL_FILE),
         ("source notebooks", config.SOURCE_DIR / config.assignment()),
@@ -90,7 +90,20 @@ def run(args: argparse.Namespace) -> int:
     if pages:
         print(f"Feedback for students: feedback/<student>/{config.assignment()}/index.html "
               f"({len(pages)} page(s), e.g. {pages[0].relative_to(config.ROOT)})")
+    print("\n".join(similarity_lines(config.AUTOGRADED_DIR / "similarity.md")))
     return 0
+
+
+def similarity_lines(report: Path) -> list[str]:
+    """The similarity report in short: how many pairs were flagged, and each (its heading)."""
+    if not report.exists():
+        return [f"\nSimilarity: no {report.name} yet (make similarity)"]
+    headings = [line.removeprefix("## ") for line in report.read_text(encoding="utf-8").splitlines()
+                if line.startswith("## ") and line[3:4].isdigit()]
+    lines = [f"\nSimilarity, for a person to judge (no grade is changed): {len(headings)} pair(s) flagged: "
+             f"{report.relative_to(config.ROOT) if report.is_relative_to(config.ROOT) else report} "
+             "(side by side: similarity.html)"]
+    return lines + [f"  {heading}" for heading in headings]
 
 
 def routed_line(review: Path) -> str:

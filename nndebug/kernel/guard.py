@@ -1,8 +1,9 @@
 """Runs inside a grading kernel: keeps the IPython machinery that reports errors as it was.
 
 A student can replace ``showtraceback`` or add input/AST transformers that swallow exceptions so that
-failing tests look passed. :func:`install` runs before the first cell and keeps the originals;
-:func:`restore` runs (silently) before every test cell and puts them back.
+failing tests look passed, or register event callbacks (``post_run_cell``, ``post_execute``) that act after
+the graded run. :func:`install` runs before the first cell and keeps the originals; :func:`restore` runs
+(silently) before every test cell and around the graded run's recording, and puts them back.
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def install() -> None:
     _saved["input_transformers_cleanup"] = list(shell.input_transformers_cleanup)
     _saved["ast_transformers"] = list(shell.ast_transformers)
     _saved["custom_exceptions"] = shell.custom_exceptions
+    _saved["events"] = shell.events
+    _saved["callbacks"] = {name: list(funcs) for name, funcs in shell.events.callbacks.items()}
 
 
 def restore() -> None:
@@ -48,3 +51,5 @@ def restore() -> None:
     shell.input_transformers_cleanup[:] = _saved["input_transformers_cleanup"]
     shell.ast_transformers[:] = _saved["ast_transformers"]
     shell.custom_exceptions = _saved["custom_exceptions"]
+    shell.events = _saved["events"]
+    shell.events.callbacks = {name: list(funcs) for name, funcs in _saved["callbacks"].items()}

@@ -68,12 +68,52 @@ def problems(out_dir: Path, recorded: dict[str, Any] | None, expected: dict[str,
 
 
 def build_all(force: bool = False, progress: bool = True) -> list[tuple[Path, data_build.Result]]:
-    """The grading subset and every task's own, each skipped when valid."""
+    """The grading subset and every task's own, each skipped when valid, with their held-back digits."""
     made = [(config.SUBSET_DATA, build(force=force, progress=progress))]
     for folder, counts in task_subsets():
         made.append((folder, build(out_dir=folder, manifest_path=manifest_file(folder), counts=counts,
                                    force=force, progress=progress)))
+    for folder, _ in list(made):
+        build_verify(config.verify_data(folder), force=force)
     return made
+
+
+def verify_rows(src: Path = config.MNIST_DATA) -> list[tuple[str, int]]:
+    """The held-back digits: of each class, the val digits after the first [subset] val_per_class (every
+    staged val split is a prefix of those), verify_per_class of them."""
+    chosen = config.kit().subset
+    rows = layout.read_csv(src / "val.csv")
+    first = first_per_class(rows, chosen.val_per_class + chosen.verify_per_class, src / "val.csv")
+    seen: dict[int, int] = {}
+    kept = []
+    for name, label in first:
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > chosen.val_per_class:
+            kept.append((name, label))
+    return kept
+
+
+def build_verify(out_dir: Path, src: Path = config.MNIST_DATA, force: bool = False) -> Path:
+    """``out_dir/val.csv`` and ``out_dir/val/``: the held-back digits, never staged for a kernel; skipped
+    when its manifest says it holds them."""
+    rows = verify_rows(src)
+    text = layout.csv_text(rows)
+    digest = manifest.sha256_bytes(text.encode())
+    path = manifest_file(out_dir)
+    recorded = manifest.read(path) if path.is_file() else None
+    if not force and recorded and recorded.get("sha256") == digest and all(
+            layout.png_path(out_dir, "val", name).is_file() for name, _ in rows):
+        return out_dir
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "val").mkdir(parents=True)
+    for name, _ in rows:
+        shutil.copyfile(layout.png_path(src, "val", name), layout.png_path(staging, "val", name))
+    (staging / "val.csv").write_text(text, encoding="utf-8")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    staging.replace(out_dir)
+    manifest.write(path, {"format": FORMAT, "sha256": digest, "counts": {"val": len(rows)}})
+    return out_dir
 
 
 def build(src: Path = config.MNIST_DATA, out_dir: Path = config.SUBSET_DATA,

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
+from nndebug.autograde.state import STATE_FILE
 from nndebug.collect.collector import STATE
 from nndebug.collect.roster import Roster
 from nndebug.outbound import feedback as fb
 from nndebug.outbound import grades as gr
+from nndebug.settings import Return
 
 
 @dataclass
@@ -26,15 +28,16 @@ class Outbound:
     no_canvas_id: list[str] = field(default_factory=list)
     no_moodle_id: list[str] = field(default_factory=list)
     no_feedback: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    feedback_held: list[str] = field(default_factory=list)
+    feedback_level: str = ""
     files: list[Path] = field(default_factory=list)
+    scale: str = ""
 
 
-def return_settings() -> dict:
+def return_settings() -> Return:
     """kit.toml [return]: the grade column names and ``scale_to``."""
-    section = config.settings().get("return", {})
-    return {"canvas_assignment": str(section.get("canvas_assignment", config.assignment())),
-            "moodle_grade_item": str(section.get("moodle_grade_item", config.assignment())),
-            "scale_to": float(section.get("scale_to", 0) or 0)}
+    return config.kit().returns
 
 
 def recorded_lms(root: Path) -> dict[str, dict]:
@@ -44,23 +47,83 @@ def recorded_lms(root: Path) -> dict[str, dict]:
     return {sid: entry.get("lms", {}) for sid, entry in state.items()}
 
 
+def stale_grades(root: Path) -> dict[str, str]:
+    """{student_id: why} of grades the last ``make autograde`` could not refresh (an earlier submission's,
+    or graded under other settings): never exported as if they were current."""
+    path = root / "autograded" / STATE_FILE
+    state = json.loads(path.read_text()) if path.exists() else {}
+    out = {}
+    for sid, entry in state.items():
+        if entry.get("stale"):
+            whys = [p["message"] for p in entry.get("problems", []) if "could not be" in p["message"]]
+            out[sid] = whys[-1] if whys else "the last regrade failed"
+    return out
+
+
+def scale_line(scale_to: float, grades: dict[str, gr.Grade]) -> str:
+    """What the LMS gets out of what: stated on every return."""
+    tops = sorted({g.max_score for g in grades.values()})
+    top = "/".join(f"{t:g}" for t in tops) or "?"
+    if scale_to:
+        return (f"kit.toml [return] scale_to = {scale_to:g}: grades are sent out of {scale_to:g} (nbgrader's "
+                f"points out of {top}, rescaled); the LMS grade item's maximum must be {scale_to:g}.")
+    return (f"kit.toml [return] scale_to = 0: grades are sent as nbgrader's points, out of {top}; the LMS "
+            f"grade item's maximum must be {top} (set scale_to to the item's maximum, e.g. 10 or 100).")
+
+
+def apply_feedback_level(root: Path, assignment: str, students: list[str], echo=print) -> list[str]:
+    """Feedback at kit.toml [feedback]'s level of now: pages written at another level are regenerated (with
+    the gradebook); those that cannot be are held back. Returns '<student>: why' of those held back."""
+    from nndebug.autograde import feedback_policy
+
+    level = feedback_policy.current_level()
+    behind = [s for s in students if (root / "feedback" / s / assignment).is_dir()
+              and feedback_policy.recorded_level(root / "feedback" / s / assignment) != level]
+    if not behind:
+        return []
+    if not (root / "gradebook.db").is_file():
+        return [f"{s}: its feedback was written at level "
+                f"{feedback_policy.recorded_level(root / 'feedback' / s / assignment) or 'unknown'}, "
+                f"kit.toml [feedback] wants {level} now, and there is no gradebook.db here to regenerate it "
+                "(`make autograde` where the gradebook is)" for s in behind]
+    from nndebug.autograde.grade import Course, refresh_feedback
+
+    failed = refresh_feedback(Course(root=root, assignment=assignment), behind,
+                              lambda line: echo(line.replace("autograde:", "return:", 1)))
+    return [f"{s}: regenerating its feedback failed: {why}" for s, why in sorted(failed.items())]
+
+
 def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
-                   roster_path: Path | None = None, settings: dict | None = None) -> Outbound:
+                   roster_path: Path | None = None, settings: Return | None = None,
+                   echo=print) -> Outbound:
     """Write everything under ``root/outbound/``."""
     assignment = assignment or config.assignment()
     settings = settings or return_settings()
     roster = Roster.load(roster_path or root / "roster.csv")
     grades = gr.read_grades(root / "grades.csv", assignment)
+    stale = stale_grades(root)
+    result = Outbound(scale=scale_line(settings.scale_to, grades))
+    result.stale = [f"{sid}: {why}" for sid, why in sorted(stale.items()) if sid in grades]
+    grades = {sid: g for sid, g in grades.items() if sid not in stale}
     lms = recorded_lms(root)
     out = root / "outbound"
     out.mkdir(parents=True, exist_ok=True)
-    result = Outbound()
     result.not_in_roster = sorted(set(grades) - set(roster.by_id))
-    result.no_grade = [s.student_id for s in roster.students if s.student_id not in grades]
+    result.no_grade = [s.student_id for s in roster.students if s.student_id not in grades
+                       and s.student_id not in stale]
     result.graded = gr.write_moodle_grades(out / "moodle_grades.csv", roster, grades,
-                                           settings["moodle_grade_item"], settings["scale_to"])
+                                           settings.moodle_grade_item, settings.scale_to)
     result.no_canvas_id = gr.write_canvas_grades(out / "canvas_grades.csv", roster, grades,
-                                                 settings["canvas_assignment"], settings["scale_to"], lms)
+                                                 settings.canvas_assignment, settings.scale_to, lms)
+    from nndebug.autograde.feedback_policy import current_level
+
+    result.feedback_level = current_level()
+    everyone = [s.student_id for s in roster.students]
+    result.feedback_held = apply_feedback_level(root, assignment, everyone, echo)
+    held = {line.split(":")[0] for line in result.feedback_held}
+    roster = Roster([s for s in roster.students if s.student_id not in held], roster.path)
+    for sid in held:
+        (out / "feedback" / f"{sid}.zip").unlink(missing_ok=True)
     _, result.no_moodle_id = fb.write_moodle_zip(out / "moodle_feedback.zip", roster, root / "feedback",
                                                  assignment, lms)
     for student in roster.students:
@@ -78,6 +141,11 @@ def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
 
 
 SECTIONS = [
+    ("feedback_held", "Feedback held back: not at the level kit.toml [feedback] wants now (no rubric points "
+                      "named before the due date; everything after it) and not regenerated."),
+    ("stale", "Grades `make autograde` could not refresh (the grade in grades.csv is an earlier submission's "
+              "or was given under other settings): left out of the grade files. Fix what "
+              "autograded/report.md says and run `make autograde`, or enter the grade by hand."),
     ("no_grade", "Roster students without a grade (no row in the grade files; the LMS keeps their cell "
                  "empty). Grade them (`make autograde`) or enter the grade by hand."),
     ("not_in_roster", "Graded students not in roster.csv (in no grade file). Add them to roster.csv."),
@@ -92,7 +160,8 @@ SECTIONS = [
 def render(result: Outbound, assignment: str) -> str:
     """``outbound/report.md``."""
     lines = [f"# Return: {assignment}", "", f"Grades for {len(result.graded)} student(s) in "
-             "moodle_grades.csv and canvas_grades.csv; feedback zips under feedback/.", ""]
+             "moodle_grades.csv and canvas_grades.csv; feedback zips under feedback/.", "",
+             result.scale, "", f"Feedback level (kit.toml [feedback], now): {result.feedback_level}.", ""]
     for attr, text in SECTIONS:
         ids = getattr(result, attr)
         if ids:

@@ -13,7 +13,8 @@ from typing import Any
 
 import torch
 
-from nndebug import cells, config
+from nndebug import config
+from nndebug.course import cells
 from nndebug.mnist import build as data_build
 from nndebug.mnist import manifest
 from nndebug.mnist.errors import DataError
@@ -37,15 +38,12 @@ class Result:
     manifest: dict[str, Any]
 
 
-def settings() -> dict[str, Any]:
-    """kit.toml [model]."""
-    return dict(config.settings()["model"])
-
-
 def expected(data_manifest: Path) -> dict[str, Any]:
     """What a valid build's manifest must record: format, settings, the data it was trained on."""
-    chosen = settings()
-    return {"format": FORMAT, "settings": {key: chosen[key] for key in MODEL_KEYS},
+    chosen = config.kit().model
+    values = {key: getattr(chosen, key) for key in MODEL_KEYS}
+    values = {key: list(v) if isinstance(v, tuple) else v for key, v in values.items()}  # as in the manifest
+    return {"format": FORMAT, "settings": values,
             "data_manifest_sha256": manifest.sha256_file(data_manifest)}
 
 
@@ -85,7 +83,7 @@ def build(data_dir: Path = config.MNIST_DATA, model_file: Path = config.MODEL_FI
 
 def is_published(model_file: Path) -> bool:
     """Is ``model_file`` the model ``make publish`` handed out (its SHA-256 in published.json)?"""
-    from nndebug.publish.record import model_mismatch, read_record
+    from nndebug.course.record import model_mismatch, read_record
 
     record = read_record()
     return record is not None and model_file.exists() and model_mismatch(model_file, record) is None

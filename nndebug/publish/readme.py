@@ -2,23 +2,23 @@
 from __future__ import annotations
 
 from nndebug import config
-from nndebug.notebook import assemble, colab
+from nndebug.course import assemble, colab
 
 
 def _table(header: str, tasks: str, folder: str = "") -> list[str]:
     lines = [header, "|---|---|---|"]
     for number in config.TASKS:
-        notebook = folder + config.task(number)["notebook"]
+        notebook = folder + config.notebook(number)
         lines.append(f"| {tasks} {number} | `{colab.student_path(notebook)}` | {colab.badge(notebook)} |")
     return lines
 
 
 def student_readme() -> str:
     """README.md of the student tree, from kit.toml [course]."""
-    course = config.settings()["course"]
-    repo, tag = course["student_repo"], course["release_tag"]
+    course = config.kit().course
+    repo, tag = course.student_repo, course.release_tag
     release = f"https://github.com/{repo}/releases/tag/{tag}"
-    names = ", ".join(f"`{colab.student_path(config.task(n)['notebook'])}`" for n in config.TASKS)
+    names = ", ".join(f"`{colab.student_path(config.notebook(n))}`" for n in config.TASKS)
     english = assemble.ENGLISH_FOLDER
     return "\n".join([
         f"# NN debug ({tag})",
@@ -43,7 +43,7 @@ def student_readme() -> str:
         "называют. Остальные ячейки не меняйте: при проверке их восстанавливают, и правки там пропадут.",
         "5. **Как сдать:** в Colab **File → Download → Download .ipynb**. Не переименовывайте файлы "
         f"({names}); если Colab назвал файл `Copy of ...`, верните ему исходное имя. Загрузите все три файла "
-        f"{course['hand_in_ru']}.",
+        f"{course.hand_in_ru}.",
         "",
         "## In English",
         "",
@@ -63,6 +63,6 @@ def student_readme() -> str:
         "Leave the other cells as they are: they are restored at grading, and changes there are lost.",
         "5. **How to hand in:** in Colab, **File → Download → Download .ipynb**. Keep the file names "
         f"({names}); if Colab named a file `Copy of ...`, give it its name back. Upload all three files "
-        f"{course['hand_in_en']}.",
+        f"{course.hand_in_en}.",
         "",
     ])

@@ -45,7 +45,7 @@ def instructor_files() -> list[Path]:
     files = sorted((config.SOURCE_DIR / config.assignment()).glob("*.ipynb"))
     files += sorted(config.NOTEBOOKS_DIR.glob("*.py"))
     files += sorted((config.ROOT / "nndebug").rglob("*.py"))
-    return files + [p for p in (config.RUBRIC_FILE, config.SETTINGS_FILE) if p.exists()]
+    return files + [p for p in (config.RUBRIC_FILE, config.settings_file()) if p.exists()]
 
 
 def release_folders(root: Path = config.ROOT) -> list[Path]:

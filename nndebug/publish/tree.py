@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from nndebug import config
-from nndebug.notebook import assemble, colab, release
+from nndebug.course import assemble, colab
+from nndebug.course import record as records
+from nndebug.course.record import DATA_NAME, MODEL_NAME, PublishError, Record, read_record, sha256_of
 from nndebug.publish import readme, scan
-from nndebug.publish import record as records
-from nndebug.publish.record import DATA_NAME, MODEL_NAME, PublishError, Record, read_record, sha256_of
+from nndebug.release import build as release
 
 SUMS_FILE = "SHA256SUMS"
 
@@ -54,7 +56,7 @@ def _check_tag(made: Record, previous: Record | None, force: bool) -> None:
 
 def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Path, model: Path,
                         hashes: dict[str, str]) -> tuple[Path, Path]:
-    course = config.settings()["course"]
+    course = config.kit().course
     student, assets = dist / "student", dist / "assets"
     for folder in (student, assets):
         if folder.exists():
@@ -71,21 +73,24 @@ def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Pat
     sums |= hashes
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
     (student / SUMS_FILE).write_text(lines, encoding="utf-8")
-    (dist / "publish.env").write_text(f"STUDENT_REPO={course['student_repo']}\n"
-                                      f"STUDENT_BRANCH={course['student_branch']}\n"
-                                      f"RELEASE_TAG={course['release_tag']}\n", encoding="utf-8")
+    (dist / "publish.env").write_text(f"STUDENT_REPO={course.student_repo}\n"
+                                      f"STUDENT_BRANCH={course.student_branch}\n"
+                                      f"RELEASE_TAG={course.release_tag}\n", encoding="utf-8")
     return student, assets
 
 
-def _variant_trees(dist: Path, student: Path, assets: Path, stack: contextlib.ExitStack) -> list[Path]:
-    """With variants on: every student's own tree and links (nndebug.variants.publish); SHA256SUMS again."""
-    from nndebug.variants import assign
+# More student trees written beside the release's (per-student variants: nndebug.variants.publish, passed
+# in by `make publish`): (dist, dist/student, dist/assets, a stack for temporary folders) -> the release
+# folders they were made from (for the leak scan).
+ExtraTrees = Callable[[Path, Path, Path, contextlib.ExitStack], list[Path]]
 
-    if not assign.enabled():
+
+def _extra_trees(extra: ExtraTrees | None, dist: Path, student: Path, assets: Path,
+                 stack: contextlib.ExitStack) -> list[Path]:
+    """``extra``'s trees written, and SHA256SUMS written again over everything; [] without ``extra``."""
+    if extra is None:
         return []
-    from nndebug.variants import publish as variant_publish
-
-    _, folders = variant_publish.write_trees(dist, student, assets, stack)
+    folders = extra(dist, student, assets, stack)
     sums = {p.relative_to(student).as_posix(): sha256_of(p) for p in student.rglob("*")
             if p.is_file() and p.name != SUMS_FILE}
     sums |= {p.name: sha256_of(p) for p in assets.iterdir() if p.is_file()}
@@ -95,14 +100,15 @@ def _variant_trees(dist: Path, student: Path, assets: Path, stack: contextlib.Ex
 
 
 def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = config.MNIST_ZIP,
-            model: Path = config.MODEL_FILE, force: bool = False) -> Published:
+            model: Path = config.MODEL_FILE, force: bool = False, extra: ExtraTrees | None = None
+            ) -> Published:
     """Record the files' hashes (``published.json``), rebuild ``release_root``'s source/ and release/ with
-    them, and write ``dist/student``, ``dist/assets`` and ``dist/publish.env``. On a failure the previous
-    record (and the release built from it) is put back."""
+    them, and write ``dist/student`` (and ``extra``'s trees in it), ``dist/assets`` and
+    ``dist/publish.env``. On a failure the previous record (and the release built from it) is put back."""
     _inputs(data_zip, model)
-    course = config.settings()["course"]
+    course = config.kit().course
     hashes = {DATA_NAME: sha256_of(data_zip), MODEL_NAME: sha256_of(model)}
-    made = Record(student_repo=course["student_repo"], release_tag=course["release_tag"], sha256=hashes,
+    made = Record(student_repo=course.student_repo, release_tag=course.release_tag, sha256=hashes,
                   urls={name: colab.download_link(name) for name in hashes})
     record_file = records.RECORD_FILE
     previous_text = record_file.read_text(encoding="utf-8") if record_file.exists() else None
@@ -113,7 +119,7 @@ def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = confi
         folders = {".": release_dir, assemble.ENGLISH_FOLDER: english_dir}
         student, assets = _write_student_tree(dist, folders, data_zip, model, hashes)
         with contextlib.ExitStack() as stack:
-            variant_dirs = _variant_trees(dist, student, assets, stack)
+            variant_dirs = _extra_trees(extra, dist, student, assets, stack)
             leaks = scan.scan(dist, [release_dir, english_dir, *variant_dirs])
         if leaks:
             shutil.rmtree(student)

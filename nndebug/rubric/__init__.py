@@ -2,6 +2,6 @@
 confidence and the answers a TA should read (``autograded/review.md``)."""
 from nndebug.rubric.review import render_review
 from nndebug.rubric.spec import RubricError
-from nndebug.rubric.verdict import Verdict, judge, points
+from nndebug.rubric.verdict import ExplanationVerdict, judge, points
 
-__all__ = ["RubricError", "Verdict", "judge", "points", "render_review"]
+__all__ = ["RubricError", "ExplanationVerdict", "judge", "points", "render_review"]

@@ -6,10 +6,13 @@ import itertools
 from dataclasses import dataclass, field
 
 from nndebug.rubric.spec import Item, Phrase, Point, Rubric, Unit
-from nndebug.rubric.words import Word
+from nndebug.rubric.translit import misspelled_as
+from nndebug.rubric.words import Word, lemma_keys
 
-SOFT_STOPS = {",", ":", "(", ")", "—", "–", "\"", "«", "»"}  # a negation or a cue does not reach past these
-AND_WORDS = {"и", "and", "или", "or", "so", "поэтому", "то", "then", "чтобы", "because", "потому"}
+# A negation or a cue does not reach past these.
+SOFT_STOPS = {",", ":", "(", ")", "—", "–", "\"", "«", "»", "→", ">", "⇒"}
+AND_WORDS = {"и", "and", "или", "or", "so", "поэтому", "то", "then", "чтобы", "because", "потому", "for",
+             "для"}
 ENGLISH_BE = {"is", "are", "was", "were", "be", "been"}
 
 
@@ -37,7 +40,10 @@ class Sentence:
             if not word.is_word:
                 stop |= word.text in SOFT_STOPS
                 continue
-            tokens.append(Token(word.text, word.keys, noun=word.noun, stop_before=stop))
+            keys = word.keys
+            for meant in misspelled_as(word.text, rubric.vocabulary):  # "shufle", "wieght"
+                keys = keys | lemma_keys(meant)[0]
+            tokens.append(Token(word.text, keys, noun=word.noun, stop_before=stop))
             stop = False
         tokens = _merge_compounds(tokens, rubric)
         contrast = rubric.language["contrast"]
@@ -167,13 +173,16 @@ def mention(point: Point, phrase: Phrase, positions: tuple[int, ...], sentence: 
     if _cue_before(sentence, start, language["deny_before"]) or \
             _cue_after(sentence, end, language["deny_after"]):
         return "denied"
+    if wrong and sentence.has_sequence(language["tried"]):
+        return "denied"  # "first I thought the lr was too low ... didn't help": tried and rejected
     if phrase_has_negation(phrase):
         return "asserted"
     tokens = sentence.tokens
     if wrong:
         return "negated" if _negation_next_to(sentence, positions, 3, 3) else "asserted"
     if not point.negation_is_the_bug:
-        return "negated" if _negation_next_to(sentence, positions, 2, 0) else "asserted"
+        # "веса не нулевые", and after it: "нулевых там нет"
+        return "negated" if _negation_next_to(sentence, positions, 2, 2) else "asserted"
     first = tokens[start]
     if start >= 1 and _is_neg(tokens[start - 1]) and sentence.clause[start - 1] == sentence.clause[start]:
         latin = first.text.isascii()

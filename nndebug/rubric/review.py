@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from nndebug import config
-from nndebug.rubric.verdict import Verdict, points
+from nndebug.rubric.verdict import ExplanationVerdict, points
 
 OVERRIDE = (
     "How to override: in formgrader open *Manual Grading*, the assignment, the notebook and the student's "
@@ -23,7 +23,7 @@ def _quote(text: str) -> str:
     return "\n".join("> " + line.replace("<", "&lt;") for line in lines)
 
 
-def render_review(rows: list[tuple[str, int, str, Verdict]]) -> str:
+def render_review(rows: list[tuple[str, int, str, ExplanationVerdict]]) -> str:
     """Markdown for ``autograded/review.md`` from (student, task, answer text, verdict) rows: how many
     answers were routed to a TA and why (also when none), how to override, then each routed answer."""
     routed = [row for row in rows if row[3].review]
@@ -40,8 +40,8 @@ def render_review(rows: list[tuple[str, int, str, Verdict]]) -> str:
                    "only one concept or with nothing recognised).")
     out += ["", OVERRIDE, ""]
     for student, task, text, verdict in sorted(routed, key=lambda row: (row[0], row[1])):
-        notebook = config.task(task)["notebook"]
-        points_max = config.task(task)["points_explanation"]
+        notebook = config.notebook(task)
+        points_max = config.kit().tasks[task].points_explanation
         out += [f"## {student}, task {task} (`{notebook}`, cell `task{task}_explanation_rubric`)", "",
                 f"- automatic score: {points(task, verdict)} of {points_max} (fraction {verdict.fraction:g}, "
                 f"confidence {verdict.confidence:g})",

@@ -14,7 +14,9 @@ from nndebug import config
 from nndebug.rubric.words import lemma_keys, normalize, words
 
 ENGINE_DEFAULTS = {"window": 8, "long_words": 150, "one_concept_words": 25, "substantive_words": 6}
-LANGUAGE_KEYS = ("deny_before", "deny_after", "contrast", "because", "dont_know")
+LANGUAGE_KEYS = ("deny_before", "deny_after", "contrast", "because", "dont_know", "tried")
+FLAG_KEYS = ("negation_is_the_bug", "mechanism", "review_if_partial", "partly_right")  # true or false
+POINT_KEYS = ("name", "name_en", "phrases", "weight") + FLAG_KEYS
 
 
 class RubricError(ValueError):
@@ -36,6 +38,10 @@ class Point:
     phrases: tuple[Phrase, ...]
     weight: float = 0.0
     negation_is_the_bug: bool = False
+    mechanism: bool = False          # a concept that is the task's effect, not its cause
+    review_if_partial: bool = False  # a related point that sends an answer short of full marks to a TA
+    partly_right: bool = False       # a wrong cause that only routes an answer naming a concept (no cap)
+    name_en: str = ""                # the name English feedback shows (else ``name``)
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Rubric:
     groups: dict[str, tuple[tuple[frozenset[str], ...], ...]]  # name -> entries, each a word sequence
     language: dict[str, tuple[tuple[frozenset[str], ...], ...]]
     tasks: dict[int, TaskRubric]
+    vocabulary: frozenset[str] = frozenset()  # the Latin words of groups and phrases (for misspellings)
 
     def task(self, number: int) -> TaskRubric:
         if number not in self.tasks:
@@ -105,10 +112,10 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
     result = []
     for index, entry in enumerate(raw):
         where = f"{key}[{index}]"
-        unknown = set(entry) - {"name", "phrases", "weight", "negation_is_the_bug"}
+        unknown = set(entry) - set(POINT_KEYS)
         if unknown:
             raise RubricError(f"{path}: {where} has unknown key(s) {', '.join(map(repr, sorted(unknown)))}: "
-                              "use name, phrases, weight, negation_is_the_bug")
+                              f"use {', '.join(POINT_KEYS)}")
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             raise RubricError(f"{path}: {where} has no 'name': give it a short description")
@@ -119,8 +126,14 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
             if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
                 raise RubricError(f"{path}: {where}.weight ({name!r}) must be a number above 0")
         parsed = tuple(_phrase(p, f"{where}.phrases", path, groups) for p in phrases)
-        negation_is_the_bug = bool(entry.get("negation_is_the_bug", False))
-        result.append(Point(name.strip(), parsed, float(weight), negation_is_the_bug))
+        flags = {flag: entry.get(flag, False) for flag in FLAG_KEYS}
+        for flag, value in flags.items():
+            if not isinstance(value, bool):
+                raise RubricError(f"{path}: {where}.{flag} ({name!r}) must be true or false")
+        name_en = entry.get("name_en", "")
+        if not isinstance(name_en, str):
+            raise RubricError(f"{path}: {where}.name_en ({name!r}) must be a string: the name in English")
+        result.append(Point(name.strip(), parsed, float(weight), **flags, name_en=name_en.strip()))
     return tuple(result)
 
 
@@ -162,6 +175,10 @@ def _load(path: Path, stamp: int) -> Rubric:
             raise RubricError(f"{path}: [language] has no {key!r}: add the list (see the file's header)")
         language[key] = tuple(_sequence(entry, f"[language] {key}", path)
                               for entry in _strings(raw_language[key], f"[language] {key}", path))
+    any_task = data.get("any_task") or {}
+    if not isinstance(any_task, dict) or set(any_task) - {"wrong"}:
+        raise RubricError(f"{path}: [any_task] may hold only [[any_task.wrong]]: move other keys to a task")
+    common_wrong = _points(any_task.get("wrong"), "any_task.wrong", path, groups, False)
     tasks = {}
     for key, table in data.items():
         if not key.startswith("task"):
@@ -175,9 +192,30 @@ def _load(path: Path, stamp: int) -> Rubric:
         if not table.get("concepts"):
             raise RubricError(f"{path}: [{key}] has no [[{key}.concepts]]: add at least one concept")
         tasks[int(key[4:])] = TaskRubric(_points(table["concepts"], f"{key}.concepts", path, groups, True),
-                                         _points(table.get("wrong"), f"{key}.wrong", path, groups, False),
+                                         _points(table.get("wrong"), f"{key}.wrong", path, groups, False)
+                                         + common_wrong,
                                          _points(table.get("related"), f"{key}.related", path, groups, False))
     for number in config.TASKS:
         if number not in tasks:
             raise RubricError(f"{path}: no [task{number}] with [[task{number}.concepts]]: add it")
-    return Rubric(path, engine, groups, language, tasks)
+    return Rubric(path, engine, groups, language, tasks, _vocabulary(groups, tasks))
+
+
+def _vocabulary(groups: dict, tasks: dict[int, TaskRubric]) -> frozenset[str]:
+    """Every Latin word of five letters or more a group or a phrase matches."""
+    keys: set[str] = {k for entries in groups.values() for seq in entries for keys in seq for k in keys}
+    for task in tasks.values():
+        for point in task.concepts + task.wrong + task.related:
+            for phrase in point.phrases:
+                keys |= {k for unit in phrase for item in unit for kind, alt in item if kind == "word"
+                         for k in alt}
+    return frozenset(k for k in keys if len(k) >= 5 and k.isascii() and k.isalpha())
+
+
+def english_name(task: int, name: str, path: Path | None = None) -> str:
+    """The English name of task ``task``'s rubric point ``name`` (its ``name_en``; ``name`` when it has
+    none)."""
+    rubric = load(path)
+    found = rubric.tasks.get(task)
+    points = (*found.concepts, *found.wrong, *found.related) if found else ()
+    return next((p.name_en or p.name for p in points if p.name == name), name)

@@ -22,6 +22,8 @@ _CONTRACTIONS = ((re.compile(r"\b(can)'?t\b"), r"\1 not"), (re.compile(r"\bwon'?
                  (re.compile(r"'s\b"), ""))
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:e[-+]?\d+)?|[a-zа-я][a-zа-я0-9]*|[^\sa-zа-я0-9_]")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=[.!?])$")
+# "w -> 0", "веса → 0", "≈ 0", "~0": a value going to zero, read as the words "to zero".
+_TO_ZERO = re.compile(r"(?:->|→|=>|≈|~)\s*0(?![.,]?\d)")
 
 
 @dataclass(frozen=True)
@@ -110,5 +112,31 @@ def words(sentence: str) -> list[Word]:
 
 
 def sentences(text: str) -> list[str]:
-    """The normalized text cut into sentences (also at line breaks and semicolons)."""
-    return [s.strip() for s in _SENTENCE_END.split(normalize(text)) if s and s.strip()]
+    """The normalized text cut into sentences (also at line breaks and semicolons); an arrow or an
+    "about" sign before 0 reads "to zero"."""
+    text = _TO_ZERO.sub(" to zero ", normalize(text))
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+@cache
+def is_english(word: str) -> bool:
+    """A word simplemma's English dictionary knows."""
+    return simplemma.is_known(word, lang="en")
+
+
+@cache
+def is_russian(word: str) -> bool:
+    """A word pymorphy3's Russian dictionary knows."""
+    return _morph().word_is_known(word)
+
+
+@cache
+def lemma(word: str) -> str:
+    """One canonical lemma of a normalized word (for shingles): pymorphy3's first normal form for Russian,
+    the Snowball stem of simplemma's lemma for English, other tokens as they are."""
+    if re.search("[а-я]", word):
+        parses = _morph().parse(word)
+        return parses[0].normal_form.replace("ё", "е") if parses else word
+    if re.fullmatch("[a-z][a-z0-9]*", word):
+        return _stemmer().stemWord(simplemma.lemmatize(word, lang="en").lower())
+    return word

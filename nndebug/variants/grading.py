@@ -1,29 +1,27 @@
 """Grading with variants: each student graded against their own variant, and copies flagged for a person.
 
-The driver (:mod:`nndebug.autograde.grade`) puts the student's variants in the nbgrader process's
-environment (:func:`env_for`); there the ``VariantCells`` preprocessor restores the given cells of the
-student's variant (nbgrader restored the seed's), the task-3 model staged is the variant's, and the Verify
-preprocessor judges fix and explanation against the variant (:func:`variant_from_env`). :func:`check`
-tells which variant a submitted notebook carries (its given cells; its owner token, written by
-``make publish``) and says so when it is not the student's own: the notebook is still graded against the
-owner's variant, and the problem is listed in ``autograded/report.md``. With variants off nothing here runs.
+The driver (:mod:`nndebug.autograde.grade`) puts the student's variants in their grading job
+(``GradingJob.variant``: :func:`label_for`, e.g. ``task1v2 task2v0 task3v1``) and stages the model of their
+task-3 variant (:func:`model_for`); in the nbgrader process the ``VariantCells`` preprocessor restores the
+given cells of the student's variant (nbgrader restored the seed's) and the Verify preprocessor judges fix
+and explanation against it (:func:`context`). :func:`check` tells which variant a submitted notebook carries
+(its given cells; its owner token, written by ``make publish``) and says so when it is not the student's
+own: the notebook is still graded against the owner's variant, and the problem is listed in
+``autograded/report.md``. With variants off nothing here runs.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import os
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from nndebug import config
-from nndebug.autograde import protocol
 from nndebug.variants import assign, families, render
 from nndebug.variants.families import Variant
 
-ENV = "NN_DEBUG_VARIANTS"        # JSON {"student": id, "tasks": {task: variant index}}
 TOKEN_KEY = "nndebug"            # notebook metadata[TOKEN_KEY]["owner"]: the owner token of a published copy
 
 
@@ -39,35 +37,65 @@ def owner_token(key: bytes, student: str) -> str:
     return hmac.new(key, f"nn-debug owner|{student}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
-def env_for(student: str) -> dict[str, str]:
-    """The nbgrader process's environment for ``student``: empty with variants off."""
-    if not assign.enabled():
-        return {}
-    chosen = assign.assign(student)
-    tasks = {str(t): v.index for t, v in chosen.variants.items()}
-    env = {ENV: json.dumps({"student": student, "tasks": tasks})}
-    if 3 in chosen.variants:
-        from nndebug.variants import models
+def label_for(student: str) -> str | None:
+    """The grading job's ``variant``: the student's variants as ``task1v2 task2v0 task3v1``; None with
+    variants off."""
+    return assign.assign(student).label if assign.enabled() else None
 
-        problems = [] if chosen.of(3).is_seed else models.stale(chosen.of(3))
-        if problems:
-            raise FileNotFoundError(f"{student}'s task-3 model ({chosen.of(3).key}): {'; '.join(problems)}: "
-                                    "run `make model` (the same data and settings as the published one)")
-        env[protocol.STAGE_MODEL] = str(models.model_file(chosen.of(3)).resolve())
-    return env
+
+def parse_label(label: str) -> dict[int, Variant]:
+    """{task: variant} of a job's ``variant`` label (ValueError naming a malformed part)."""
+    out = {}
+    for part in label.split():
+        task, sep, index = part.removeprefix("task").partition("v")
+        if not (part.startswith("task") and sep and task.isdigit() and index.isdigit()):
+            raise ValueError(f"grading job variant {label!r}: {part!r} is not task<N>v<K>")
+        out[int(task)] = families.variant(int(task), int(index))
+    return out
+
+
+def model_for(label: str) -> Path:
+    """The pretrained_model.pt of the label's task-3 variant (the kit's own for variant 0); FileNotFoundError
+    naming the fix when it is missing or stale."""
+    chosen = parse_label(label)
+    if 3 not in chosen or chosen[3].is_seed:
+        return config.MODEL_FILE
+    from nndebug.variants import models
+
+    problems = models.stale(chosen[3])
+    if problems:
+        raise FileNotFoundError(f"task-3 model of {chosen[3].key}: {'; '.join(problems)}: run `make model` "
+                                "(the same data and settings as the published one)")
+    return models.model_file(chosen[3])
+
+
+def variant_of(label: str | None, notebook: str) -> Variant | None:
+    """The variant of ``notebook``'s task a job's ``label`` names (None: no variants, or another notebook)."""
+    task = task_of(notebook)
+    if not label or task is None:
+        return None
+    return parse_label(label).get(task)
+
+
+def context(label: str | None, notebook: str) -> dict[str, Any]:
+    """The verifier's Context fields for the student's variant of ``notebook``'s task: the tensors its model
+    zeroes and the rubric point for its cause; {} with variants off."""
+    variant = variant_of(label, notebook)
+    if variant is None:
+        return {}
+    from nndebug.variants import rubric_point
+
+    zeroed = None if variant.is_seed or variant.task != 3 else variant.zeroed
+    return {"variant_zeroed": zeroed, "cause": rubric_point.rule(variant)}
 
 
 def stamp(student: str) -> str:
-    """What grading ``student`` depends on from variants (their variants): "" with variants off."""
-    return f"|variants {assign.assign(student).label}" if assign.enabled() else ""
-
-
-def variant_from_env(notebook: str) -> Variant | None:
-    """The student's variant of ``notebook``'s task (None with variants off or an unknown notebook)."""
-    raw, task = os.environ.get(ENV), task_of(notebook)
-    if not raw or task is None:
-        return None
-    return families.variant(task, int(json.loads(raw)["tasks"][str(task)]))
+    """What grading ``student`` depends on from variants (their variants, the variants code): "" with
+    variants off."""
+    if not assign.enabled():
+        return ""
+    code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))))
+    return f"|variants {assign.assign(student).label} {code.hexdigest()[:16]}"
 
 
 def _given(nb: nbformat.NotebookNode) -> dict[str, str]:
@@ -122,28 +150,18 @@ def check(student: str, staged: Path, key: bytes | None = None) -> list[tuple[st
             notes.append(f"carries another student's owner token {theirs}")
         if notes:
             out.append((path.stem, "COPY? " + "; ".join(notes) + f": graded against {own.key}; a person "
-                        "should look at it (`python -m nndebug.variants TOKEN` names the token's owner)"))
+                        "should look at it (`python -m nndebug.variants whois TOKEN` names the token's "
+                        "owner)"))
     return out
 
 
 def edited_given(student: str, path: Path, key: bytes | None = None) -> list[str]:
-    """Given cells of ``path`` that differ from the student's own variant's."""
+    """Given cells of ``path`` whose code differs from the student's own variant's (in every language)."""
     task = task_of(path.stem)
     if task is None:
         return []
     own = assign.assign(student, key).of(task)
-    ours = {k: " ".join(s.split()) for k, s in render.given_cells(own).items()}
+    ours = [{k: " ".join(s.split()) for k, s in render.given_cells(own, lang).items()}
+            for lang in ("ru", "en")]
     theirs = _given(nbformat.read(str(path), as_version=4))
-    return [k for k, s in ours.items() if k in theirs and theirs[k] != s]
-
-
-def edited_message(student: str, path: Path) -> str:
-    """What to tell about given cells of ``path`` edited against the student's variant (empty: none)."""
-    from nndebug.autograde import given_cells
-
-    try:
-        cells = edited_given(student, path)
-        fix = given_cells.fix_cell(nbformat.read(str(path), as_version=4))
-    except Exception:  # noqa: BLE001 - unreadable notebooks are reported elsewhere
-        return ""
-    return given_cells.message(cells, fix) if cells else ""
+    return [k for k in ours[0] if k in theirs and all(theirs[k] != lang.get(k, ours[0][k]) for lang in ours)]

@@ -27,8 +27,9 @@ import nbformat
 
 from nndebug import config
 from nndebug.collect.roster import Roster
-from nndebug.notebook import assemble, colab, release
-from nndebug.publish.record import MODEL_NAME, PublishError, sha256_of
+from nndebug.course import assemble, colab
+from nndebug.course.record import MODEL_NAME, PublishError, sha256_of
+from nndebug.release import build as release
 from nndebug.variants import assign, families, grading, models, render, secret
 
 TREES = "s"                 # dist/student/s/<token>/
@@ -135,6 +136,11 @@ def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
         trees.append(StudentTree(student.student_id, token, links))
     _write_links(dist, roster, trees)
     return trees, sorted(releases.values())
+
+
+def extra_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack) -> list[Path]:
+    """``nndebug.publish.tree.publish``'s ``extra``: every student's tree and links; the variant releases."""
+    return write_trees(dist, student_dir, assets, stack)[1]
 
 
 def _write_links(dist: Path, roster: Roster, trees: list[StudentTree]) -> None:

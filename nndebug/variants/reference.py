@@ -15,11 +15,11 @@ import numpy as np
 import torch
 
 from nndebug import config
+from nndebug.course.staging import stage
 from nndebug.kernel import record
 from nndebug.variants import render
 from nndebug.variants.families import Variant
 from nndebug.verify import evidence, fixes
-from nndebug.verify import reference as seed_reference
 from nndebug.verify.quiet import silenced
 from nndebug.verify.verdict import Verdict
 
@@ -61,7 +61,7 @@ def data_dir(variant: Variant) -> Path:
 def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
     """Run the variant's given cells, ``fix`` and the recorded training in ``folder``; the evidence folder."""
     here = Path.cwd()
-    os.chdir(seed_reference.stage(folder, data_dir(variant), model_file(variant)))
+    os.chdir(stage(folder, data_dir(variant), model_file(variant)))
     try:
         namespace: dict = {"__name__": "__main__"}
         random.seed(0)

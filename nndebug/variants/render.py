@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import nbformat
 
-from nndebug.notebook import assemble
-from nndebug.notebook.authoring import INLINE_INCLUDE
+from nndebug.course import assemble
+from nndebug.course.authoring import INLINE_INCLUDE
 from nndebug.variants.families import Variant
 
 BEGIN, END = "### BEGIN SOLUTION\n", "\n### END SOLUTION"

@@ -8,6 +8,8 @@ variants off nothing here runs.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 
 from nndebug.rubric import spec
 from nndebug.rubric import verdict as rubric_verdict
@@ -40,8 +42,10 @@ def names_cause(variant: Variant, text: str) -> bool:
     return found.asserted
 
 
-def combine(found: rubric_verdict.Verdict, variant: Variant, text: str) -> rubric_verdict.Verdict:
-    """The task rubric's verdict with the variant's cause point folded in."""
+def combine(variant: Variant, found: rubric_verdict.ExplanationVerdict, text: str
+            ) -> rubric_verdict.ExplanationVerdict:
+    """The task rubric's verdict with the variant's cause point folded in (the verifier's ``CauseRule``
+    with ``variant`` bound)."""
     named = names_cause(variant, text)
     if found.wrong and found.fraction == 0:
         return found
@@ -50,3 +54,11 @@ def combine(found: rubric_verdict.Verdict, variant: Variant, text: str) -> rubri
         found, fraction=fraction,
         named=found.named + ((CAUSE_NAME,) if named else ()),
         missing=found.missing + (() if named else (CAUSE_NAME,)))
+
+
+Found = rubric_verdict.ExplanationVerdict
+
+
+def rule(variant: Variant) -> Callable[[Found, str], Found]:
+    """The verifier's ``CauseRule`` for ``variant`` (nndebug.verify.fixes.Context.cause)."""
+    return functools.partial(combine, variant)

@@ -2,6 +2,7 @@
 grading data the autograder staged, against a fresh model and the released ``pretrained_model.pt``."""
 from __future__ import annotations
 
+import copy
 from functools import cache
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from nndebug import cells
+from nndebug import config
+from nndebug.course import cells
 from nndebug.verify.evidence import BadEvidence
 
 
@@ -27,9 +29,28 @@ def fresh_model(seed: int = 0) -> nn.Module:
         return _model_class()()
 
 
+def removed_norms(model: nn.Module, missing: set[str]) -> list[str]:
+    """The BatchNorm layers whose every tensor is ``missing``: a model with such a layer replaced by an
+    identity (``nn.Identity`` has no state) is the given ResNet18 with that normalisation taken out."""
+    removed = []
+    for name, module in model.named_modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            keys = {f"{name}.{key}" for key in module.state_dict()}
+            if keys and keys <= missing:
+                removed.append(name)
+    return removed
+
+
 def model_from(weights: dict[str, torch.Tensor]) -> nn.Module:
-    """The kit's ``ResNet18`` holding ``weights``; BadEvidence when they do not fit it exactly."""
+    """The kit's ``ResNet18`` holding ``weights``; BadEvidence when they do not fit it exactly. A BatchNorm
+    layer whose tensors are all absent is taken as replaced by an identity (listed in ``removed_norms_``)."""
     model = fresh_model()
+    expected = model.state_dict()
+    missing = set(expected) - set(weights)
+    removed = removed_norms(model, missing)
+    for name in removed:
+        parent, _, child = name.rpartition(".")
+        setattr(model.get_submodule(parent) if parent else model, child, nn.Identity())
     expected = model.state_dict()
     missing = sorted(set(expected) - set(weights))
     extra = sorted(set(weights) - set(expected))
@@ -41,6 +62,7 @@ def model_from(weights: dict[str, torch.Tensor]) -> nn.Module:
             raise BadEvidence(f"the trained weights do not fit the given ResNet18 ({name} has shape "
                               f"{tuple(weights[name].shape)}, not {tuple(tensor.shape)})")
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in weights.items()})
+    model.removed_norms_ = removed
     return model.eval()
 
 
@@ -67,16 +89,66 @@ def train_size(data_dir: Path) -> int:
     return len(pd.read_csv(data_dir / "train.csv"))
 
 
+def held_back(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The held-back digits beside ``data_dir`` (:func:`nndebug.config.verify_data`), never staged."""
+    folder = config.verify_data(data_dir)
+    if not (folder / "val.csv").is_file():
+        raise FileNotFoundError(f"{folder}: the verifier's held-back digits are missing "
+                                "(make grading-inputs)")
+    return split(folder, "val")
+
+
 @torch.no_grad()
 def accuracy(model: nn.Module, data_dir: Path) -> float:
-    """Accuracy on the grading data's val split, through the model's own ``compute_all``."""
-    images, labels = split(data_dir)
+    """Accuracy on the held-back digits beside the grading data (digits the kernel never saw), through the
+    model's own ``compute_all``."""
+    return accuracy_on(model, *held_back(data_dir))
+
+
+def chance(data_dir: Path) -> float:
+    """The accuracy of a network that learned nothing on the held-back digits: the largest class's share."""
+    _, labels = held_back(data_dir)
+    return float(torch.bincount(labels).max()) / max(1, len(labels))
+
+
+@torch.no_grad()
+def accuracy_on(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy on ``images`` (0..255) and ``labels``, eval mode, through the model's ``compute_all``."""
+    if not len(labels):
+        return float("nan")
     correct = 0.0
+    model.eval()
     for start in range(0, len(labels), 500):
         batch = {"sample": images[start:start + 500], "label": labels[start:start + 500]}
         _, metrics = model.compute_all(batch)
         correct += float(np.asarray(metrics["acc"])) * len(batch["label"])
     return correct / len(labels)
+
+
+@cache
+def _index(data_dir: Path, split_name: str) -> dict[int, int]:
+    from nndebug.kernel.record import fingerprints
+
+    images, _ = _split(data_dir, split_name)
+    return {fp: i for i, fp in enumerate(fingerprints(images))}
+
+
+def digit_index(data_dir: Path, split_name: str) -> dict[int, int]:
+    """{fingerprint: row} of a split of the grading data, fingerprinted as the kernel's recorder does."""
+    return _index(data_dir.resolve(), split_name)
+
+
+@torch.no_grad()
+def train_mode_losses(model: nn.Module, batches: list[torch.Tensor], data_dir: Path) -> list[float]:
+    """The loss of each batch (rows of the train split) in training mode, as a trainer sees it, on a copy
+    of the model (running statistics of the original untouched)."""
+    images, labels = split(data_dir, "train")
+    work = copy.deepcopy(model).train()
+    out = []
+    for rows in batches:
+        loss, _ = work.compute_all({"sample": images[rows], "label": labels[rows]})
+        out.append(float(loss))
+    return out
 
 
 @torch.no_grad()
@@ -106,6 +178,24 @@ def dead_tensors(model: nn.Module) -> list[str]:
     An all-zero bias is a legitimate state (a fresh BatchNorm's), so biases are not listed."""
     return [name for name, p in model.named_parameters()
             if name.endswith("weight") and p.numel() and bool(torch.all(p.detach() == 0))]
+
+
+def released_displacement(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
+    """How far the model's conv/linear weights (``skip`` aside) lie from the released file's, over how far
+    they moved from the init the released model was trained from (kit.toml [model] seed, which is also the
+    notebooks' seed): 0 for the released weights handed in, about 1 or more for a network trained from a fresh
+    init (from that same init too: plain cosine similarity to the released model is high there, ~0.9)."""
+    saved = torch.load(weights_file, map_location="cpu", weights_only=True)
+    own = dict(model.named_parameters())
+    start = dict(fresh_model(config.kit().model.seed).named_parameters())
+    to_released = from_start = 0.0
+    for name, tensor in saved.items():
+        if name in own and name in start and tensor.dim() >= 2 and name not in skip \
+                and own[name].shape == tensor.shape:
+            mine = own[name].detach().float()
+            to_released += float(((mine - tensor.float()) ** 2).sum())
+            from_start += float(((mine - start[name].detach().float()) ** 2).sum())
+    return float("inf") if from_start == 0 else (to_released / from_start) ** 0.5
 
 
 def pretrained_similarity(model: nn.Module, weights_file: Path, skip: set[str]) -> float:

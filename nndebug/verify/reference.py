@@ -1,5 +1,6 @@
 """The kit's reference fix run on a task's grading data, recorded as a student's run is: its curves are
-what feedback plots a student's training against. Kit code only; cached beside the grading data."""
+what feedback plots a student's training against, and its accuracy on the held-back digits is what "the
+network learned" is measured against. Kit code only; cached beside the grading data."""
 from __future__ import annotations
 
 import hashlib
@@ -12,42 +13,32 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nndebug import cells, config
+from nndebug import config
+from nndebug.course import cells, staging
+from nndebug.course.solutions import given_cell, reference_fix
 from nndebug.kernel import record
 from nndebug.verify import evidence, measure, run
 from nndebug.verify.quiet import silenced
 
-DATASETS = """
-mnist_train = MNISTDataset(images_dir_path='./mnist_data/train/',
-                           description_csv_path='./mnist_data/train.csv')
-mnist_val = MNISTDataset(images_dir_path='./mnist_data/val/', description_csv_path='./mnist_data/val.csv')
-"""
 CACHE = "reference_curves.json"
 
 
-def stage(folder: Path, data_dir: Path, model_file: Path) -> Path:
-    """``folder`` as the autograder stages a notebook's folder: ./mnist_data and ./pretrained_model.pt."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mnist_data").symlink_to(data_dir.resolve())
-    (folder / "pretrained_model.pt").symlink_to(model_file.resolve())
-    return folder
-
-
 def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Path) -> Path:
-    """Run the given cells and ``fix`` in ``folder`` (staged), then the recorded ``trainer.train(epochs)``
-    as the autograder runs the cell ``train_fixed``; return the evidence folder."""
+    """Run the given cells (the ``experiment`` cell included) and ``fix`` in ``folder`` (staged), then the
+    recorded ``trainer.train(epochs)`` as the autograder runs the cell ``train_fixed``; return the evidence
+    folder."""
     here = Path.cwd()
-    os.chdir(stage(folder, data_dir, model_file))
+    os.chdir(staging.stage(folder, data_dir, model_file))
     try:
         namespace = cells.load(task).__dict__
         random.seed(0)
         np.random.seed(0)
         torch.manual_seed(0)
         with silenced():
-            exec(DATASETS, namespace)  # noqa: S102 - the kit's own cells and fixes
+            exec(given_cell(task, "experiment"), namespace)  # noqa: S102 - the kit's own cells and fixes
             exec(fix, namespace)  # noqa: S102
             record.install(namespace)
-            namespace["trainer"].train(config.task(task)["epochs"])
+            namespace["trainer"].train(config.kit().tasks[task].epochs)
         out = folder / "evidence"
         out.mkdir()
         record.dump(namespace, str(out))
@@ -56,34 +47,42 @@ def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Pa
         os.chdir(here)
 
 
-def reference_fix(task: int) -> str:
-    """The authoring source's solution of ``taskN_fix``."""
-    from nndebug.notebook import assemble
-
-    source = next(c.source for c in assemble.build(task).cells if c.id == f"task{task}_fix")
-    return source.replace("### ", "# ")
-
-
 def _key(task: int, data_dir: Path, fix: str) -> str:
-    parts = [fix, str(config.task(task)["epochs"]), (data_dir / "train.csv").read_text(),
+    parts = [fix, str(config.kit().tasks[task].epochs), (data_dir / "train.csv").read_text(),
              (data_dir / "val.csv").read_text(), *(cells.cell_source(c, task) for c in cells.CELLS)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def curves(task: int, data_dir: Path, model_file: Path, *, build: bool = True) -> dict[str, list[float]]:
-    """The reference fix's curves on ``data_dir`` (cached in ``<data_dir>/../reference_curves.json``);
-    {} when not cached and ``build`` is False."""
+def _cached(task: int, data_dir: Path, model_file: Path, build: bool) -> dict:
+    """{"curves", "level"} of the reference fix on ``data_dir`` (cached in
+    ``<data_dir>/../reference_curves.json``); {} when not cached and ``build`` is False."""
     fix = reference_fix(task)
     key, cache = _key(task, data_dir, fix), data_dir.parent / CACHE
     if cache.is_file():
-        stored = json.loads(cache.read_text())
-        if stored.get("key") == key:
-            return stored["curves"]
+        try:
+            stored = json.loads(cache.read_text())
+        except ValueError:
+            stored = {}
+        if stored.get("key") == key and "level" in stored:
+            return stored
     if not build:
         return {}
     with tempfile.TemporaryDirectory(prefix="nndebug-reference-") as tmp:
         found = evidence.load(graded_run(task, fix, Path(tmp) / "run", data_dir, model_file))
     size = measure.train_size(data_dir)
-    result = run.curves(run.full_epochs(run.epochs(found.batches, size), size))
-    cache.write_text(json.dumps({"key": key, "curves": result}))
+    result = {"key": key, "curves": run.curves(run.full_epochs(run.epochs(found.batches, size), size)),
+              "level": measure.accuracy(measure.model_from(found.weights), data_dir)}
+    cache.write_text(json.dumps(result))
     return result
+
+
+def curves(task: int, data_dir: Path, model_file: Path, *, build: bool = True) -> dict[str, list[float]]:
+    """The reference fix's curves on ``data_dir``; {} when not cached and ``build`` is False."""
+    return _cached(task, data_dir, model_file, build).get("curves", {})
+
+
+def level(task: int, data_dir: Path, model_file: Path, *, build: bool = False) -> float | None:
+    """The reference fix's accuracy on the held-back digits beside ``data_dir`` (what "learned" is measured
+    against); None when not cached and ``build`` is False."""
+    value = _cached(task, data_dir, model_file, build).get("level")
+    return float(value) if isinstance(value, int | float) else None

@@ -17,7 +17,9 @@ class Line:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Score fraction, the reason when it is not full, what was measured, and where to look next."""
+    """A hidden test's verdict, a fix's or an explanation's (what the rubric found in an explanation is a
+    :class:`nndebug.rubric.ExplanationVerdict`): score fraction, the reason when it is not full, what was
+    measured, and where to look next."""
 
     fraction: float
     reason: Line | None = None

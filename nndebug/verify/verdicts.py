@@ -5,7 +5,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from nndebug.nbcells import find_cell
+from nndebug.course.nbcells import find_cell
 from nndebug.verify import evidence as evidence_io
 from nndebug.verify import explanation, fixes
 from nndebug.verify.evidence import BadEvidence, Evidence
@@ -69,14 +69,22 @@ class Judge:
         except BadEvidence as err:
             return failed(Line(f"запись обучения непригодна: {err}",
                                f"the record of the training is unusable: {err}"))
+        except Exception as err:  # noqa: BLE001 - fail closed: one test scores 0, the notebook is graded
+            return failed(Line(f"проверка не смогла оценить запись обучения ({type(err).__name__}: "
+                               f"{str(err)[:200]})", "the verifier could not judge the record of the "
+                               f"training ({type(err).__name__}: {str(err)[:200]})"))
 
     def explanation(self, task: int) -> Verdict:
         """The explanation test's verdict, from the answer cell's text in the submitted notebook; the
         answer and the rubric's verdict are kept for ``autograded/review.md``."""
         cell = cell_by_id(self.nb, f"task{task}_explanation")
         text = cell.source if cell is not None else ""
-        result, found = explanation.verdict(task, text, self.stubs.get(f"task{task}_explanation", ""),
-                                            self.context.variant if self.context else None)
+        try:
+            result, found = explanation.verdict(task, text, self.stubs.get(f"task{task}_explanation", ""),
+                                                self.context.cause if self.context else None)
+        except Exception as err:  # noqa: BLE001 - fail closed for this test alone
+            return failed(Line(f"ответ не удалось оценить ({type(err).__name__})",
+                               f"the answer could not be scored ({type(err).__name__})"))
         if self.keep is not None:
             explanation.save(self.keep / f"task{task}_explanation.json", task, text, found)
         return result

@@ -9,6 +9,8 @@ class MNISTDataset(Dataset):
 
         # Каждая картинка декодируется один раз, здесь; эпохи дальше читают из памяти. Как и в оригинале,
         # __getitem__ читает имя и лейбл из description_df: его можно перемешать или заменить.
+        # Every image is decoded once, here; the epochs then read from memory. As in the original,
+        # __getitem__ reads the name and the label from description_df: it may be shuffled or replaced.
         names = self.description_df['image_name']
         paths = [Path(images_dir_path, f'{name}.png') for name in names]
         self._cache = dict(zip(names, (self._decode(p) for p in tqdm(paths, desc='PNG', leave=False))))
@@ -39,7 +41,9 @@ class MNISTDataset(Dataset):
     def _decode(img_path: Path):
         img = cv2.imread(str(img_path))
         if img is None:
-            raise FileNotFoundError(f'{img_path}: нет такой картинки или она не читается')
+            raise FileNotFoundError(
+                f'{img_path}: нет такой картинки или она не читается / '
+                f'{img_path}: missing or unreadable')
         return np.transpose(img, (2, 0, 1))
 
     @staticmethod

@@ -7,13 +7,14 @@
 - before each test cell the shell's error reporting is restored (:mod:`nndebug.kernel.guard`),
   and a cell whose reply says "error" always gets an error output;
 - around the given cell that runs the graded training (``graded_run_cell``) the run is recorded and
-  written to the evidence folder (:mod:`nndebug.kernel.record`), which the Verify preprocessor judges;
+  written to the evidence folder (:mod:`nndebug.kernel.record`); the moment the dump returns, the driver
+  copies it to a sealed folder the kernel cannot reach, and the Verify preprocessor judges that copy
+  (whatever the kernel writes later, from a thread or an exit hook, does not count);
 - given cells the verdicts do not need (``skip_cells``: the seed's buggy experiment) are not run.
 """
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from time import monotonic
@@ -27,19 +28,19 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import List, Unicode
 
-from nndebug.autograde import protocol
-from nndebug.autograde.kernels import SandboxedKernelManager, inputs_from_env, stage_links
+from nndebug.autograde.job import GradingJob, job_for
+from nndebug.autograde.kernels import SandboxedKernelManager, stage_links
 from nndebug.autograde.limits import Limits
-from nndebug.autograde.preprocessors.verify import evidence_dir
+from nndebug.autograde.preprocessors.verify import seal, sealed_dir
 from nndebug.autograde.sandbox import check_sandbox, give_to_kernel, sandbox_disabled
-from nndebug.nbcells import grade_id, is_test_cell
+from nndebug.autograde.stage import Inputs
+from nndebug.course.nbcells import grade_id, is_test_cell
 
 INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
 RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"
 INSTALL_RECORDER = "__import__('nndebug.kernel.record', fromlist=['install']).install(get_ipython().user_ns)"
 DUMP_RECORD = "__import__('nndebug.kernel.record', fromlist=['dump']).dump(get_ipython().user_ns, {folder!r})"
 SKIPPED = "[not run at grading: the verdicts do not need this given cell]\n"
-TIMINGS_ENV = protocol.TIMINGS
 TRUNCATED = "\n[output truncated: this cell printed more than {kb} KB]\n"
 
 
@@ -57,8 +58,10 @@ class SandboxedExecute(Execute):
                       ).tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
-        self.limits = Limits.from_env()
-        if sandbox_disabled():
+        self.job = GradingJob.from_env()
+        self.limits = self.job.limits if self.job is not None else Limits.from_settings()
+        self.sandboxed = self.job.sandbox if self.job is not None else not sandbox_disabled()
+        if not self.sandboxed:
             kwargs.setdefault("kernel_manager_class", AsyncKernelManager)
         else:
             kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -69,15 +72,17 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._notebook = (resources or {}).get("unique_key")
-        self._evidence = evidence_dir(self._notebook or "")
+        self.job = job_for(resources)
+        self._evidence = self.job.evidence_for(self._notebook or "") if self.job is not None else None
         if self._evidence is not None:
             shutil.rmtree(self._evidence, ignore_errors=True)
+            shutil.rmtree(sealed_dir(self._evidence), ignore_errors=True)
             self._evidence.mkdir(parents=True)
             give_to_kernel(self._evidence)
-        if sandbox_disabled():
+        if not self.sandboxed:
             path = (resources or {}).get("metadata", {}).get("path")
             if path:
-                stage_links(Path(path), inputs_from_env(), self._notebook)
+                stage_links(Path(path), self.job.inputs if self.job is not None else Inputs(), self._notebook)
         else:
             check_sandbox()
         self._deadline = monotonic() + self.limits.notebook_timeout_s
@@ -97,11 +102,12 @@ class SandboxedExecute(Execute):
         if isinstance(km, SandboxedKernelManager):
             km.notebook = getattr(self, "_notebook", None)
             km.evidence_dir = getattr(self, "_evidence", None)
+            km.job = self.job
         return km
 
     def _write_timings(self, resources: Any) -> None:
-        """Append this notebook's timings to ``NN_DEBUG_TIMINGS`` (a JSON-lines file), when it is set."""
-        path = os.environ.get(TIMINGS_ENV)
+        """Append this notebook's timings to the job's ``timings`` (a JSON-lines file), when it has one."""
+        path = self.job.timings if self.job is not None else None
         if not path:
             return
         timings = {k: v for k, v in self._timings.items() if k != "start"}
@@ -146,10 +152,13 @@ class SandboxedExecute(Execute):
                 await self._run_silently(RESTORE_GUARD)
             graded_run = self._evidence is not None and grade_id(cell) == self.graded_run_cell
             if graded_run:
+                await self._run_silently(RESTORE_GUARD)
                 await self._run_silently(INSTALL_RECORDER)
             cell = await self.async_execute_cell(cell, index, store_history=True)
             if graded_run:
+                await self._run_silently(RESTORE_GUARD)
                 await self._run_silently(DUMP_RECORD.format(folder=str(self._evidence)))
+                seal(self._evidence)
             return cell
         except DeadKernelError:
             self._kernel_lost = self._death_reason(index)

@@ -6,20 +6,21 @@ verifier's verdict (what was measured, why, where to look next, the training plo
 preprocessor wrote every output of those cells, so none comes from the student's kernel. A visible test
 keeps its stdout and ``ename: evalue``. Outputs of every other cell are dropped: a student's cell could have
 printed anything, and tracebacks quote the code they pass through. After each written answer, a note gives
-its score and the rubric points it named and missed.
+its score and (kit.toml [feedback] level "all") the rubric points it named and missed.
 """
 from __future__ import annotations
 
-import html
+from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from nndebug import nbcells
-from nndebug.autograde.preprocessors.verify import VERDICT_MIME
-from nndebug.nbcells import find_cell
+from nndebug.autograde.feedback_language import english_release, given_texts, submission_language
+from nndebug.autograde.feedback_policy import level_in_effect
+from nndebug.course import nbcells
+from nndebug.verify.render import VERDICT_MIME, answer_note, redact, verdict_display, verdict_of
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."
 HIDDEN_DELIMITER = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests default
@@ -44,37 +45,36 @@ def test_messages(outputs: list, hidden: bool) -> list[NotebookNode]:
     return kept
 
 
-def verdict_of(cells: list[NotebookNode], grade_id: str) -> dict | None:
-    """The verifier's record in the outputs of the test cell ``grade_id``."""
-    cell = find_cell(cells, grade_id)
-    for out in (cell or {}).get("outputs", []):
-        if VERDICT_MIME in out.get("data", {}):
-            return out["data"][VERDICT_MIME]
-    return None
-
-
-def answer_note(record: dict) -> str:
-    """Markdown shown under a written answer: its score and the rubric points named and missed."""
-    lines = [f"**Оценка ответа / Score of this answer: {record['score']:g} из / of {record['points']:g}**"]
-    reason = record.get("reason")
-    if reason:
-        lines.append(f"- {html.escape(reason['ru'])} / {html.escape(reason['en'])}")
-    lines += [f"- {html.escape(m['ru'])} / {html.escape(m['en'])}" for m in record.get("measured", [])]
-    return "\n".join(lines)
-
-
 class StripFeedback(NbGraderPreprocessor):
     """Replace test cells' code by a note and keep their verdicts; drop every other cell's outputs; put
-    each written answer's score under it."""
+    each written answer's score under it, at kit.toml [feedback]'s level."""
+
+    _level = ""     # set per notebook by preprocess: kit.toml [feedback]'s level
+    _lang = "ru"    # and the notebook's language ("en": handed in from the English release)
 
     def preprocess(self, nb: NotebookNode, resources: Any):
+        self._level = level_in_effect()
+        info = (resources or {}).get("nbgrader", {})
+        self._lang = "ru"
+        if info.get("student") and info.get("notebook"):
+            root = Path.cwd()          # nbgrader runs in the course directory
+            self._lang = submission_language(root, info["assignment"], info["student"], info["notebook"])
+            if self._lang == "en":     # the given text as the student had it, not the restored Russian
+                texts = given_texts(english_release(root, info["assignment"], info["notebook"]),
+                                    ("markdown", "code"))
+                for cell in nb.cells:
+                    gid = nbcells.grade_id(cell)
+                    if nbcells.is_given(cell) and gid in texts:
+                        cell.source = texts[gid]
+        if resources is not None:
+            resources["nndebug_language"] = self._lang
         notes = {}
         for cell in nb.cells:
             grade_id = nbcells.grade_id(cell)
             if cell.cell_type == "markdown" and nbcells.is_answer(cell) and grade_id.endswith("_explanation"):
                 record = verdict_of(nb.cells, f"{grade_id}_rubric")
                 if record is not None:
-                    notes[grade_id] = new_markdown_cell(answer_note(record))
+                    notes[grade_id] = new_markdown_cell(answer_note(redact(record, self._level), self._lang))
         nb, resources = super().preprocess(nb, resources)
         cells: list[NotebookNode] = []
         for cell in nb.cells:
@@ -91,8 +91,16 @@ class StripFeedback(NbGraderPreprocessor):
         if nbcells.is_test_cell(cell):
             grade_id = nbcells.grade_id(cell)
             hidden = HIDDEN_DELIMITER in cell.source
+            record = verdict_of([cell], grade_id)
             cell.source = HIDDEN_SOURCE.format(grade_id=grade_id)
             cell.outputs = test_messages(cell.get("outputs", []), hidden)
+            level = self._level or level_in_effect()
+            lang = self._lang
+            if record is not None and grade_id.endswith("_explanation_rubric") and level != "all":
+                cell.outputs = [verdict_display(redact(record, level), lang)]
+            elif record is not None and lang == "en":
+                images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+                cell.outputs = [verdict_display(record, lang), *images]
         else:
             cell.outputs = []
         return cell, resources

@@ -1,8 +1,9 @@
 """Restore the given cells of the student's own variant (README: Per-student variants).
 
 nbgrader restores locked cells from the gradebook, which holds the seed's notebook; with variants on this
-preprocessor, first of the autograde preprocessors, puts the student's variant's given code cells in their
-place (by grade id), so the kernel runs the bugs this student got. A no-op with variants off.
+preprocessor, first of the autograde preprocessors, puts the given code cells of the student's variant (the
+grading job's ``variant``) in their place (by grade id), so the kernel runs the bugs this student got. A
+no-op with variants off.
 """
 from __future__ import annotations
 
@@ -11,23 +12,25 @@ from typing import Any
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from nndebug.nbcells import grade_id
+from nndebug.autograde.job import job_for
+from nndebug.course.nbcells import grade_id, is_given
 
 
 class VariantCells(NbGraderPreprocessor):
     """Given code cells from the student's variant."""
 
     def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        job = job_for(resources)
+        if job is None or not job.variant:
+            return nb, resources
         from nndebug.variants import grading, render
 
-        variant = grading.variant_from_env((resources or {}).get("unique_key", ""))
+        variant = grading.variant_of(job.variant, (resources or {}).get("unique_key", ""))
         if variant is None or variant.is_seed:
             return nb, resources
         edited = {edit.cell for edit in variant.edits}  # the other given cells are the seed's, as restored
         given = {k: v for k, v in render.given_cells(variant).items() if k in edited}
         for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade") \
-                    and grade_id(cell) in given:
+            if cell.cell_type == "code" and is_given(cell) and grade_id(cell) in given:
                 cell.source = given[grade_id(cell)]
         return nb, resources

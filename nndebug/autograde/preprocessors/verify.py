@@ -8,46 +8,61 @@ replaced checks) is gone. A graded test cell the verifier does not know fails cl
 """
 from __future__ import annotations
 
-import base64
 import dataclasses
-import html
-import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Unicode
+from traitlets import Unicode
 
-from nndebug.autograde import given_cells, protocol
-from nndebug.autograde.kernels import inputs_from_env
-from nndebug.nbcells import grade_id, is_answer, is_test_cell, points
+from nndebug import config
+from nndebug.autograde import given_cells, variant_job
+from nndebug.autograde.job import GradingJob, job_for
+from nndebug.autograde.stage import Inputs
+from nndebug.course.nbcells import grade_id, is_answer, is_test_cell, points
+from nndebug.verify.render import verdict_outputs
 from nndebug.verify.verdict import Line, Verdict
 
-EVIDENCE_ENV = protocol.EVIDENCE_ROOT
-VERDICTS_ENV = protocol.VERDICTS_ROOT
-VERDICT_MIME = "application/vnd.nndebug.verdict+json"
+SEALED_SUFFIX = ".sealed"
 TEST_ID = re.compile(r"^task(\d+)_(fix|explanation)_\w+$")
 
 
-def evidence_dir(notebook: str) -> Path | None:
-    """Where the kernel that runs ``notebook`` writes its evidence (None outside the driver)."""
-    root = os.environ.get(EVIDENCE_ENV)
-    return Path(root) / notebook if root else None
+def sealed_dir(folder: Path) -> Path:
+    """The driver's copy of an evidence folder, beside it and never mounted in a kernel."""
+    return folder.with_name(folder.name + SEALED_SUFFIX)
 
 
-def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
-    """A line about the given cells of the student's own file (the driver's staged copy) that differ from
+def seal(folder: Path) -> Path:
+    """Copy the evidence files the dump just wrote (regular files only, under their size limits) to the
+    sealed folder the Verify preprocessor reads; a file missing or refused is simply not copied."""
+    from nndebug.kernel.record import RUN_FILE, WEIGHTS_FILE
+    from nndebug.verify.evidence import MAX_RUN_BYTES, MAX_WEIGHTS_BYTES, BadEvidence, read_regular
+
+    out = sealed_dir(folder)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for name, limit in ((RUN_FILE, MAX_RUN_BYTES), (WEIGHTS_FILE, MAX_WEIGHTS_BYTES)):
+        try:
+            (out / name).write_bytes(read_regular(folder / name, limit))
+        except (BadEvidence, OSError):
+            continue
+    return out
+
+
+def edited_given_cells(nb: NotebookNode, notebook: str, job: GradingJob | None) -> Line | None:
+    """A line about the given cells of the student's own file (the job's staged copy) that differ from
     the cells grading ran (restored as released)."""
-    staged = os.environ.get(protocol.SUBMISSION)
-    path = Path(staged) / f"{notebook}.ipynb" if staged else None
+    path = job.submission / f"{notebook}.ipynb" if job is not None else None
     if path is None or not path.is_file():
         return None
     try:
-        cells = given_cells.edited(nbformat.read(str(path), as_version=4), nb)
+        others = [nbformat.read(str(folder / f"{notebook}.ipynb"), as_version=4) for folder in job.releases()
+                  if (folder / f"{notebook}.ipynb").is_file()]     # the English release's code, say
+        cells = given_cells.edited(nbformat.read(str(path), as_version=4), nb, *others)
     except Exception:  # noqa: BLE001 - an unreadable file is reported by the driver
         return None
     if not cells:
@@ -60,88 +75,49 @@ def edited_given_cells(nb: NotebookNode, notebook: str) -> Line | None:
                 f"a fix must go in the answer cell `{fix}`")
 
 
-def released_stubs(resources: Any, notebook: str) -> dict[str, str]:
-    """{grade_id: starting text} of the answer cells of the released notebooks, every language (run from
-    the course root)."""
-    assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
+def released_stubs(job: GradingJob | None, notebook: str) -> dict[str, str]:
+    """{grade_id: starting text} of the answer cells of the job's released notebooks, every language."""
     stubs: dict[str, str] = {}
-    if not assignment:
+    if job is None:
         return stubs
-    for path in sorted(Path("release").glob(f"{assignment}*/{notebook}.ipynb")):  # every language
+    for folder in job.releases():
+        path = folder / f"{notebook}.ipynb"
+        if not path.is_file():
+            continue
         for cell in nbformat.read(str(path), as_version=4).cells:
             if is_answer(cell):
                 stubs[grade_id(cell)] = stubs.get(grade_id(cell), "") + "\n" + cell.source
     return stubs
 
 
-def verdict_html(verdict: Verdict, score: float, points: float) -> str:
-    """The verdict as a small bilingual HTML block (every text escaped: some carry student strings)."""
-    def row(label: str, line: Line) -> str:
-        return (f"<tr><th>{html.escape(label)}</th><td>{html.escape(line.ru)}</td>"
-                f"<td>{html.escape(line.en)}</td></tr>")
-    color = "#1a7f37" if verdict.passed else "#b35900" if score > 0 else "#c62828"
-    rows = [row("Причина / Why", verdict.reason)] if verdict.reason else []
-    rows += [row("Измерено / Measured", line) for line in verdict.measured]
-    if verdict.advice:
-        rows.append(row("Что посмотреть / Look at", verdict.advice))
-    return (f'<div class="nndebug-verdict"><p style="color:{color}"><b>Проверка / Check: {score:g} из / of '
-            f'{points:g}</b></p><table>{"".join(rows)}</table></div>')
-
-
-def verdict_outputs(verdict: Verdict, points: float, plot: bytes | None = None) -> list[NotebookNode]:
-    """A verified test cell's outputs: the verdict (and the training plot), then the score or an error."""
-    score = round(points * verdict.fraction, 4)
-    lines = [f"Проверка / Check: {score:g} из / of {points:g}"]
-    if verdict.reason:
-        lines.append(f"Причина / Why: {verdict.reason.text()}")
-    lines += [f"- {line.text()}" for line in verdict.measured]
-    if verdict.advice:
-        lines.append(f"Что посмотреть / Look at: {verdict.advice.text()}")
-    data = {"text/plain": "\n".join(lines), "text/html": verdict_html(verdict, score, points),
-            VERDICT_MIME: {"score": score, "points": points, "fraction": verdict.fraction,
-                           "reason": _line(verdict.reason), "advice": _line(verdict.advice),
-                           "measured": [_line(m) for m in verdict.measured], "curves": verdict.curves}}
-    outputs = [new_output("display_data", data=data)]
-    if plot:
-        outputs.append(new_output("display_data", data={
-            "image/png": base64.b64encode(plot).decode("ascii"),
-            "text/plain": "training curves / кривые обучения"}))
-    if score <= 0:
-        reason = verdict.reason.text() if verdict.reason else "0"
-        outputs.append(new_output("error", ename="VerdictFailed", evalue=reason, traceback=[reason]))
-    else:
-        outputs.append(new_output("execute_result", data={"text/plain": repr(score)}, execution_count=None))
-    return outputs
-
-
-def _line(line: Line | None) -> dict[str, str] | None:
-    return {"ru": line.ru, "en": line.en} if line else None
-
-
 class Verify(NbGraderPreprocessor):
     """Replace the outputs of graded test cells by the verifier's verdicts."""
 
-    enabled = Bool(True, help="Verify graded test cells in the driver (off only for courses without "
-                              "verifiers, such as the autograder's toy course).").tag(config=True)
     graded_run_cell = Unicode("train_fixed", help="grade_id of the given cell that runs the graded "
                                                   "training").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
-        if not self.enabled:
-            return nb, resources
         notebook = (resources or {}).get("unique_key", "")
-        from nndebug.verify import verdicts  # torch and the kit's model: only where a notebook is verified
+        from nndebug.verify import (
+            reference,
+            verdicts,  # torch and the kit's model: only where a notebook is verified
+        )
         from nndebug.verify.fixes import Context
 
-        inputs = inputs_from_env()
-        from nndebug.variants.grading import variant_from_env
-
-        context = Context(inputs.data_for(notebook), inputs.model, variant_from_env(notebook))
-        self._edits = edited_given_cells(nb, notebook)
-        keep = os.environ.get(VERDICTS_ENV)
-        self._judge = verdicts.Judge(notebook, evidence_dir(notebook), nb, context, self.graded_run_cell,
-                                     released_stubs(resources, notebook),
-                                     Path(keep) / notebook if keep else None)
+        job = job_for(resources)
+        inputs = job.inputs if job is not None else Inputs()
+        data = inputs.data_for(notebook)
+        task = next((n for n in config.TASKS if config.notebook(n) == notebook), None)
+        try:
+            level = reference.level(task, data, inputs.model) if task is not None else None
+        except Exception:  # noqa: BLE001 - without the reference the absolute bars of kit.toml apply
+            level = None
+        context = Context(data, inputs.model, level, **variant_job.context(job, notebook))
+        self._edits = edited_given_cells(nb, notebook, job)
+        sealed = sealed_dir(job.evidence_for(notebook)) if job is not None else None
+        self._judge = verdicts.Judge(notebook, sealed, nb, context, self.graded_run_cell,
+                                     released_stubs(job, notebook),
+                                     job.verdicts_for(notebook) if job is not None else None)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):

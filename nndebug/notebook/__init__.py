@@ -1,1 +1,0 @@
-"""Notebook building: authoring sources in ``notebooks/`` -> nbgrader source notebooks in ``source/``."""

@@ -1,0 +1,36 @@
+"""The independent fix corpus graded by the verifier (in-process, as the autograder records and verifies a
+notebook): every fix labelled right scores full, every fix labelled wrong 0. README "What counts as a right
+fix" gives the agreement before and after the verifier was tuned on it. Slow: one training run a fix
+(``NN_DEBUG_CORPUS_EVIDENCE=<folder>`` keeps and reuses their evidence)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import independent_fixes
+import pytest
+
+pytestmark = pytest.mark.slow
+FIXES = independent_fixes.load()
+RELABELLED: dict[str, str] = {}  # id -> why the corpus's label is wrong (none so far)
+
+
+def test_the_corpus_has_enough_fixes_of_each_kind() -> None:
+    assert sum(f.right for f in FIXES) >= 20 and sum(not f.right for f in FIXES) >= 10
+    assert {f.task for f in FIXES} == {1, 2, 3}
+    assert len({f.id for f in FIXES}) == len(FIXES)
+
+
+@pytest.fixture(scope="module")
+def keep(tmp_path_factory) -> Path:
+    chosen = os.environ.get("NN_DEBUG_CORPUS_EVIDENCE")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("corpus")
+
+
+@pytest.mark.parametrize("fix", FIXES, ids=lambda f: f.id)
+def test_corpus_fix_scores_as_labelled(fix: independent_fixes.CorpusFix, keep: Path) -> None:
+    verdict = independent_fixes.graded(fix, keep)
+    right = fix.right if fix.id not in RELABELLED else not fix.right
+    expected = 1.0 if right else 0.0
+    assert verdict.fraction == expected, (fix.id, fix.why, verdict.reason and verdict.reason.en,
+                                          [m.en for m in verdict.measured])
