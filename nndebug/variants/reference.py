@@ -20,6 +20,7 @@ from nndebug.kernel import record
 from nndebug.variants import render
 from nndebug.variants.families import Variant
 from nndebug.verify import evidence, fixes
+from nndebug.verify import reference as seed_reference
 from nndebug.verify.quiet import silenced
 from nndebug.verify.verdict import Verdict
 
@@ -84,5 +85,8 @@ def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
 def verdict(variant: Variant, fix: str, folder: Path) -> Verdict:
     """The verifier's verdict on ``fix`` graded as ``variant``."""
     found = evidence.load(graded_run(variant, fix, folder))
-    context = fixes.Context(data_dir(variant), model_file(variant), variant)
+    data = data_dir(variant)
+    level = seed_reference.level(variant.task, data, config.MODEL_FILE, build=True)  # as `make autograde`
+    zeroed = variant.zeroed if variant.task == 3 and not variant.is_seed else None
+    context = fixes.Context(data, model_file(variant), level, variant_zeroed=zeroed)
     return fixes.RULES[variant.task](found, context)
