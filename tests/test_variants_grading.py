@@ -4,11 +4,13 @@ a class of six with right fixes of their own variants scores full; two students 
 on the fixes and lose the variant's rubric point; the seed's answers in a non-seed variant score 0 on the
 fixes where the variant's cause lies outside what the seed's fix replaces (README: Per-student variants).
 
-Every graded run trains (10 epochs on a loaded CPU: a minute or more), so CI runs a cut-down matrix: one
-non-seed variant of task 1 and of task 3 bites and heals, the seed's answer in task2v2 scores 0, the class
-and the swap take the fixes from those runs (task 2's own fix and a copied one are graded end to end in
-tests/test_variants_autograde.py; the seed's variants are main's tests). NN_DEBUG_VARIANTS_FULL=1 runs
-every variant (as `make fidelity` with variants on does)."""
+Every graded run trains on one core (task 1 and 2: 10 epochs, about 2 minutes each; task 3: 5 epochs on
+a smaller set, under a minute), so CI runs a cut-down matrix: task3v1 bites and heals, and the class and
+the swap score every explanation against the student's variant and take the fixes from the runs made
+(task 2's own fix and a copied one are graded end to end in tests/test_variants_autograde.py; the seed's
+variants are main's tests). NN_DEBUG_VARIANTS_FULL=1 runs every variant buggy and fixed, both swapped
+fixes and the seed's answers in task2v1/v2 (about 35 minutes; `make fidelity` with variants on runs the
+buggy/fixed matrix too)."""
 from __future__ import annotations
 
 import os
@@ -31,8 +33,8 @@ SEED_FIX = {1: "seed_subclass_copied_loop", 2: "seed_lr_1e-2_wd_1e-1", 3: "seed_
 # the rule of a right fix (README: what a swapped notebook scores).
 SEED_FIX_FAILS = ("task2v1", "task2v2")
 FULL = os.environ.get("NN_DEBUG_VARIANTS_FULL") == "1"
-BITE_HEAL = ALL if FULL else [families.variant(1, 3), families.variant(3, 1)]
-SEED_FIX_CHECKED = SEED_FIX_FAILS if FULL else ("task2v2",)
+BITE_HEAL = ALL if FULL else [families.variant(3, 1)]
+SEED_FIX_CHECKED = SEED_FIX_FAILS if FULL else ()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -104,7 +106,7 @@ def test_swapped_notebooks_lose_the_cause_point_and_score_0_on_the_fixes(work):
         assert not rubric_point.names_cause(mine, explanation(theirs))
         own = explain.verdict(2, explanation(mine), "", rubric_point.rule(mine))[0].fraction
         swapped = explain.verdict(2, explanation(theirs), "", rubric_point.rule(mine))[0].fraction
-        assert swapped <= own - rubric_point.CAUSE_SHARE + 1e-9
+        assert swapped <= own - rubric_point.CAUSE_SHARE + 1e-3  # the rubric rounds to 4 places
         if FULL:
             assert graded(mine.key, reference.reference_fix(theirs), work).fraction == 0
 
