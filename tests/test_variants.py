@@ -198,3 +198,17 @@ def test_variants_settings_are_typed_and_optional(tmp_path):
     (tmp_path / "kit.toml").write_text(head + "[variants]\npin = []\n")
     with pytest.raises(SettingsError, match="no setting 'pin'"):
         parse(tmp_path / "kit.toml")
+
+
+def test_given_cells_are_checked_against_the_students_own_variant_in_either_language(monkeypatch, tmp_path):
+    from nndebug.autograde import variant_job
+
+    variants_on(monkeypatch, tmp_path, pins=("ann 1=3 2=1 3=0",))
+    for lang in ("ru", "en"):
+        path = tmp_path / lang / "task1_shuffle.ipynb"
+        assemble.write(render.build(families.variant(1, 3), lang), path)
+        assert variant_job.edited_message("ann", path) == ""
+    other = tmp_path / "other" / "task1_shuffle.ipynb"
+    assemble.write(render.build(families.variant(1, 1)), other)
+    assert "`trainer`" in variant_job.edited_message("ann", other)
+    assert "`experiment`" in variant_job.edited_message("ann", other)  # v3 sorts the table there, v1 not
