@@ -210,7 +210,7 @@ def _task3(index: int) -> Variant:
                        "block give 0, so after the ReLU the block outputs zeros and the network the same "
                        "vector for every input; no gradient flows back. Fix: re-initialise those "
                        "BatchNorms (weight 1, bias 0).",
-        cause=Cause(f"zeroed_{layer}", (f"{layer}", f"{block}", "downsample")))
+        cause=Cause(f"zeroed_{layer}", (layer,)))  # the layer only: every block has a "downsample"
 
 
 TASK3 = (
