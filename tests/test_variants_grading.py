@@ -2,15 +2,17 @@
 the task's grading data, then the verifier and the rubric): each variant bites and its reference fix heals;
 a class of six with right fixes of their own variants scores full; two students who swap notebooks score 0
 on the fixes and lose the variant's rubric point; the seed's answers in a non-seed variant score 0 on the
-fixes where the variant's cause lies outside what the seed's fix replaces (README: Per-student variants).
+fixes (README: Per-student variants).
 
 Every graded run trains on one core (task 1 and 2: 10 epochs, about 2 minutes each; task 3: 5 epochs on
-a smaller set, under a minute), so CI runs a cut-down matrix: task3v1 bites and heals, and the class and
-the swap score every explanation against the student's variant and take the fixes from the runs made
-(task 2's own fix and a copied one are graded end to end in tests/test_variants_autograde.py; the seed's
-variants are main's tests). NN_DEBUG_VARIANTS_FULL=1 runs every variant buggy and fixed, both swapped
-fixes and the seed's answers in task2v1/v2 (about 35 minutes; `make fidelity` with variants on runs the
-buggy/fixed matrix too)."""
+a smaller set, under a minute), so CI runs a cut-down matrix: task3v1 bites and heals; the seed's answer in
+every variant where it fails before training (task1v2, task1v3: a DataLoader cannot shuffle their stream;
+every task-3 variant: the seed's ``nn.init.uniform_`` stops at the zeroed integer counter); task 1's
+swapped pair (v2/v3), which fails the same way; the class and the swap score every explanation against the
+student's variant (task 3's copied fix is graded end to end in tests/test_variants_autograde.py; the
+seed's variants are main's tests). NN_DEBUG_VARIANTS_FULL=1 runs every variant buggy and fixed, every
+swapped fix and the seed's answers in every non-seed variant (about 50 minutes; `make fidelity` with
+variants on writes that matrix to docs/fidelity_variants.md)."""
 from __future__ import annotations
 
 import os
@@ -18,23 +20,24 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from fix_variants import FIXES, SEED_ANSWERS
+from fix_variants import SEED_ANSWERS
 
 from nndebug import config
 from nndebug.course import assemble
-from nndebug.variants import families, models, reference, rubric_point
+from nndebug.variants import families, fidelity, models, reference, rubric_point
 from nndebug.verify.verdict import Verdict
 
 pytestmark = pytest.mark.slow
 ALL = [v for t in families.FAMILIES for v in families.family(t)]
-SEED_FIX = {1: "seed_subclass_copied_loop", 2: "seed_lr_1e-2_wd_1e-1", 3: "seed_uniform_init_of_zero_tensors"}
-# Variants whose cause the seed's own fix leaves in place (the cause is in the model or the trainer, which
-# the seed's fix reuses). The others (task 1's, task 2's AdamW, task 3's) are healed by the seed's fix by
-# the rule of a right fix (README: what a swapped notebook scores).
-SEED_FIX_FAILS = ("task2v1", "task2v2")
 FULL = os.environ.get("NN_DEBUG_VARIANTS_FULL") == "1"
+NON_SEED = [v for v in ALL if not v.is_seed]
+# The seed's answer fails these before any training (cheap): task 1's streams, task 3's integer counter.
+SEED_FIX_CRASHES = ("task1v2", "task1v3", "task3v1", "task3v2", "task3v3")
 BITE_HEAL = ALL if FULL else [families.variant(3, 1)]
-SEED_FIX_CHECKED = SEED_FIX_FAILS if FULL else ()
+SEED_FIX_CHECKED = [v for v in NON_SEED if FULL or v.key in SEED_FIX_CRASHES]
+# Pairs whose reference fixes each leave the other's cause in place (README: what a swapped notebook scores).
+SWAPS = ((1, 2, 3), (2, 1, 2), (2, 1, 3), (3, 1, 2), (3, 1, 3), (3, 2, 3))
+SWAPS_CHECKED = SWAPS if FULL else ((1, 2, 3),)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,10 +59,6 @@ def work(tmp_path_factory) -> str:
 def explanation(variant: families.Variant) -> str:
     return variant.explanation_ru or next(c.source for c in assemble.build(variant.task).cells
                                           if c.id == f"task{variant.task}_explanation")
-
-
-def fix_of(name: str, task: int) -> str:
-    return next(f.code for f in FIXES[task] if f.name == name)
 
 
 @pytest.mark.parametrize("variant", BITE_HEAL, ids=lambda v: v.key)
@@ -96,23 +95,30 @@ def test_a_class_of_six_with_right_fixes_scores_full(work):
         assert round(total, 4) == round(full, 4), student
 
 
-def test_swapped_notebooks_lose_the_cause_point_and_score_0_on_the_fixes(work):
-    """ann (task2v1) and ben (task2v2) swap: each explanation misses the other's cause; with the full
-    matrix each copied fix is graded too (by default tests/test_variants_autograde.py grades one)."""
+def test_swapped_explanations_lose_the_cause_point():
+    """Every two variants of a task: each explanation misses the other's cause and so loses that point."""
     from nndebug.verify import explanation as explain
 
-    ann, ben = families.variant(2, 1), families.variant(2, 2)
-    for mine, theirs in ((ann, ben), (ben, ann)):
-        assert not rubric_point.names_cause(mine, explanation(theirs))
-        own = explain.verdict(2, explanation(mine), "", rubric_point.rule(mine))[0].fraction
-        swapped = explain.verdict(2, explanation(theirs), "", rubric_point.rule(mine))[0].fraction
-        assert swapped <= own - rubric_point.CAUSE_SHARE + 1e-3  # the rubric rounds to 4 places
-        if FULL:
-            assert graded(mine.key, reference.reference_fix(theirs), work).fraction == 0
+    for task, first, second in SWAPS:
+        mine, theirs = families.variant(task, first), families.variant(task, second)
+        for own_variant, other in ((mine, theirs), (theirs, mine)):
+            assert not rubric_point.names_cause(own_variant, explanation(other)), (own_variant.key, other.key)
+            own = explain.verdict(task, explanation(own_variant), "", rubric_point.rule(own_variant))[0]
+            swapped = explain.verdict(task, explanation(other), "", rubric_point.rule(own_variant))[0]
+            assert swapped.fraction <= own.fraction - rubric_point.CAUSE_SHARE + 1e-3  # rounded to 4 places
 
 
-@pytest.mark.parametrize("key", SEED_FIX_CHECKED)
-def test_the_seed_answers_in_a_non_seed_variant_score_0_on_the_fix(key, work):
-    variant = next(v for v in ALL if v.key == key)
-    assert graded(key, fix_of(SEED_FIX[variant.task], variant.task), work).fraction == 0
+@pytest.mark.parametrize("pair", SWAPS_CHECKED, ids=lambda p: f"task{p[0]}v{p[1]}-v{p[2]}")
+def test_swapped_fixes_score_0(pair, work):
+    """Each student graded as their own variant with the other's reference fix."""
+    task, first, second = pair
+    mine, theirs = families.variant(task, first), families.variant(task, second)
+    for own_variant, other in ((mine, theirs), (theirs, mine)):
+        result = graded(own_variant.key, reference.reference_fix(other), work)
+        assert result.fraction == 0, (own_variant.key, other.key, result)
+
+
+@pytest.mark.parametrize("variant", SEED_FIX_CHECKED, ids=lambda v: v.key)
+def test_the_seed_answers_in_a_non_seed_variant_score_0_on_the_fix(variant, work):
+    assert graded(variant.key, fidelity.seed_fix(variant.task), work).fraction == 0
     assert not rubric_point.names_cause(variant, SEED_ANSWERS[variant.task])

@@ -14,6 +14,9 @@ GOALS = {  # the seed's words for each task's buggy run
     3: "стоит около 0.1",
 }
 FIXED_GOAL = 0.98
+VARIANTS_LINE = ("Per-student variants (README: Per-student variants): every variant buggy, with its "
+                 "reference fix and with the seed's fix, in `fidelity_variants.md` (`make fidelity` with "
+                 "variants on).")
 
 
 @dataclass(frozen=True)
@@ -105,4 +108,5 @@ def write_markdown(runs: list[Run], path: Path, setup: Setup) -> None:
         lines += ["", f"With {setup.train:,} training images (not the seed's 60,000) a fixed run takes fewer "
                   "steps per epoch than in Colab: its accuracy after the seed's epochs is lower than the "
                   "seed's (`--seed-steps` runs as many steps as the seed's)."]
+    lines += ["", VARIANTS_LINE]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -54,15 +54,34 @@ class Variant:
 SEED_LOADER = "train_loader = DataLoader(self.train_dataset, shuffle=False, batch_size=self.batch_size)"
 VAL_LINE = ("mnist_val = MNISTDataset(images_dir_path='./mnist_data/val/',\n"
             "                         description_csv_path='./mnist_data/val.csv')")
-TASK1_FIX = """\
-# %include trainer shuffle=True
+GETITEM = "    def __getitem__(self, index):\n        names, labels = self._table()\n"
+ROWS_NONE = "        self._rows = None\n"
+# A map-style dataset read as a stream: the DataLoader's sampler (shuffle=True among them) never reaches it.
+ROWS_CLASS = """
 
+class Rows(torch.utils.data.IterableDataset):
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __iter__(self):
+        return (self.dataset[i] for i in range(len(self.dataset)))
+"""
+TRAIN_LINE = "        self.train_dataset = train_dataset\n"
+TRAIN_VAL = """
+mnist_train = MNISTDataset(images_dir_path='./mnist_data/train/',
+                           description_csv_path='./mnist_data/train.csv')
+mnist_val = MNISTDataset(images_dir_path='./mnist_data/val/',
+                         description_csv_path='./mnist_data/val.csv')
+"""
+REBUILD_TASK1 = """
 model = ResNet18()
 opt = optim.SGD(model.parameters(), lr=1e-2)
 
 trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train,
                   val_dataset=mnist_val, tboard_log_dir='./tboard_logs/exp1_fixed/')"""
-ORDER = Cause("order_source", ("@order @class", "@class sort|отсортировать|упорядочить"))
 
 
 def _sorted_table(key: str) -> Edit:
@@ -70,55 +89,75 @@ def _sorted_table(key: str) -> Edit:
                 f"mnist_train.description_df.sort_values({key}, ignore_index=True)")
 
 
+# Every non-seed variant hides the order where a new shuffled DataLoader does not reach (the dataset, a
+# stream): the seed's answer (a Trainer subclass with shuffle=True) leaves each of them in place.
 TASK1 = (
     Variant(1, 0, "the trainer's DataLoader has shuffle=False; train.csv is sorted by label 0..9",
             cause=Cause("shuffle_false", ("shuffle false", "shuffle @neg", "@neg shuffle|перемешивать"))),
-    Variant(1, 1, "the trainer's DataLoader takes a SequentialSampler; train.csv sorted 0..9",
-            edits=(Edit("trainer", SEED_LOADER, SEED_LOADER.replace(
-                "shuffle=False", "sampler=torch.utils.data.SequentialSampler(self.train_dataset)")),),
-            fix=TASK1_FIX,
-            explanation_ru="DataLoader обучения берёт `SequentialSampler`: примеры идут подряд, в порядке "
-                           "`train.csv`, а он отсортирован по лейблу. Каждый батч состоит из одной цифры, и "
-                           "порядок один и тот же каждую эпоху: сеть подстраивается под последний класс. "
-                           "Исправление: `shuffle=True` (случайный порядок заново каждую эпоху).",
-            explanation_en="The training DataLoader takes a `SequentialSampler`: the digits come in the "
-                           "order of `train.csv`, which is sorted by label, so every batch holds one digit "
-                           "and every epoch the same order. Fix: `shuffle=True`.",
-            cause=Cause("sequential_sampler", ("sequentialsampler", "sequential sampler",
-                                                "последовательный sampler|сэмплер"))),
-    Variant(1, 2, "the DataLoader leaves shuffle at its default (False); the training table is sorted by "
-                  "label 9..0 in the experiment cell",
-            edits=(Edit("trainer", SEED_LOADER, SEED_LOADER.replace("shuffle=False, ", "")),
-                   _sorted_table("'label', ascending=False")),
-            fix=TASK1_FIX,
-            explanation_ru="Таблица обучения отсортирована по лейблу (от 9 к 0), а DataLoader обучения "
-                           "создаётся без `shuffle` (по умолчанию `False`): каждый батч из одной цифры, "
-                           "порядок каждую эпоху один. Исправление: `shuffle=True`.",
-            explanation_en="The training table is sorted by label (9 down to 0) and the training DataLoader "
-                           "has no `shuffle` (default `False`): every batch holds one digit, in the same "
-                           "order every epoch. Fix: `shuffle=True`.",
-            cause=Cause("default_no_shuffle", ("shuffle default|умолчание|умолчанию",
-                                                "sort|sorted|отсортировать|отсортированный @class 9",
-                                                "descending|убывание|убывающий"))),
-    Variant(1, 3, "the DataLoader's sampler is range(len(dataset)); the table is sorted by label in the "
-                  "class order 0, 3, 6, 9, 2, 5, 8, 1, 4, 7",
-            edits=(Edit("trainer", SEED_LOADER, SEED_LOADER.replace(
-                "shuffle=False", "sampler=range(len(self.train_dataset))")),
+    Variant(1, 1, "MNISTDataset.__getitem__ ignores its index and reads the rows in turn (a counter); the "
+                  "trainer's DataLoader has shuffle=False; train.csv sorted 0..9",
+            edits=(Edit("mnist_dataset", ROWS_NONE, ROWS_NONE + "        self._next = 0\n"),
+                   Edit("mnist_dataset", GETITEM,
+                        GETITEM + "        index, self._next = self._next % len(self), self._next + 1\n")),
+            fix="# %include mnist_dataset\n# %include trainer shuffle=True\n" + TRAIN_VAL + REBUILD_TASK1,
+            explanation_ru="`MNISTDataset.__getitem__` не смотрит на переданный индекс: он берёт строки "
+                           "таблицы по очереди (счётчик `self._next`). Поэтому `shuffle=True` не помог бы: "
+                           "DataLoader перемешивает индексы, а датасет их игнорирует и отдаёт примеры "
+                           "подряд, в порядке `train.csv`, отсортированного по лейблу. Каждый батч из одной "
+                           "цифры, порядок каждую эпоху один, сеть подстраивается под последний класс. "
+                           "Исправление: `__getitem__` читает строку по индексу, и DataLoader обучения с "
+                           "`shuffle=True`.",
+            explanation_en="`MNISTDataset.__getitem__` ignores the index it is given: it reads the rows in "
+                           "turn (a counter, `self._next`). So `shuffle=True` alone would not help: the "
+                           "DataLoader shuffles the indices, the dataset ignores them and returns the "
+                           "digits in the order of `train.csv`, sorted by label, so every batch holds one "
+                           "digit, in the same order every epoch. Fix: `__getitem__` reads the row at the "
+                           "index, and the training DataLoader gets `shuffle=True`.",
+            cause=Cause("getitem_ignores_index", ("getitem", "_next|next|счётчик|counter",
+                                                   "индекс|index игнорировать|ignore|ignores"))),
+    Variant(1, 2, "the experiment cell wraps the training set in an IterableDataset that yields the rows in "
+                  "order (a DataLoader cannot shuffle it); train.csv sorted 0..9",
+            edits=(Edit("experiment", VAL_LINE, VAL_LINE + "\n" + ROWS_CLASS + "\n\nmnist_train = "
+                        "Rows(mnist_train)"),),
+            fix="# %include trainer shuffle=True\n\nmnist_train = mnist_train.dataset\n" + REBUILD_TASK1,
+            explanation_ru="`mnist_train` обёрнут в `Rows`, это `IterableDataset`: он отдаёт примеры подряд, "
+                           "в порядке `train.csv`, а тот отсортирован по лейблу. DataLoader не может "
+                           "перемешать `IterableDataset` (с `shuffle=True` он падает с ошибкой), поэтому "
+                           "каждый батч из одной цифры, порядок каждую эпоху один. Исправление: обычный "
+                           "датасет `mnist_train.dataset` и DataLoader обучения с `shuffle=True`.",
+            explanation_en="`mnist_train` is wrapped in `Rows`, an `IterableDataset`: it yields the digits "
+                           "in the order of `train.csv`, sorted by label. A DataLoader cannot shuffle an "
+                           "`IterableDataset` (with `shuffle=True` it raises an error), so every batch "
+                           "holds one digit, in the same order every epoch. Fix: the map-style dataset "
+                           "`mnist_train.dataset` and a training DataLoader with `shuffle=True`.",
+            cause=Cause("iterable_dataset", ("mnist обёрнут|обернуть|обёртка|wrapped|wrap|wraps|iterable|"
+                                              "terable|поток|stream",))),
+    Variant(1, 3, "Trainer.__init__ wraps the training set in an IterableDataset that yields the rows in "
+                  "order; the table is sorted by label in the class order 0, 3, 6, 9, 2, 5, 8, 1, 4, 7",
+            edits=(Edit("trainer", "class Trainer:", ROWS_CLASS.lstrip("\n") + "\n\nclass Trainer:"),
+                   Edit("trainer", TRAIN_LINE,
+                        TRAIN_LINE.replace("= train_dataset", "= Rows(train_dataset)")),
                    _sorted_table("'label', key=lambda label: label * 7 % 10, kind='stable'")),
-            fix=TASK1_FIX,
-            explanation_ru="DataLoader обучения берёт `sampler=range(len(...))`: индексы по порядку, а "
-                           "таблица обучения отсортирована по лейблу. Каждый батч из одной цифры, порядок "
-                           "каждую эпоху один. Исправление: `shuffle=True` вместо этого sampler.",
-            explanation_en="The training DataLoader's sampler is `range(len(...))`: the indices in order, "
-                           "over a table sorted by label, so every batch holds one digit, in the same order "
-                           "every epoch. Fix: `shuffle=True` instead of that sampler.",
-            cause=Cause("range_sampler", ("sampler range", "range len", "sampler индекс|index"))),
+            fix="# %include trainer shuffle=True\n" + REBUILD_TASK1,
+            explanation_ru="`Trainer.__init__` оборачивает датасет обучения в `Rows`, это `IterableDataset`: "
+                           "примеры идут подряд, в порядке таблицы, а она отсортирована по лейблу (классы "
+                           "в порядке 0, 3, 6, 9, ...). DataLoader не может перемешать `IterableDataset`, "
+                           "поэтому каждый батч из одной цифры, порядок каждую эпоху один. Исправление: "
+                           "тренер без этой обёртки, DataLoader обучения с `shuffle=True`.",
+            explanation_en="`Trainer.__init__` wraps the training set in `Rows`, an `IterableDataset`: the "
+                           "digits come in the table's order, sorted by label (classes 0, 3, 6, 9, ...). A "
+                           "DataLoader cannot shuffle an `IterableDataset`, so every batch holds one digit, "
+                           "in the same order every epoch. Fix: a trainer without that wrapper and a "
+                           "training DataLoader with `shuffle=True`.",
+            cause=Cause("iterable_in_trainer", ("init обёртка|оборачивать|обёрнут|wrap|wraps|wrapper|"
+                                                 "iterable|terable|поток|stream",))),
 )
 
 SEED_OPT = "opt = optim.SGD(model.parameters(), lr=10e-2, weight_decay=9e-1)"
 PLAIN_OPT = "opt = optim.SGD(model.parameters(), lr=10e-2)"
 SEED_LOSS = "loss = F.cross_entropy(logits, y)"
 STEP = "                optimizer.step()\n"
+OPT_LINE = "        self.optimizer = optimizer\n"
 REBUILD_TASK2 = """
 model = ResNet18()
 opt = optim.SGD(model.parameters(), lr=1e-2)
@@ -156,28 +195,39 @@ TASK2 = (
             explanation_en="`Trainer.train` multiplies every weight by 0.91 after each `optimizer.step()`: "
                            "a weight decay written into the trainer, pulling the weights to zero faster "
                            "than the network learns. Fix: a trainer without that multiplication.",
-            cause=Cause("decay_in_trainer", ("trainer|тренер @weights 0.91", "mul_ 0.91", "0.91 step|шаг",
+            cause=Cause("decay_in_trainer", ("trainer|тренер @weights 0.91", "mul 0.91",
                                               "trainer|тренер умножать|multiply"))),
-    Variant(2, 3, "AdamW(lr=1e-3, weight_decay=90): decoupled decay of 9% of every weight per step",
-            edits=(Edit("experiment", SEED_OPT,
-                        "opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=90.0)"),),
-            fix=REBUILD_TASK2.replace("optim.SGD(model.parameters(), lr=1e-2)",
-                                      "optim.AdamW(model.parameters(), lr=1e-3)").lstrip("\n"),
-            explanation_ru="У `AdamW` `weight_decay=90`: decoupled weight decay каждый шаг вычитает "
-                           "`lr * weight_decay = 0.09` от каждого веса, то есть умножает веса на 0.91. Веса "
-                           "стягиваются к нулю, сеть не учится. Исправление: обычный weight decay (по "
-                           "умолчанию 0.01).",
-            explanation_en="`AdamW` has `weight_decay=90`: its decoupled decay takes `lr * weight_decay = "
-                           "0.09` of every weight each step, pulling the weights to zero. Fix: a usual "
-                           "weight decay (the default 0.01).",
-            cause=Cause("adamw_weight_decay_90", ("adamw @wd", "@wd 90", "decoupled"))),
+    Variant(2, 3, "Trainer.__init__ sets weight_decay=0.9 in every parameter group of the optimizer it is "
+                  "given; SGD(lr=0.1)",
+            edits=(Edit("trainer", OPT_LINE, OPT_LINE + "        for group in self.optimizer.param_groups:\n"
+                        "            group.update(weight_decay=0.9)\n"),
+                   Edit("experiment", SEED_OPT, PLAIN_OPT)),
+            fix="# %include trainer\n" + REBUILD_TASK2,
+            explanation_ru="`Trainer.__init__` ставит `weight_decay=0.9` в каждую группу параметров "
+                           "оптимизатора, который ему передали: какой бы оптимизатор ни создать, тренер "
+                           "включает в нём weight decay 0.9, и при `lr=0.1` каждый шаг SGD умножает веса на "
+                           "0.91. Веса стягиваются к нулю быстрее, чем сеть учится, выход почти не зависит "
+                           "от картинки. Исправление: тренер, который не трогает настройки оптимизатора.",
+            explanation_en="`Trainer.__init__` sets `weight_decay=0.9` in every parameter group of the "
+                           "optimizer it is given: whatever optimizer is built, the trainer turns on a "
+                           "weight decay of 0.9, and with `lr=0.1` every SGD step multiplies the weights by "
+                           "0.91, pulling them to zero. Fix: a trainer that leaves the optimizer's settings "
+                           "alone.",
+            cause=Cause("decay_set_by_trainer", ("init @wd|param|group|группа", "param groups"))),
 )
 
 TASK3_MODULES = {1: "layer2.0", 2: "layer3.0", 3: "layer4.0"}
 
 
+# Zeroed as a reset leaves a BatchNorm, then its affine zeroed: weight, bias, running_mean and the integer
+# batch counter num_batches_tracked are all zero. Code that fills every all-zero tensor with
+# ``nn.init.uniform_`` (the seed's answer) stops at the integer counter; resetting the layers, or
+# re-initialising the float tensors, heals.
+ZEROED_TENSORS = ("weight", "bias", "running_mean", "num_batches_tracked")
+
+
 def _block_tensors(block: str) -> tuple[str, ...]:
-    return tuple(f"net.{block}.{bn}.{t}" for bn in ("bn2", "downsample.1") for t in ("weight", "bias"))
+    return tuple(f"net.{block}.{bn}.{t}" for bn in ("bn2", "downsample.1") for t in ZEROED_TENSORS)
 
 
 def _task3_fix(block: str) -> str:
@@ -198,24 +248,26 @@ def _task3(index: int) -> Variant:
     block = TASK3_MODULES[index]
     layer = block.split(".")[0]
     return Variant(
-        3, index, f"pretrained_model.pt: {block}'s bn2 and downsample BatchNorm zeroed (weight and bias)",
+        3, index, f"pretrained_model.pt: {block}'s bn2 and downsample BatchNorm zeroed (weight, bias, "
+                  "running_mean, num_batches_tracked)",
         fix=_task3_fix(block), zeroed=_block_tensors(block),
         explanation_ru=f"В `pretrained_model.pt` занулены BatchNorm первого блока `{layer}`: `{block}.bn2` и "
-                       f"`{block}.downsample.1` (weight и bias). Оба пути блока (основной и shortcut) "
-                       "дают 0, после ReLU выход блока нулевой, и дальше сеть выдаёт один и тот же вектор "
-                       "для любого входа; градиент через нулевые активации тоже нулевой. Исправление: "
-                       "переинициализировать эти BatchNorm (weight = 1, bias = 0).",
+                       f"`{block}.downsample.1` (weight и bias, их статистики тоже сброшены в ноль). Оба "
+                       "пути блока (основной и shortcut) дают 0, после ReLU выход блока нулевой, и дальше "
+                       "сеть выдаёт один и тот же вектор для любого входа; градиент через нулевые "
+                       "активации тоже нулевой. Исправление: переинициализировать эти BatchNorm "
+                       "(weight = 1, bias = 0, статистики заново).",
         explanation_en=f"In `pretrained_model.pt` the BatchNorms of the first block of `{layer}` are zeroed: "
-                       f"`{block}.bn2` and `{block}.downsample.1` (weight and bias). Both paths of the "
-                       "block give 0, so after the ReLU the block outputs zeros and the network the same "
-                       "vector for every input; no gradient flows back. Fix: re-initialise those "
-                       "BatchNorms (weight 1, bias 0).",
+                       f"`{block}.bn2` and `{block}.downsample.1` (weight and bias, their statistics reset "
+                       "to zero too). Both paths of the block give 0, so after the ReLU the block outputs "
+                       "zeros and the network the same vector for every input; no gradient flows back. "
+                       "Fix: re-initialise those BatchNorms (weight 1, bias 0, fresh statistics).",
         cause=Cause(f"zeroed_{layer}", (layer,)))  # the layer only: every block has a "downsample"
 
 
 TASK3 = (
     Variant(3, 0, "pretrained_model.pt: the stem BatchNorm net.bn1 zeroed (kit.toml [model] zeroed)",
-            cause=Cause("zeroed_bn1", ("bn1", "@bn first|первый|stem", "@bn после|after conv1|свёртка"))),
+            cause=Cause("zeroed_bn1", ("bn1", "@bn stem", "@bn после|after conv1|свёртка"))),
     *(_task3(i) for i in (1, 2, 3)),
 )
 

@@ -143,6 +143,15 @@ def extra_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack) -
     return write_trees(dist, student_dir, assets, stack)[1]
 
 
+LINKS_HEADER = (
+    "Ваши тетрадки (откройте в Colab) / Your notebooks (open in Colab):",
+    "Открывайте только свои ссылки: у каждого студента свои ошибки, и тетрадка с чужими при сдаче может "
+    "получить 0 за исправление и будет показана преподавателю. / Open only your own links: every student "
+    "has their own bugs, and a notebook with someone else's may score 0 for the fix and is shown to the "
+    "instructor.",
+)
+
+
 def _write_links(dist: Path, roster: Roster, trees: list[StudentTree]) -> None:
     folder = dist / "links"
     if folder.exists():
@@ -156,5 +165,5 @@ def _write_links(dist: Path, roster: Roster, trees: list[StudentTree]) -> None:
             person = roster.by_id[tree.student]
             out.writerow([tree.student, person.full_name, person.email, *(tree.links[n] for n in names)])
             lines = [f"{name}: {tree.links[name]}" for name in names]
-            header = "Ваши тетрадки (откройте в Colab) / Your notebooks (open in Colab):"
-            (folder / f"{tree.student}.txt").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+            (folder / f"{tree.student}.txt").write_text("\n".join([*LINKS_HEADER, *lines]) + "\n",
+                                                        encoding="utf-8")

@@ -22,7 +22,7 @@ from nndebug.variants.families import Variant
 from nndebug.verify import evidence, fixes
 from nndebug.verify import reference as seed_reference
 from nndebug.verify.quiet import silenced
-from nndebug.verify.verdict import Verdict
+from nndebug.verify.verdict import Line, Verdict, failed
 
 NOT_RUN = ("setup", "train")
 
@@ -84,8 +84,14 @@ def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
 
 
 def verdict(variant: Variant, fix: str, folder: Path) -> Verdict:
-    """The verifier's verdict on ``fix`` graded as ``variant``."""
-    found = evidence.load(graded_run(variant, fix, folder))
+    """The verifier's verdict on ``fix`` graded as ``variant``; a fix or training that raises scores 0 with
+    its error, as a crashed training cell does at grading."""
+    try:
+        out = graded_run(variant, fix, folder)
+    except Exception as error:  # noqa: BLE001 - the fix under test is student code
+        crashed = f"{type(error).__name__}: {error}"
+        return failed(Line(f"обучение упало с ошибкой: {crashed}", f"the training crashed: {crashed}"))
+    found = evidence.load(out)
     data = data_dir(variant)
     level = seed_reference.level(variant.task, data, config.MODEL_FILE, build=True)  # as `make autograde`
     zeroed = variant.zeroed if variant.task == 3 and not variant.is_seed else None
