@@ -51,10 +51,11 @@ def test_a_variant_changes_given_code_only_and_names_no_cause(variant):
     assert variant.cause is not None and variant.summary
 
 
-def test_given_cells_tell_the_variants_apart_where_the_code_differs():
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_given_cells_tell_the_variants_apart_where_the_code_differs(lang):
     for task in (1, 2):
         for variant in families.family(task):
-            assert grading.carried(render.build(variant), task) == [variant]
+            assert grading.carried(render.build(variant, lang), task) == [variant]
     # Task 3's variants differ in the model file only: every one matches the cells.
     assert grading.carried(render.build(families.variant(3, 2)), 3) == list(families.family(3))
 
@@ -212,3 +213,12 @@ def test_given_cells_are_checked_against_the_students_own_variant_in_either_lang
     assemble.write(render.build(families.variant(1, 1)), other)
     assert "`trainer`" in variant_job.edited_message("ann", other)
     assert "`experiment`" in variant_job.edited_message("ann", other)  # v3 sorts the table there, v1 not
+
+
+@pytest.mark.parametrize("variant", ALL, ids=lambda v: v.key)
+def test_a_variants_english_given_code_is_its_russian_code_in_english(variant):
+    """English feedback shows the given code as english(restored Russian code): the variant's own too."""
+    from nndebug.course.language import english
+
+    russian, english_cells = render.given_cells(variant, "ru"), render.given_cells(variant, "en")
+    assert {k: english(v) for k, v in russian.items()} == english_cells

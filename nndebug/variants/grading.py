@@ -107,11 +107,13 @@ def _given(nb: nbformat.NotebookNode) -> dict[str, str]:
 def carried(nb: nbformat.NotebookNode, task: int) -> list[Variant]:
     """The variants of ``task`` whose given cells ``nb`` holds where the family's variants differ (several
     when they differ only in the model file; none when the student edited them)."""
-    family = families.family(task)
-    cells = {v.index: {k: " ".join(s.split()) for k, s in render.given_cells(v).items()} for v in family}
-    differing = {k for k in cells[0] if len({cells[v.index].get(k) for v in family}) > 1}
-    theirs = _given(nb)
-    return [v for v in family if all(theirs.get(k) == cells[v.index][k] for k in differing)]
+    family, theirs, found = families.family(task), _given(nb), set()
+    for lang in ("ru", "en"):  # an English notebook's given code is the English rendering
+        cells = {v.index: {k: " ".join(s.split()) for k, s in render.given_cells(v, lang).items()}
+                 for v in family}
+        differing = {k for k in cells[0] if len({cells[v.index].get(k) for v in family}) > 1}
+        found |= {v.index for v in family if all(theirs.get(k) == cells[v.index][k] for k in differing)}
+    return [v for v in family if v.index in found]
 
 
 def token_of(nb: nbformat.NotebookNode) -> str:

@@ -186,15 +186,17 @@ def task2(evidence: Evidence, context: Context) -> Verdict:
     steady = record_checks.optimizer_steady(evidence)
     if steady:
         return _from(steady, measured, curves)
-    lines, problem = _record(evidence, epochs, model, context, fresh=True, accuracy=accuracy)
-    measured += lines
-    if problem:
-        return _from(problem, measured, curves)
+    # Collapsed weights first: a decay left elsewhere (a penalty in the loss) also makes the logged losses
+    # disagree with the weights, and the collapse is the truer reason.
     least = threshold("task2_min_weight_norm_ratio")
     if ratio < least:
         return failed(Line(f"веса стянуты к нулю ({ratio:.2f} < {least} от начальной нормы)",
                            f"the weights collapsed towards zero ({ratio:.2f} < {least} of the initial norm)"),
                       measured, advice, curves)
+    lines, problem = _record(evidence, epochs, model, context, fresh=True, accuracy=accuracy)
+    measured += lines
+    if problem:
+        return _from(problem, measured, curves)
     passed = Verdict(1.0, None, measured, None, curves)
     return _learned(2, accuracy, context, measured, advice, curves) or passed
 

@@ -20,6 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nndebug.autograde.feedback_language import english_release, given_texts, submission_language
 from nndebug.autograde.feedback_policy import level_in_effect
 from nndebug.course import nbcells
+from nndebug.course.language import english
 from nndebug.verify.render import VERDICT_MIME, answer_note, redact, verdict_display, verdict_of
 
 HIDDEN_SOURCE = "# Test cell {grade_id}: its code is not part of the feedback."
@@ -60,11 +61,12 @@ class StripFeedback(NbGraderPreprocessor):
             root = Path.cwd()          # nbgrader runs in the course directory
             self._lang = submission_language(root, info["assignment"], info["student"], info["notebook"])
             if self._lang == "en":     # the given text as the student had it, not the restored Russian
-                texts = given_texts(english_release(root, info["assignment"], info["notebook"]),
-                                    ("markdown", "code"))
+                texts = given_texts(english_release(root, info["assignment"], info["notebook"]))
                 for cell in nb.cells:
                     gid = nbcells.grade_id(cell)
-                    if nbcells.is_given(cell) and gid in texts:
+                    if nbcells.is_given(cell) and cell.cell_type == "code":
+                        cell.source = english(cell.source)  # the student's own variant's code too
+                    elif nbcells.is_given(cell) and gid in texts:
                         cell.source = texts[gid]
         if resources is not None:
             resources["nndebug_language"] = self._lang
