@@ -1,5 +1,5 @@
-"""Session fixtures shared by every test file: the data, the grading subset and the bug-seeded model,
-built through the kit's own code into data/ (or reused when already built and valid)."""
+"""Session fixtures shared by every test file: the data, the grading subset, the bug-seeded model and task 3's
+variant models, built through the kit's own code into data/ (or reused when already built and valid)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,3 +31,13 @@ def pretrained_model(mnist_data: Path) -> Path:
     """``data/pretrained_model.pt``: the bug-seeded model (training it takes a minute or two on CPU)."""
     model_build.build(progress=False)
     return config.MODEL_FILE
+
+
+@pytest.fixture(scope="session")
+def variant_models(mnist_data: Path) -> Path:
+    """``data/pretrained/<task3vK>/``: task 3's model of every non-seed variant (``make model`` with variants
+    on), built unless valid; any test that grades or publishes a task-3 variant needs it."""
+    from nndebug.variants import models
+
+    models.build_all(progress=False)
+    return models.VARIANTS_DIR

@@ -37,7 +37,7 @@ def notebook_of(student: str, variant: families.Variant) -> nbformat.NotebookNod
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, grading_subset, pretrained_model):
+def graded(tmp_path_factory, grading_subset, pretrained_model, variant_models):
     assignment = config.assignment()
     root = tmp_path_factory.mktemp("variants-autograde")
     for name in ("source", "release"):

@@ -24,7 +24,7 @@ from fix_variants import SEED_ANSWERS
 
 from nndebug import config
 from nndebug.course import assemble
-from nndebug.variants import families, fidelity, models, reference, rubric_point
+from nndebug.variants import families, fidelity, reference, rubric_point
 from nndebug.verify.verdict import Verdict
 
 pytestmark = pytest.mark.slow
@@ -41,8 +41,8 @@ SWAPS_CHECKED = SWAPS if FULL else ((1, 2, 3),)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def inputs(grading_subset, pretrained_model) -> None:
-    models.build_all(progress=False)
+def inputs(grading_subset, pretrained_model, variant_models) -> None:
+    """The grading data, task 3's seed model and its variant models (session fixtures in conftest.py)."""
 
 
 @cache

@@ -22,11 +22,6 @@ STUDENTS = [(f"s{i:04d}", f"Студент Номер{i}", f"student{i}@example.
 
 
 @pytest.fixture(scope="module")
-def variant_models(mnist_data) -> None:
-    models.build_all(progress=False)
-
-
-@pytest.fixture(scope="module")
 def published(tmp_path_factory, variant_models) -> tuple[tree.Published, Path]:
     base = tmp_path_factory.mktemp("variants-publish")
     roster = base / "roster.csv"
