@@ -10,6 +10,7 @@ from nndebug import config
 from nndebug.mnist import build as data_build
 from nndebug.mnist import subset
 from nndebug.pretrained import build as model_build
+from nndebug.variants import models as variant_build
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +38,5 @@ def pretrained_model(mnist_data: Path) -> Path:
 def variant_models(mnist_data: Path) -> Path:
     """``data/pretrained/<task3vK>/``: task 3's model of every non-seed variant (``make model`` with variants
     on), built unless valid; any test that grades or publishes a task-3 variant needs it."""
-    from nndebug.variants import models
-
-    models.build_all(progress=False)
-    return models.VARIANTS_DIR
+    variant_build.build_all(progress=False)
+    return variant_build.VARIANTS_DIR
