@@ -2,15 +2,37 @@
 variant models, built through the kit's own code into data/ (or reused when already built and valid)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from budget_plugin import (  # noqa: F401 - pytest's hooks: the suite's time budget per tier
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_sessionstart,
+    pytest_terminal_summary,
+)
 
 from nndebug import config
 from nndebug.mnist import build as data_build
 from nndebug.mnist import subset
 from nndebug.pretrained import build as model_build
 from nndebug.variants import models as variant_build
+
+# A test that asks for a trained model is slow, whatever its marks: `make test-fast` builds no model.
+MODEL_FIXTURES = frozenset({"pretrained_model", "variant_models"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+# As the Makefile: the shared copy of MNIST's test digits beside the repo, when there is one, so that a bare
+# `pytest` builds the same data as `make test` and never rebuilds it from another source.
+_SHARED_MNIST = config.ROOT.parent / "shared" / "data" / "mnist"
+if "MNIST_DIR" not in os.environ and (_SHARED_MNIST / "t10k-labels-idx1-ubyte.gz").is_file():
+    os.environ["MNIST_DIR"] = os.path.relpath(_SHARED_MNIST, config.ROOT)
 
 
 @pytest.fixture(scope="session")
