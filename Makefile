@@ -140,6 +140,11 @@ collect: venv
 return: venv
 	$(PY) -m nndebug return
 
+# The manual (mkdocs.yml, docs/) as a site in site/: mkdocs build --strict, so any warning fails the build.
+.PHONY: docs
+docs: venv
+	$(PY) -m mkdocs build --strict
+
 # The explanation rubric against the TA scores of tests/rubric_corpus/ (README: explanations).
 .PHONY: rubric-report
 rubric-report: venv
