@@ -1,7 +1,7 @@
 """The independent fix corpus (``tests/fix_corpus/independent.toml``): task fixes written by someone who had
 not read the verifier, each labelled right (the cause removed and the network learns) or wrong. Graded
-in-process as the autograder records and verifies a notebook (``graded_run``). The evidence of each graded
-run can be kept in a folder, so that the verdicts are computed again without training again."""
+in-process as the autograder takes the answer and replays it (``graded_run``). Each fix's answer can be kept
+in a folder, so that the verdicts are computed again without running the fix again."""
 from __future__ import annotations
 
 import shutil
@@ -11,7 +11,8 @@ from pathlib import Path
 
 from graded_run import context, run
 
-from nndebug.verify import evidence, fixes
+from nndebug.verify import answer, fixes
+from nndebug.verify.evidence import BadEvidence
 from nndebug.verify.verdict import Verdict
 
 CORPUS = Path(__file__).parent / "fix_corpus" / "independent.toml"
@@ -37,12 +38,12 @@ def graded(fix: CorpusFix, keep: Path) -> Verdict:
     """The verifier's verdict on ``fix``; its evidence is kept under ``keep/<id>/`` and reused when there."""
     folder = keep / fix.id
     found = folder / "run" / "evidence"
-    if not (found / "run.json").is_file():
+    if not (found / "answer.json").is_file():
         shutil.rmtree(folder, ignore_errors=True)
         found = run(fix.task, fix.code, folder / "run")
     try:
-        return fixes.RULES[fix.task](evidence.load(found), context(fix.task))
-    except evidence.BadEvidence as err:
+        return fixes.RULES[fix.task](answer.load(found), context(fix.task))
+    except BadEvidence as err:
         from nndebug.verify.verdict import Line, failed
 
         return failed(Line(str(err), str(err)))

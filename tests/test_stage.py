@@ -117,3 +117,24 @@ def test_only_the_task_that_loads_the_model_gets_it(tmp_path: Path, monkeypatch:
         mounts = [inside for _, inside in sandbox_spec(cwd, runtime, notebook, job=graded).readonly]
         assert (cwd / MODEL_NAME in mounts) == staged, notebook
     assert not config.MODEL_TASKS or set(config.MODEL_TASKS) <= set(config.TASKS)
+
+
+def test_stale_held_back_digits_rebuild_the_data_and_subsets(grading_subset: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Held-back digits an older kit drew from the published val split (or none at all) are not graded on:
+    the data (with its check digits), the subsets and the held-back digits are built again."""
+    from nndebug.mnist import build as data_build
+
+    calls: list[str] = []
+    model = tmp_path / "m.pt"
+    model.write_bytes(b"0")
+    inputs = Inputs(model=model)
+    monkeypatch.setattr(data_build, "build", lambda *a, **k: calls.append("data"))
+    monkeypatch.setattr(subset, "build_all", lambda *a, **k: calls.append("subsets"))
+    monkeypatch.setattr(subset, "verify_problems", lambda folder, *a: ["older format"])
+    stage.ensure_inputs(inputs)
+    assert calls == ["data", "subsets"]
+    calls.clear()
+    monkeypatch.setattr(subset, "verify_problems", lambda folder, *a: [])
+    stage.ensure_inputs(inputs)
+    assert calls == []

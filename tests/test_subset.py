@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from nndebug import config
+from nndebug.mnist import build as data_build
 from nndebug.mnist import layout, manifest, subset
 from nndebug.mnist.errors import DataError
 
@@ -56,3 +58,36 @@ def test_subset_builds_in_a_fresh_folder(mnist_data: Path, tmp_path: Path) -> No
     assert not first.skipped and first.manifest == manifest.read(subset.MANIFEST_FILE)  # deterministic
     (out / "val" / f"{layout.read_csv(out / 'val.csv')[0][0]}.png").unlink()
     assert not subset.build(out_dir=out, manifest_path=manifest_path, progress=False).skipped  # repaired
+
+
+def verify_folders() -> list[Path]:
+    folders = [config.SUBSET_DATA] + [folder for folder, _ in subset.task_subsets()]
+    return [config.verify_data(folder) for folder in folders]
+
+
+def test_held_back_digits_are_the_first_check_digits_of_each_class(grading_subset: Path) -> None:
+    pool = data_build.PRIVATE_DATA
+    expected = subset.first_per_class(layout.read_csv(pool / "val.csv"), config.kit().subset.verify_per_class,
+                                      pool / "val.csv")
+    for folder in verify_folders():
+        assert subset.verify_problems(folder, data_build.MANIFEST_FILE) == [], folder
+        assert layout.read_csv(folder / "val.csv") == expected
+        for name, _ in expected[::25]:
+            copied = layout.png_path(folder, "val", name).read_bytes()
+            assert copied == layout.png_path(pool, "val", name).read_bytes()
+
+
+def test_held_back_digits_are_rebuilt_when_stale(grading_subset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "verify"
+    subset.build_verify(out)
+    built = (out / "val.csv").stat().st_mtime_ns
+    assert subset.build_verify(out) == out and (out / "val.csv").stat().st_mtime_ns == built  # skipped
+    recorded = manifest.read(subset.manifest_file(out))
+    manifest.write(subset.manifest_file(out), recorded | {"format": 1})  # drawn by an older kit from val
+    assert subset.verify_problems(out)
+    subset.build_verify(out)
+    assert subset.verify_problems(out, data_build.MANIFEST_FILE) == []
+    manifest.write(subset.manifest_file(out), recorded | {"parent_manifest_sha256": "0" * 64})
+    assert subset.verify_problems(out) == [] and subset.verify_problems(out, data_build.MANIFEST_FILE)
+    with pytest.raises(DataError, match="check digits"):
+        subset.verify_rows(tmp_path / "nowhere")

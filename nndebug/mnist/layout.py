@@ -57,10 +57,10 @@ def digest_of(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def problems(root: Path, recorded: dict[str, str]) -> list[str]:
-    """Why the tree at ``root`` does not match the sha256 recorded for it; empty when it does."""
+def problems(root: Path, recorded: dict[str, str], splits: tuple[str, ...] = SPLITS) -> list[str]:
+    """Why the tree at ``root`` does not match the sha256 recorded for its ``splits``; empty when it does."""
     found = []
-    for split in SPLITS:
+    for split in splits:
         csv_path = root / f"{split}.csv"
         if not csv_path.is_file():
             found.append(f"{csv_path} missing")

@@ -6,6 +6,10 @@
    digits when ``MNIST_DIR`` holds the two ``t10k-*`` files; ``embedded+holdout``: val = digits held out
    of the 5,000 (kit.toml [data].holdout_per_class a class).
 
+Every source also sets the verifier's check digits aside (kit.toml [data].private_per_class a class, seeded):
+out of val (MNIST's test digits) where val is the t10k files, out of train after the holdout otherwise. Only
+digits whose pixels occur nowhere else in the source are eligible, so no check digit is in what is published.
+
 ``locate`` decides without decoding anything (so a re-run can skip quickly); ``load`` reads the digits.
 """
 from __future__ import annotations
@@ -17,6 +21,7 @@ import io
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,6 +31,7 @@ from nndebug.mnist.errors import DataError
 
 TORCHVISION_RAW = config.RAW_DIR / "MNIST" / "raw"
 EMBEDDED_PER_CLASS = 500
+PRIVATE_STREAM = 1  # the check digits' own random stream of [data].seed (the holdout keeps the seed's own)
 DESCRIPTIONS = {
     "mnist_dir": "MNIST's 60,000 training and 10,000 test digits from the IDX files in MNIST_DIR",
     "torchvision": "MNIST's 60,000 training and 10,000 test digits downloaded by torchvision into data/raw",
@@ -54,6 +60,14 @@ class Located:
         """sha256 of each input file, by file name."""
         return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in self.files.values()}
 
+    @property
+    def private_from(self) -> str:
+        """The split the check digits are taken out of: MNIST's test digits when val is them, else train."""
+        return "train" if self.name == "embedded+holdout" else "val"
+
+    def settings(self) -> dict[str, int]:
+        return settings(self.name)
+
 
 @dataclass
 class Split:
@@ -62,6 +76,21 @@ class Split:
     images: np.ndarray
     labels: np.ndarray
     names: list[str]
+
+
+class Loaded(NamedTuple):
+    """What a build writes: the published train and val, and the check digits set aside from them."""
+
+    train: Split
+    val: Split
+    private: Split
+
+
+def settings(name: str | None) -> dict[str, int]:
+    """The kit.toml [data] settings a build from source ``name`` depends on (a build with others is stale)."""
+    chosen = config.kit().data
+    made = {"seed": chosen.seed, "private_per_class": chosen.private_per_class}
+    return made | ({"holdout_per_class": chosen.holdout_per_class} if name == "embedded+holdout" else {})
 
 
 def holdout_per_class() -> int:
@@ -144,14 +173,25 @@ def try_torchvision_download(timeout_s: float = 10.0) -> str | None:
         socket.setdefaulttimeout(previous)
 
 
-def load(located: Located) -> tuple[Split, Split]:
-    """Train and val digits of a located source, validated."""
+def load(located: Located) -> Loaded:
+    """Train, val and the check digits of a located source, validated."""
     files = located.files
     idx.check_md5sums([path for path in files.values() if path.name.endswith(".gz") or "idx" in path.name])
+    train, val = read_splits(located)
+    per_class, seed = config.kit().data.private_per_class, config.kit().data.seed
+    if located.private_from == "val":
+        val, private = set_aside(val, train, per_class, seed)
+    else:
+        train, private = set_aside(train, val, per_class, seed)
+    return Loaded(train, val, private)
+
+
+def read_splits(located: Located) -> tuple[Split, Split]:
+    """Train and val of a located source, as read (the check digits still in them)."""
+    files = located.files
     if located.full:
-        train = idx.read_pair(files["train_images"], files["train_labels"], "train")
-        val = idx.read_pair(files["val_images"], files["val_labels"], "val")
-        return _split(*train), _split(*val)
+        return (_split(*idx.read_pair(files["train_images"], files["train_labels"], "train")),
+                _split(*idx.read_pair(files["val_images"], files["val_labels"], "val")))
     images, labels = read_embedded(files["embedded"])
     if located.name == "embedded+t10k":
         return _split(images, labels), _split(*idx.read_pair(files["val_images"], files["val_labels"], "val"))
@@ -192,3 +232,33 @@ def holdout(images: np.ndarray, labels: np.ndarray, per_class: int, seed: int) -
     train_ids, val_ids = np.flatnonzero(~held), np.flatnonzero(held)
     return (_split(images[train_ids], labels[train_ids], train_ids),
             _split(images[val_ids], labels[val_ids], val_ids))
+
+
+def pixel_keys(images: np.ndarray) -> list[bytes]:
+    """One key per image from its uint8 pixels: equal keys, equal images."""
+    return [hashlib.blake2b(np.ascontiguousarray(image).tobytes(), digest_size=16).digest()
+            for image in images]
+
+
+def _take(digits: Split, rows: np.ndarray) -> Split:
+    return Split(digits.images[rows], digits.labels[rows], [digits.names[i] for i in rows])
+
+
+def set_aside(digits: Split, others: Split, per_class: int, seed: int) -> tuple[Split, Split]:
+    """(kept, aside): ``per_class`` digits of each class set aside out of ``digits`` (a seeded choice among
+    those whose pixels occur once in ``digits`` and never in ``others``); both keep source order."""
+    keys = pixel_keys(digits.images)
+    seen_elsewhere = set(pixel_keys(others.images))
+    counts: dict[bytes, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    eligible = np.array([counts[k] == 1 and k not in seen_elsewhere for k in keys], dtype=bool)
+    rng = np.random.default_rng([seed, PRIVATE_STREAM])
+    aside = np.zeros(len(keys), dtype=bool)
+    for digit in range(10):
+        members = np.flatnonzero((digits.labels == digit) & eligible)
+        if len(members) < per_class:
+            raise DataError(f"kit.toml [data].private_per_class = {per_class}: only {len(members)} digits "
+                            f"{digit} to set aside from; lower it (or [data].holdout_per_class)")
+        aside[rng.choice(members, size=per_class, replace=False)] = True
+    return _take(digits, np.flatnonzero(~aside)), _take(digits, np.flatnonzero(aside))

@@ -3,7 +3,8 @@
 Train keeps ``train.csv``'s order (sorted by label, so 128 a class is one unshuffled batch per class);
 val keeps ``val.csv``'s order. PNGs are copied from ``data/mnist_data``. Skips when valid. A task with
 its own ``grading_train_per_class`` gets ``data/grading/<notebook>/mnist_data/`` the same way, with fewer
-training digits (a prefix of the grading subset's).
+training digits (a prefix of the grading subset's). Beside each, ``verify/``: the verifier's held-back digits,
+the first [subset] verify_per_class a class of the check digits ``data/private/`` (none of them published).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from nndebug.mnist import layout, manifest
 from nndebug.mnist.errors import DataError
 
 FORMAT = 1
+VERIFY_FORMAT = 2  # 2: drawn from data/private/ (1: from the published val split)
 
 
 def manifest_file(out_dir: Path) -> Path:
@@ -78,41 +80,62 @@ def build_all(force: bool = False, progress: bool = True) -> list[tuple[Path, da
     return made
 
 
-def verify_rows(src: Path = config.MNIST_DATA) -> list[tuple[str, int]]:
-    """The held-back digits: of each class, the val digits after the first [subset] val_per_class (every
-    staged val split is a prefix of those), verify_per_class of them."""
+def verify_rows(pool: Path = data_build.PRIVATE_DATA) -> list[tuple[str, int]]:
+    """The held-back digits: the first [subset] verify_per_class of each class of the check digits ``pool``
+    (``data/private/``, in source order)."""
     chosen = config.kit().subset
-    rows = layout.read_csv(src / "val.csv")
-    first = first_per_class(rows, chosen.val_per_class + chosen.verify_per_class, src / "val.csv")
-    seen: dict[int, int] = {}
-    kept = []
-    for name, label in first:
-        seen[label] = seen.get(label, 0) + 1
-        if seen[label] > chosen.val_per_class:
-            kept.append((name, label))
-    return kept
+    csv_path = pool / f"{data_build.PRIVATE_SPLIT}.csv"
+    if not csv_path.is_file():
+        raise DataError(f"{csv_path}: missing: the data was built without the check digits; rebuild it "
+                        "(`make data subset`)")
+    return first_per_class(layout.read_csv(csv_path), chosen.verify_per_class, csv_path)
 
 
-def build_verify(out_dir: Path, src: Path = config.MNIST_DATA, force: bool = False) -> Path:
-    """``out_dir/val.csv`` and ``out_dir/val/``: the held-back digits, never staged for a kernel; skipped
-    when its manifest says it holds them."""
-    rows = verify_rows(src)
-    text = layout.csv_text(rows)
-    digest = manifest.sha256_bytes(text.encode())
-    path = manifest_file(out_dir)
-    recorded = manifest.read(path) if path.is_file() else None
-    if not force and recorded and recorded.get("sha256") == digest and all(
-            layout.png_path(out_dir, "val", name).is_file() for name, _ in rows):
-        return out_dir
-    staging = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "val").mkdir(parents=True)
-    for name, _ in rows:
-        shutil.copyfile(layout.png_path(src, "val", name), layout.png_path(staging, "val", name))
-    (staging / "val.csv").write_text(text, encoding="utf-8")
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.replace(out_dir)
-    manifest.write(path, {"format": FORMAT, "sha256": digest, "counts": {"val": len(rows)}})
+def verify_problems(out_dir: Path, parent_manifest: Path | None = None) -> list[str]:
+    """Why ``out_dir`` (a ``verify/`` folder) is not a valid set of held-back digits from the check digits;
+    with ``parent_manifest``, also when it was drawn from another data build than that one."""
+    recorded = manifest.read(manifest_file(out_dir))
+    if recorded is None or recorded.get("format") != VERIFY_FORMAT:
+        return [f"{manifest_file(out_dir).name} missing or of an older format"]
+    if recorded.get("per_class") != config.kit().subset.verify_per_class:
+        return [f"{manifest_file(out_dir).name}: [subset] verify_per_class changed"]
+    if parent_manifest is not None and (not parent_manifest.is_file() or recorded.get(
+            "parent_manifest_sha256") != manifest.sha256_file(parent_manifest)):
+        return [f"{manifest_file(out_dir).name}: drawn from another data build"]
+    return layout.problems(out_dir, recorded.get("sha256", {}), (data_build.PRIVATE_SPLIT,))
+
+
+def build_verify(out_dir: Path, pool: Path = data_build.PRIVATE_DATA, force: bool = False,
+                 parent_manifest: Path = data_build.MANIFEST_FILE) -> Path:
+    """``out_dir/val.csv`` and ``out_dir/val/``: the held-back digits (copied from the check digits
+    ``pool``), never staged for a kernel; skipped when valid and drawn from the data build of
+    ``parent_manifest``."""
+    split = data_build.PRIVATE_SPLIT
+    if not parent_manifest.is_file():
+        raise DataError(f"{parent_manifest}: missing; build the data first (`make data`)")
+    with manifest.build_lock(out_dir):
+        if not force and not verify_problems(out_dir, parent_manifest):
+            return out_dir
+        rows = verify_rows(pool)
+        staging = out_dir.with_name(out_dir.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / split).mkdir(parents=True)
+        for name, _ in rows:
+            source_png = layout.png_path(pool, split, name)
+            if not source_png.is_file():
+                raise DataError(f"{source_png}: missing; rebuild the data (`make data subset`)")
+            shutil.copyfile(source_png, layout.png_path(staging, split, name))
+        text = layout.csv_text(rows)
+        (staging / f"{split}.csv").write_text(text, encoding="utf-8")
+        sha = {f"{split}.csv": manifest.sha256_bytes(text.encode()),
+               f"{split}/": layout.tree_digest(staging, split, [name for name, _ in rows])}
+        shutil.rmtree(out_dir, ignore_errors=True)
+        staging.replace(out_dir)
+        manifest.write(manifest_file(out_dir), {
+            "format": VERIFY_FORMAT, "per_class": config.kit().subset.verify_per_class,
+            "parent_manifest_sha256": manifest.sha256_file(parent_manifest),
+            "from": pool.name, "counts": {split: len(rows)}, "sha256": sha,
+            "label_histogram": {split: manifest.histogram(label for _, label in rows)}})
     return out_dir
 
 

@@ -40,6 +40,8 @@ class Variant:
     explanation_en: str = ""
     cause: Cause | None = None
     zeroed: tuple[str, ...] = ()        # task 3: the tensors its model zeroes (variant 0: kit.toml [model])
+    replayable: bool = True             # False: the cause lies where the answer replayed as data (the
+                                        # loader's order, the optimizer, the start weights) does not reach
 
     @property
     def key(self) -> str:
@@ -181,7 +183,8 @@ TASK2 = (
                            "loss: weight decay 0.9, and with `lr=0.1` every SGD step multiplies the weights "
                            "by 0.91, pulling them to zero. Fix: drop the penalty from the loss.",
             cause=Cause("l2_in_loss", ("@wd loss|лосс|compute_all", "штраф|penalty loss|лосс",
-                                        "compute_all 0.45", "sum p 2"))),
+                                        "compute_all 0.45", "sum p 2")),
+            replayable=False),
     Variant(2, 2, "the trainer multiplies every weight by 0.91 after each optimizer step; SGD(lr=0.1)",
             edits=(Edit("trainer", STEP, STEP + "                with torch.no_grad():\n"
                         "                    for p in model.parameters():\n"
@@ -196,7 +199,8 @@ TASK2 = (
                            "a weight decay written into the trainer, pulling the weights to zero faster "
                            "than the network learns. Fix: a trainer without that multiplication.",
             cause=Cause("decay_in_trainer", ("trainer|тренер @weights 0.91", "mul 0.91",
-                                              "trainer|тренер умножать|multiply"))),
+                                              "trainer|тренер умножать|multiply")),
+            replayable=False),
     Variant(2, 3, "Trainer.__init__ sets weight_decay=0.9 in every parameter group of the optimizer it is "
                   "given; SGD(lr=0.1)",
             edits=(Edit("trainer", OPT_LINE, OPT_LINE + "        for group in self.optimizer.param_groups:\n"

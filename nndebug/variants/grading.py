@@ -79,14 +79,14 @@ def variant_of(label: str | None, notebook: str) -> Variant | None:
 
 def context(label: str | None, notebook: str) -> dict[str, Any]:
     """The verifier's Context fields for the student's variant of ``notebook``'s task: the tensors its model
-    zeroes and the rubric point for its cause; {} with variants off."""
+    zeroes, the rubric point for its cause and whether the replay reaches its cause; {} with variants off."""
     variant = variant_of(label, notebook)
     if variant is None:
         return {}
     from nndebug.variants import rubric_point
 
     zeroed = None if variant.is_seed or variant.task != 3 else variant.zeroed
-    return {"variant_zeroed": zeroed, "cause": rubric_point.rule(variant)}
+    return {"variant_zeroed": zeroed, "cause": rubric_point.rule(variant), "replayable": variant.replayable}
 
 
 def stamp(student: str) -> str:

@@ -16,10 +16,11 @@ import torch
 
 from nndebug import config
 from nndebug.course.staging import stage
-from nndebug.kernel import record
+from nndebug.kernel import answer as answer_capture
 from nndebug.variants import render
 from nndebug.variants.families import Variant
-from nndebug.verify import evidence, fixes
+from nndebug.verify import answer as answer_io
+from nndebug.verify import fixes
 from nndebug.verify import reference as seed_reference
 from nndebug.verify.quiet import silenced
 from nndebug.verify.verdict import Line, Verdict, failed
@@ -60,7 +61,8 @@ def data_dir(variant: Variant) -> Path:
 
 
 def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
-    """Run the variant's given cells, ``fix`` and the recorded training in ``folder``; the evidence folder."""
+    """Run the variant's given cells and ``fix`` in ``folder`` and take the answer from its training as the
+    autograder does; the folder the answer was written to."""
     here = Path.cwd()
     staged = model_file(variant) if variant.task in config.MODEL_TASKS else None  # as the autograder stages
     os.chdir(stage(folder, data_dir(variant), staged))
@@ -73,11 +75,9 @@ def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
             for code in given_code(variant):
                 exec(code, namespace)  # noqa: S102 - the kit's own cells
             exec(fix, namespace)  # noqa: S102 - a fix under test
-            record.install(namespace)
-            namespace["trainer"].train(config.kit().tasks[variant.task].epochs)
-        out = folder / "evidence"
-        out.mkdir()
-        record.dump(namespace, str(out))
+            out = folder / "evidence"
+            out.mkdir()
+            answer_capture.capture(namespace, str(out), config.kit().tasks[variant.task].epochs)
         return out
     finally:
         os.chdir(here)
@@ -91,9 +91,10 @@ def verdict(variant: Variant, fix: str, folder: Path) -> Verdict:
     except Exception as error:  # noqa: BLE001 - the fix under test is student code
         crashed = f"{type(error).__name__}: {error}"
         return failed(Line(f"обучение упало с ошибкой: {crashed}", f"the training crashed: {crashed}"))
-    found = evidence.load(out)
+    found = answer_io.load(out)
     data = data_dir(variant)
     level = seed_reference.level(variant.task, data, config.MODEL_FILE, build=True)  # as `make autograde`
     zeroed = variant.zeroed if variant.task == 3 and not variant.is_seed else None
-    context = fixes.Context(data, model_file(variant), level, variant_zeroed=zeroed)
+    context = fixes.Context(data, model_file(variant), level, variant_zeroed=zeroed,
+                            replayable=variant.replayable)
     return fixes.RULES[variant.task](found, context)

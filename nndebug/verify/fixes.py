@@ -1,24 +1,29 @@
-"""Each task's rule for a right fix (README: "What counts as a right fix"), applied to the evidence.
+"""Each task's rule for a right fix (docs/grading.md: "What counts as a right fix"), applied to the student's
+answer (:mod:`nndebug.verify.answer`) and to the kit's own replay of it (:mod:`nndebug.verify.replay`).
 
-The cause is judged first (from the record and the weights), then the record is checked against the
-handed-in weights (:mod:`nndebug.verify.record_checks`), then whether the network learned: the verifier
-measures the weights itself on held-back digits the kernel never saw, against this grading run's own levels
-(chance, and the kit's reference fix on the same digits).
+The cause is judged from the answer as data (the order the loader deals, the optimizer's settings, the start
+weights); whether the network learns is the replay's outcome on held-back digits no kernel can read, against
+this grading run's own levels (chance, and the kit's replay of the reference fix on the same digits). An
+answer that cannot be replayed from data goes to a person (:func:`nndebug.verify.verdict.routed`), never to
+full marks.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from torch import nn
+import torch
 
 from nndebug import config
-from nndebug.verify import measure, record_checks, run
-from nndebug.verify.evidence import Evidence
-from nndebug.verify.record_checks import Problem, threshold
-from nndebug.verify.verdict import Line, Verdict, failed
+from nndebug.verify import measure, order, replay
+from nndebug.verify.answer import Answer
+from nndebug.verify.evidence import BadEvidence
+from nndebug.verify.order import NotReplayable
+from nndebug.verify.verdict import Line, Verdict, failed, routed
 
 __all__ = ["RULES", "CauseRule", "Context", "threshold"]
 
@@ -31,14 +36,15 @@ class Context:
     """What the verifier knows from the kit's side: the notebook's grading data (the held-back digits lie
     beside it), the released model (the student's variant's), the reference fix's accuracy on the held-back
     digits when known and, with per-student variants, what the student's variant changes: the tensors its
-    model zeroes and the rubric point for naming its cause (None: the seed's)."""
+    model zeroes, the rubric point for naming its cause (None: the seed's) and whether an answer as data
+    reaches its cause."""
 
     data_dir: Path
     model_file: Path
     reference_level: float | None = None
     variant_zeroed: tuple[str, ...] | None = None
     cause: CauseRule | None = None
-
+    replayable: bool = True     # False: the variant's cause lies where no answer as data reaches it
     @property
     def zeroed(self) -> set[str]:
         """Task 3: the tensors the student's pretrained_model.pt has zeroed."""
@@ -66,153 +72,172 @@ def learned_minimum(task: int, context: Context) -> tuple[float, Line]:
                          f"fix {ref:.3f} on the same digits")
 
 
-def _from(problem: Problem, measured: tuple[Line, ...], curves: dict) -> Verdict:
-    return failed(problem.reason, measured, problem.advice, curves)
+def threshold(name: str) -> float:
+    """One number from kit.toml [checks]."""
+    return getattr(config.kit().checks, name)
 
 
-def _record(evidence: Evidence, epochs: list[run.Epoch], model: nn.Module, context: Context,
-            fresh: bool, accuracy: float) -> tuple[tuple[Line, ...], Problem | None]:
-    """Lines measured and the first problem of the record checks (training, digits, losses, val, donor)."""
-    if not epochs:
-        return (), Problem(Line("обучение не записано: ни одной полной эпохи через model.compute_all",
-                                "no training recorded: not one full epoch went through model.compute_all"),
-                           record_checks.RERUN)
-    lines: list[Line] = []
-    problem = record_checks.trained_digits(epochs, context.data_dir)
-    if fresh and problem is None:
-        line, problem = record_checks.not_released(model, context.model_file)
-        lines.append(line)
-    if problem is None:
-        line, problem = record_checks.losses_agree(epochs, model, context.data_dir)
-        lines += [line] if line else []
-    if problem is None:
-        line, problem = record_checks.val_agrees(epochs, model, context.data_dir)
-        lines += [line] if line else []
-    if problem is None:
-        line, problem = record_checks.not_fit_to_val(model, context.data_dir, accuracy)
-        lines.append(line)
-    return tuple(lines), problem
+def epochs(task: int) -> int:
+    """The given number of epochs of the task's graded run (kit.toml [tasks.N] epochs)."""
+    return config.kit().tasks[task].epochs
 
 
 def _learned(task: int, accuracy: float, context: Context, measured: tuple[Line, ...], advice: Line,
              curves: dict) -> Verdict | None:
     minimum, bar = learned_minimum(task, context)
-    if accuracy < minimum:
+    if not accuracy >= minimum:
         return failed(Line(f"сеть не выучилась (accuracy {accuracy:.3f} < {minimum:.3f})",
                            f"the network did not learn (accuracy {accuracy:.3f} < {minimum:.3f})"),
                       (*measured, bar), advice, curves)
     return None
 
 
-def task1(evidence: Evidence, context: Context) -> Verdict:
-    """Shuffle: the graded run's training batches mix classes and change order every epoch, the record
-    matches the weights, and the weights learned (the unshuffled bug stays near chance)."""
-    size = measure.train_size(context.data_dir)
-    epochs = run.full_epochs(run.epochs(evidence.batches, size), size)
-    curves = run.curves(epochs)
-    model = measure.model_from(evidence.weights)
-    accuracy = measure.accuracy(model, context.data_dir)
-    mixing, per_batch, reshuffled = run.mixing(epochs), run.classes_per_batch(epochs), run.reshuffled(epochs)
+def _replayed(result: replay.Replay) -> Line:
+    return Line("кит заново обучил сеть с вашим исправлением своим кодом; accuracy на отложенных цифрах "
+                f"проверки: {result.accuracy:.3f}",
+                "the kit trained the network again with your fix, by its own code; accuracy on held-back "
+                f"grading digits: {result.accuracy:.3f}")
+
+
+def _after(result: replay.Replay, verdict: Verdict) -> Verdict:
+    return dataclasses.replace(verdict, accuracy=result.accuracy)
+
+
+def started(answer: Answer) -> Verdict | None:
+    """A verdict when the training never reached its first optimizer step."""
+    if answer.error and not answer.stopped:
+        return failed(Line(f"обучение упало с ошибкой: {answer.error}",
+                           f"the training crashed: {answer.error}"),
+                      advice=Line("запустите тетрадку сверху вниз и исправьте ошибку",
+                                  "run the notebook top to bottom and fix the error"))
+    if not answer.stopped:
+        return failed(Line("обучение не сделало ни одного шага оптимизатора",
+                           "the training did not make a single optimizer step"),
+                      advice=Line("ячейка после исправления запускает trainer.train: он должен обучать",
+                                  "the cell after the fix runs trainer.train: it must train"))
+    return None
+
+
+def _not_replayable(err: Exception, measured: tuple[Line, ...] = ()) -> Verdict:
+    return routed(Line(f"исправление нельзя воспроизвести по данным ({err})",
+                       f"the fix cannot be replayed from data ({err})"), measured)
+
+
+def task1(answer: Answer, context: Context) -> Verdict:
+    """Shuffle: the order the student's loader deals mixes classes in every batch and changes every epoch,
+    covers the given training digits, and a network the kit trains in that order learns."""
+    early = started(answer)
+    if early:
+        return early
+    try:
+        dealt = order.replay(answer, context.data_dir, epochs(1))
+    except NotReplayable as err:
+        return _not_replayable(err)
+    _, labels = measure.split(context.data_dir, "train")
+    mixing, per_batch = order.mixing(dealt, labels)
+    reshuffled = order.reshuffled(dealt)
     measured = (
-        Line(f"полных эпох обучения записано: {len(epochs)}",
-             f"full training epochs recorded: {len(epochs)}"),
         Line(f"классов в батче обучения в среднем: {per_batch:.1f} из 10",
              f"classes in a training batch on average: {per_batch:.1f} of 10"),
-        Line("порядок примеров менялся от эпохи к эпохе" if reshuffled
+        Line("порядок примеров меняется от эпохи к эпохе" if reshuffled
              else "порядок примеров во всех эпохах один",
-             "the order changed from epoch to epoch" if reshuffled else "every epoch had the same order"),
-        _accuracy_line(accuracy),
+             "the order changes from epoch to epoch" if reshuffled else "every epoch has the same order"),
+        Line(f"обучение видит {dealt.coverage:.0%} данных цифр обучения",
+             f"the training sees {dealt.coverage:.0%} of the given training digits"),
     )
-    if len(epochs) < 2:
-        return failed(Line("обучение не записано: меньше двух полных эпох через model.compute_all",
-                           "no training recorded: fewer than two full epochs went through model.compute_all"),
-                      measured, record_checks.RERUN, curves)
     advice = Line("посмотрите, в каком порядке DataLoader обучения отдаёт примеры",
                   "look at the order in which the training DataLoader yields the digits")
+    if dealt.coverage < threshold("min_training_digits"):
+        return failed(Line("обучение видит не все данные цифры обучения",
+                           "the training does not see the given training digits"), measured, advice)
     if mixing < threshold("task1_min_mixing"):
         return failed(Line("батчи обучения не перемешаны: в каждом почти один класс",
                            "the training batches are not mixed: each holds almost one class"),
-                      measured, advice, curves)
-    lines, problem = _record(evidence, epochs, model, context, fresh=True, accuracy=accuracy)
-    measured += lines
-    if problem:
-        return _from(problem, measured, curves)
-    not_learned = _learned(1, accuracy, context, measured, advice, curves)
+                      measured, advice)
+    result = replay.task1(dealt, context.data_dir)
+    measured += (_replayed(result),)
+    not_learned = _learned(1, result.accuracy, context, measured, advice, result.curves)
     if not_learned:
-        return not_learned
+        return _after(result, not_learned)
     if not reshuffled:
-        return Verdict(threshold("task1_share_fixed_order"),
-                       Line("батчи перемешаны, но порядок один и тот же в каждой эпохе",
-                            "the batches are mixed, but every epoch repeats the same order"), measured,
-                       Line("данные нужно перемешивать заново каждую эпоху (shuffle=True)",
-                            "reshuffle the data every epoch (shuffle=True)"), curves)
-    return Verdict(1.0, None, measured, None, curves)
+        return _after(result, Verdict(threshold("task1_share_fixed_order"),
+                                      Line("батчи перемешаны, но порядок один и тот же в каждой эпохе",
+                                           "the batches are mixed, but every epoch repeats the same order"),
+                                      measured, Line("данные нужно перемешивать заново каждую эпоху "
+                                                     "(shuffle=True)", "reshuffle the data every epoch "
+                                                     "(shuffle=True)"), result.curves))
+    return _after(result, Verdict(1.0, None, measured, None, result.curves))
 
 
-def task2(evidence: Evidence, context: Context) -> Verdict:
-    """Optimizer: weight decay brought to a usual size in every parameter group of every optimizer that
-    stepped (the cause removed), the record matching the weights, and weights that learned without
+def task2(answer: Answer, context: Context) -> Verdict:
+    """Optimizer: weight decay brought to a usual size in every parameter group of the optimizer that
+    stepped (the cause removed), and a network the kit trains with that optimizer learns without its weights
     collapsing towards zero."""
-    size = measure.train_size(context.data_dir)
-    epochs = run.full_epochs(run.epochs(evidence.batches, size), size)
-    curves = run.curves(epochs)
-    model = measure.model_from(evidence.weights)
-    accuracy, ratio = measure.accuracy(model, context.data_dir), measure.weight_norm_ratio(model)
-    decays = record_checks.all_decays(evidence)
-    decay = max(decays, default=float("nan"))
-    lrs = [g.get("lr", 0.0) for s in evidence.stepped for g in s.first] or \
-        [g.get("lr", 0.0) for g in evidence.optimizer_groups]
-    lr = max(lrs, default=float("nan"))
-    name = evidence.stepped[0].optimizer_class if evidence.stepped else evidence.optimizer_class
-    measured = (
-        Line(f"оптимизатор: {name}, lr {lr:g}, weight_decay {decay:g}",
-             f"optimizer: {name}, lr {lr:g}, weight_decay {decay:g}"),
-        _accuracy_line(accuracy),
-        Line(f"норма весов после обучения: {ratio:.2f} от нормы свежей модели",
-             f"weight norm after training: {ratio:.2f} of a fresh model's"),
-    )
-    advice = Line("посмотрите на параметры оптимизатора: что каждый шаг делает с весами",
-                  "look at the optimizer's settings: what every step does to the weights")
+    early = started(answer)
+    if early:
+        return early
+    if not answer.groups:
+        return failed(Line("не записано, какой оптимизатор сделал шаг", "no optimizer step was recorded"))
+    decays = [g.number("weight_decay") for g in answer.groups]
+    decay = max(decays)
+    lr = max(g.number("lr") for g in answer.groups)
+    name = answer.optimizer_class.rpartition(".")[2]
+    measured = (Line(f"оптимизатор: {name}, lr {lr:g}, weight_decay {decay:g}",
+                     f"optimizer: {name}, lr {lr:g}, weight_decay {decay:g}"),)
+    advice = Line("посмотрите, что каждый шаг обучения делает с весами (оптимизатор, лосс, тренер)",
+                  "look at what every training step does to the weights (optimizer, loss, trainer)")
     maximum = threshold("task2_max_weight_decay")
-    if not decays or not decay <= maximum:
+    if not all(d <= maximum for d in decays):
         return failed(Line(f"weight decay {decay:g} больше обычного (не больше {maximum:g}): "
                            "причина не устранена",
                            f"weight decay {decay:g} is above a usual size (at most {maximum:g}): "
-                           "the cause is still there"), measured, advice, curves)
-    if not evidence.stepped:
-        return failed(Line("за обучение не записано ни одного шага оптимизатора",
-                           "no optimizer step was recorded during the training"),
-                      measured, record_checks.RERUN, curves)
-    steady = record_checks.optimizer_steady(evidence)
-    if steady:
-        return _from(steady, measured, curves)
-    # Collapsed weights first: a decay left elsewhere (a penalty in the loss) also makes the logged losses
-    # disagree with the weights, and the collapse is the truer reason.
+                           "the cause is still there"), measured, advice)
+    if not context.replayable:
+        return routed(Line("в вашем варианте причина не в настройках оптимизатора, и по ним исправление "
+                           "не проверить", "in your variant the cause is not in the optimizer's settings, "
+                           "so they cannot tell the fix"), measured)
+    try:
+        result = replay.task2(answer, context.data_dir, epochs(2))
+    except NotReplayable as err:
+        return _not_replayable(err, measured)
+    measured += (_replayed(result),
+                 Line(f"норма весов после обучения: {result.weight_ratio:.2f} от нормы свежей модели",
+                      f"weight norm after training: {result.weight_ratio:.2f} of a fresh model's"))
     least = threshold("task2_min_weight_norm_ratio")
-    if ratio < least:
-        return failed(Line(f"веса стянуты к нулю ({ratio:.2f} < {least} от начальной нормы)",
-                           f"the weights collapsed towards zero ({ratio:.2f} < {least} of the initial norm)"),
-                      measured, advice, curves)
-    lines, problem = _record(evidence, epochs, model, context, fresh=True, accuracy=accuracy)
-    measured += lines
-    if problem:
-        return _from(problem, measured, curves)
-    passed = Verdict(1.0, None, measured, None, curves)
-    return _learned(2, accuracy, context, measured, advice, curves) or passed
+    if result.weight_ratio < least:
+        collapsed = Line(f"веса стянуты к нулю ({result.weight_ratio:.2f} < {least} от начальной нормы)",
+                         f"the weights collapsed towards zero ({result.weight_ratio:.2f} < {least} of the "
+                         "initial norm)")
+        return _after(result, failed(collapsed, measured, advice, result.curves))
+    passed = Verdict(1.0, None, measured, None, result.curves)
+    return _after(result, _learned(2, result.accuracy, context, measured, advice, result.curves) or passed)
 
 
-def task3(evidence: Evidence, context: Context) -> Verdict:
-    """Pretrained: no multiplicative tensor left all zero (or the zeroed layer taken out), outputs depend on
-    the input, the released pretrained weights still used, the record matching the weights, and a network
-    that learned in the short fine-tune."""
-    size = measure.train_size(context.data_dir)
-    epochs = run.full_epochs(run.epochs(evidence.batches, size), size)
-    curves = run.curves(epochs)
-    model = measure.model_from(evidence.weights)
+def start_weights(answer: Answer) -> dict[str, torch.Tensor]:
+    """The start weights named as the kit's ``ResNet18`` names them (a capture of its ``net`` gains the
+    prefix)."""
+    start = answer.start or {}
+    if start and not any(k.startswith("net.") for k in start):
+        start = {f"net.{k}": v for k, v in start.items()}
+    return start
+
+
+def task3(answer: Answer, context: Context) -> Verdict:
+    """Pretrained: the start weights have no multiplicative tensor left all zero (or the zeroed layer taken
+    out), give outputs that depend on the input, are still the released pretrained weights (far nearer to
+    them than to the init they were trained from), and the kit's fine-tune of them learns."""
+    early = started(answer)
+    if early:
+        return early
+    weights = start_weights(answer)
+    try:
+        model = measure.model_from(weights)
+    except BadEvidence as err:
+        return failed(Line(f"начальные веса не подходят к данной ResNet18: {err}",
+                           f"the start weights do not fit the given ResNet18: {err}"))
     dead = measure.dead_tensors(model)
     depends = measure.outputs_depend_on_input(model)
-    similarity = measure.pretrained_similarity(model, context.model_file, context.zeroed)
-    accuracy = measure.accuracy(model, context.data_dir)
+    kept = measure.pretrained_kept(model, context.model_file, context.zeroed)
     removed = getattr(model, "removed_norms_", [])
     measured = (
         Line(f"тензоры, равные нулю целиком: {', '.join(dead) or 'нет'}",
@@ -221,29 +246,25 @@ def task3(evidence: Evidence, context: Context) -> Verdict:
                 f"BatchNorm layers replaced by an identity: {', '.join(removed)}"),) if removed else ()),
         Line("выход модели зависит от входа" if depends else "выход модели одинаков для любого входа",
              "the output depends on the input" if depends else "the output is the same for every input"),
-        Line(f"сходство весов с pretrained_model.pt: {similarity:.2f}",
-             f"similarity of the weights to pretrained_model.pt: {similarity:.2f}"),
-        _accuracy_line(accuracy),
+        Line(f"расстояние начальных весов до pretrained_model.pt: {kept:.2f} от пути обучения",
+             f"distance of the start weights to pretrained_model.pt: {kept:.2f} of its training path"),
     )
     advice = Line("сравните тензоры state_dict из pretrained_model.pt со свежей моделью",
                   "compare the tensors of pretrained_model.pt's state_dict with a fresh model's")
     if dead or not depends:
         return failed(Line("в модели остались нулевые веса, и сигнал через них не проходит",
                            "some weights are still all zero, and no signal passes through them"),
-                      measured, advice, curves)
-    least = threshold("task3_min_pretrained_similarity")
-    if similarity < least:
-        return failed(Line(f"предобученные веса не используются (сходство {similarity:.2f} < {least})",
-                           f"the pretrained weights are not used (similarity {similarity:.2f} < {least})"),
+                      measured, advice)
+    most = threshold("task3_max_pretrained_distance")
+    if not kept <= most:
+        return failed(Line(f"предобученные веса не используются (расстояние {kept:.2f} > {most})",
+                           f"the pretrained weights are not used (distance {kept:.2f} > {most})"),
                       measured, Line("исправьте испорченные тензоры, сохранив остальные предобученные веса",
-                                     "repair the broken tensors and keep the other pretrained weights"),
-                      curves)
-    lines, problem = _record(evidence, epochs, model, context, fresh=False, accuracy=accuracy)
-    measured += lines
-    if problem:
-        return _from(problem, measured, curves)
-    passed = Verdict(1.0, None, measured, None, curves)
-    return _learned(3, accuracy, context, measured, advice, curves) or passed
+                                     "repair the broken tensors and keep the other pretrained weights"))
+    result = replay.task3(copy.deepcopy(model), weights, context.data_dir, epochs(3))
+    measured += (_replayed(result),)
+    passed = Verdict(1.0, None, measured, None, result.curves)
+    return _after(result, _learned(3, result.accuracy, context, measured, advice, result.curves) or passed)
 
 
 RULES = {1: task1, 2: task2, 3: task3}

@@ -198,6 +198,23 @@ def released_displacement(model: nn.Module, weights_file: Path, skip: set[str]) 
     return float("inf") if from_start == 0 else (to_released / from_start) ** 0.5
 
 
+def pretrained_kept(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
+    """How far the model's conv/linear weights (``skip`` aside) lie from the released file's, over how far the
+    released ones lie from the init they were trained from (kit.toml [model] seed, the notebooks' seed too):
+    0 for the released weights, 1 for that init, more for any other."""
+    saved = torch.load(weights_file, map_location="cpu", weights_only=True)
+    own = dict(model.named_parameters())
+    start = dict(fresh_model(config.kit().model.seed).named_parameters())
+    to_released = path = 0.0
+    for name, tensor in saved.items():
+        if name in own and name in start and tensor.dim() >= 2 and name not in skip \
+                and own[name].shape == tensor.shape:
+            released = tensor.float()
+            to_released += float(((own[name].detach().float() - released) ** 2).sum())
+            path += float(((released - start[name].detach().float()) ** 2).sum())
+    return float("inf") if path == 0 else (to_released / path) ** 0.5
+
+
 def pretrained_similarity(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
     """Cosine similarity of the model's conv/linear weights to the released file's (``skip`` aside)."""
     saved = torch.load(weights_file, map_location="cpu", weights_only=True)

@@ -1,6 +1,6 @@
-"""The kit's reference fix run on a task's grading data, recorded as a student's run is: its curves are
-what feedback plots a student's training against, and its accuracy on the held-back digits is what "the
-network learned" is measured against. Kit code only; cached beside the grading data."""
+"""The kit's reference fix, answered and replayed as a student's fix is: its replay's curves are what feedback
+plots a student's training against, and its accuracy on the held-back digits is what "the network learned" is
+measured against. Kit code only; cached beside the grading data."""
 from __future__ import annotations
 
 import hashlib
@@ -16,17 +16,18 @@ import torch
 from nndebug import config
 from nndebug.course import cells, staging
 from nndebug.course.solutions import given_cell, reference_fix
-from nndebug.kernel import record
-from nndebug.verify import evidence, measure, run
+from nndebug.kernel import answer as answer_capture
+from nndebug.verify import answer as answer_io
+from nndebug.verify import fixes
 from nndebug.verify.quiet import silenced
 
 CACHE = "reference_curves.json"
 
 
 def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Path) -> Path:
-    """Run the given cells (the ``experiment`` cell included) and ``fix`` in ``folder`` (staged), then the
-    recorded ``trainer.train(epochs)`` as the autograder runs the cell ``train_fixed``; return the evidence
-    folder."""
+    """Run the given cells (the ``experiment`` cell included) and ``fix`` in ``folder`` (staged), then take
+    the answer from ``trainer.train(epochs)`` as the autograder does in place of the cell ``train_fixed``;
+    return the folder the answer was written to."""
     here = Path.cwd()
     os.chdir(staging.stage(folder, data_dir, model_file))
     try:
@@ -34,27 +35,28 @@ def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Pa
         random.seed(0)
         np.random.seed(0)
         torch.manual_seed(0)
+        out = folder / "evidence"
+        out.mkdir()
         with silenced():
             exec(given_cell(task, "experiment"), namespace)  # noqa: S102 - the kit's own cells and fixes
             exec(fix, namespace)  # noqa: S102
-            record.install(namespace)
-            namespace["trainer"].train(config.kit().tasks[task].epochs)
-        out = folder / "evidence"
-        out.mkdir()
-        record.dump(namespace, str(out))
+            answer_capture.capture(namespace, str(out), config.kit().tasks[task].epochs)
         return out
     finally:
         os.chdir(here)
 
 
 def _key(task: int, data_dir: Path, fix: str) -> str:
-    parts = [fix, str(config.kit().tasks[task].epochs), (data_dir / "train.csv").read_text(),
-             (data_dir / "val.csv").read_text(), *(cells.cell_source(c, task) for c in cells.CELLS)]
+    held_back = config.verify_data(data_dir) / "val.csv"  # the level is measured on these digits
+    parts = [fix, Path(fixes.__file__).read_text(), str(config.kit().tasks[task].epochs),
+             (data_dir / "train.csv").read_text(),
+             (data_dir / "val.csv").read_text(), held_back.read_text() if held_back.is_file() else "",
+             *(cells.cell_source(c, task) for c in cells.CELLS)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _cached(task: int, data_dir: Path, model_file: Path, build: bool) -> dict:
-    """{"curves", "level"} of the reference fix on ``data_dir`` (cached in
+    """{"curves", "level"} of the reference fix's replay on ``data_dir`` (cached in
     ``<data_dir>/../reference_curves.json``); {} when not cached and ``build`` is False."""
     fix = reference_fix(task)
     key, cache = _key(task, data_dir, fix), data_dir.parent / CACHE
@@ -68,10 +70,13 @@ def _cached(task: int, data_dir: Path, model_file: Path, build: bool) -> dict:
     if not build:
         return {}
     with tempfile.TemporaryDirectory(prefix="nndebug-reference-") as tmp:
-        found = evidence.load(graded_run(task, fix, Path(tmp) / "run", data_dir, model_file))
-    size = measure.train_size(data_dir)
-    result = {"key": key, "curves": run.curves(run.full_epochs(run.epochs(found.batches, size), size)),
-              "level": measure.accuracy(measure.model_from(found.weights), data_dir)}
+        found = answer_io.load(graded_run(task, fix, Path(tmp) / "run", data_dir, model_file))
+    verdict = fixes.RULES[task](found, fixes.Context(data_dir, model_file, reference_level=0.0))
+    level = verdict.accuracy
+    if level is None:
+        raise RuntimeError(f"the reference fix of task {task} was not replayed: "
+                           f"{verdict.reason.en if verdict.reason else verdict.fraction}")
+    result = {"key": key, "curves": verdict.curves, "level": level}
     cache.write_text(json.dumps(result))
     return result
 

@@ -26,6 +26,8 @@ class Verdict:
     measured: tuple[Line, ...] = ()
     advice: Line | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)
+    routed: Line | None = None    # why a person must decide (the score stays 0 until they do)
+    accuracy: float | None = None  # the kit's replay of the fix: accuracy on the held-back digits
 
     @property
     def passed(self) -> bool:
@@ -36,3 +38,10 @@ def failed(reason: Line, measured: tuple[Line, ...] = (), advice: Line | None = 
            curves: dict[str, list[float]] | None = None) -> Verdict:
     """A verdict worth 0."""
     return Verdict(0.0, reason, measured, advice, curves or {})
+
+
+def routed(why: Line, measured: tuple[Line, ...] = (),
+           curves: dict[str, list[float]] | None = None) -> Verdict:
+    """A verdict the kit cannot decide from data: 0 until a person scores it (autograded/routed.md)."""
+    reason = Line(f"проверку решит преподаватель: {why.ru}", f"a person will decide this fix: {why.en}")
+    return Verdict(0.0, reason, measured, None, curves or {}, why)

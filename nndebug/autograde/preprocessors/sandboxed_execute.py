@@ -6,10 +6,11 @@
   reason, instead of failing the student's whole submission;
 - before each test cell the shell's error reporting is restored (:mod:`nndebug.kernel.guard`),
   and a cell whose reply says "error" always gets an error output;
-- around the given cell that runs the graded training (``graded_run_cell``) the run is recorded and
-  written to the evidence folder (:mod:`nndebug.kernel.record`); the moment the dump returns, the driver
-  copies it to a sealed folder the kernel cannot reach, and the Verify preprocessor judges that copy
-  (whatever the kernel writes later, from a thread or an exit hook, does not count);
+- in place of the given cell that runs the graded training (``graded_run_cell``) the kernel starts that
+  training and stops it at its first optimizer step, writing the student's answer as data to the evidence
+  folder (:mod:`nndebug.kernel.answer`); the moment it returns, the driver copies it to a sealed folder the
+  kernel cannot reach, and the Verify preprocessor replays that copy with the kit's own code (whatever the
+  kernel writes later, from a thread or an exit hook, does not count);
 - given cells the verdicts do not need (``skip_cells``: the seed's buggy experiment) are not run.
 """
 from __future__ import annotations
@@ -38,8 +39,10 @@ from nndebug.course.nbcells import grade_id, is_test_cell
 
 INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
 RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"
-INSTALL_RECORDER = "__import__('nndebug.kernel.record', fromlist=['install']).install(get_ipython().user_ns)"
-DUMP_RECORD = "__import__('nndebug.kernel.record', fromlist=['dump']).dump(get_ipython().user_ns, {folder!r})"
+CAPTURE = ("__import__('nndebug.kernel.answer', fromlist=['capture']).capture(get_ipython().user_ns, "
+           "{folder!r}, {epochs})")
+REPLAYED = ("[not run at grading: the kit took your fix's answer at the first training step and trained the "
+            "network again with its own code; the verdict below says how it went]\n")
 SKIPPED = "[not run at grading: the verdicts do not need this given cell]\n"
 TRUNCATED = "\n[output truncated: this cell printed more than {kb} KB]\n"
 
@@ -150,21 +153,18 @@ class SandboxedExecute(Execute):
                 self._guarded = True
             if is_test_cell(cell):
                 await self._run_silently(RESTORE_GUARD)
-            graded_run = self._evidence is not None and grade_id(cell) == self.graded_run_cell
-            if graded_run:
+            if self._evidence is not None and grade_id(cell) == self.graded_run_cell:
                 await self._run_silently(RESTORE_GUARD)
-                await self._run_silently(INSTALL_RECORDER)
-            cell = await self.async_execute_cell(cell, index, store_history=True)
-            if graded_run:
-                await self._run_silently(RESTORE_GUARD)
-                await self._run_silently(DUMP_RECORD.format(folder=str(self._evidence)))
+                await self._run_silently(CAPTURE.format(folder=str(self._evidence), epochs=self._epochs()))
                 seal(self._evidence)
-            return cell
+                cell.outputs = [new_output("stream", name="stdout", text=REPLAYED)]
+                return cell
+            return await self.async_execute_cell(cell, index, store_history=True)
         except DeadKernelError:
             self._kernel_lost = self._death_reason(index)
             cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", self._kernel_lost)]
             return cell
-        except CellTimeoutError:
+        except (CellTimeoutError, TimeoutError):
             self._kernel_lost = (f"cell {index} ran past {self._get_timeout(cell)} s and did not stop when "
                                  "interrupted, so its kernel was stopped; cells after it were not run")
             cell.outputs = [*cell.get("outputs", []), error_output("CellTimeoutError", self._kernel_lost)]
@@ -172,6 +172,13 @@ class SandboxedExecute(Execute):
             return cell
         finally:
             self._timings[kind] += monotonic() - began
+
+    def _epochs(self) -> int:
+        """The given number of epochs of this notebook's task (kit.toml [tasks.N] epochs)."""
+        from nndebug import config
+
+        task = next((n for n in config.TASKS if config.notebook(n) == self._notebook), None)
+        return config.kit().tasks[task].epochs if task is not None else 1
 
     async def _stop_kernel(self) -> None:
         try:

@@ -20,7 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from nndebug import config
-from nndebug.autograde import given_cells, variant_job
+from nndebug.autograde import given_cells, routed, variant_job
 from nndebug.autograde.job import GradingJob, job_for
 from nndebug.autograde.stage import Inputs
 from nndebug.course.nbcells import grade_id, is_answer, is_test_cell, points
@@ -39,13 +39,14 @@ def sealed_dir(folder: Path) -> Path:
 def seal(folder: Path) -> Path:
     """Copy the evidence files the dump just wrote (regular files only, under their size limits) to the
     sealed folder the Verify preprocessor reads; a file missing or refused is simply not copied."""
-    from nndebug.kernel.record import RUN_FILE, WEIGHTS_FILE
-    from nndebug.verify.evidence import MAX_RUN_BYTES, MAX_WEIGHTS_BYTES, BadEvidence, read_regular
+    from nndebug.kernel.answer import ANSWER_JSON, ANSWER_PT
+    from nndebug.verify.answer import MAX_JSON_BYTES, MAX_PT_BYTES
+    from nndebug.verify.evidence import BadEvidence, read_regular
 
     out = sealed_dir(folder)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    for name, limit in ((RUN_FILE, MAX_RUN_BYTES), (WEIGHTS_FILE, MAX_WEIGHTS_BYTES)):
+    for name, limit in ((ANSWER_JSON, MAX_JSON_BYTES), (ANSWER_PT, MAX_PT_BYTES)):
         try:
             (out / name).write_bytes(read_regular(folder / name, limit))
         except (BadEvidence, OSError):
@@ -104,20 +105,24 @@ class Verify(NbGraderPreprocessor):
         )
         from nndebug.verify.fixes import Context
 
-        job = job_for(resources)
-        inputs = job.inputs if job is not None else Inputs()
-        data = inputs.data_for(notebook)
-        task = next((n for n in config.TASKS if config.notebook(n) == notebook), None)
+        job = job_for(resources)   # another student's job: nothing of it may be used (raises)
+        self._judge, self._edits, self._broken = None, None, None
         try:
-            level = reference.level(task, data, inputs.model) if task is not None else None
-        except Exception:  # noqa: BLE001 - without the reference the absolute bars of kit.toml apply
-            level = None
-        context = Context(data, inputs.model, level, **variant_job.context(job, notebook))
-        self._edits = edited_given_cells(nb, notebook, job)
-        sealed = sealed_dir(job.evidence_for(notebook)) if job is not None else None
-        self._judge = verdicts.Judge(notebook, sealed, nb, context, self.graded_run_cell,
-                                     released_stubs(job, notebook),
-                                     job.verdicts_for(notebook) if job is not None else None)
+            inputs = job.inputs if job is not None else Inputs()
+            data = inputs.data_for(notebook)
+            task = next((n for n in config.TASKS if config.notebook(n) == notebook), None)
+            try:
+                level = reference.level(task, data, inputs.model) if task is not None else None
+            except Exception:  # noqa: BLE001 - without the reference the absolute bars of kit.toml apply
+                level = None
+            context = Context(data, inputs.model, level, **variant_job.context(job, notebook))
+            self._edits = edited_given_cells(nb, notebook, job)
+            sealed = sealed_dir(job.evidence_for(notebook)) if job is not None else None
+            self._judge = verdicts.Judge(notebook, sealed, nb, context, self.graded_run_cell,
+                                         released_stubs(job, notebook),
+                                         job.verdicts_for(notebook) if job is not None else None)
+        except Exception as err:  # noqa: BLE001 - fail closed: its tests score 0, for a person
+            self._broken = err
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
@@ -126,19 +131,34 @@ class Verify(NbGraderPreprocessor):
         worth = points(cell)
         if worth <= 0:
             return cell, resources  # a visible self-check worth nothing: left as the kernel ran it
-        match = TEST_ID.match(grade_id(cell))
-        if match is None:
-            verdict = Verdict(0.0, Line("у этой проверки нет верификатора", "this test has no verifier"))
-        elif match.group(2) == "fix":
-            verdict = self._judge.fix(int(match.group(1)))
-            if self._edits:
-                verdict = dataclasses.replace(verdict, measured=(self._edits, *verdict.measured))
-            cell.outputs = verdict_outputs(verdict, worth, self._plot(int(match.group(1)), verdict))
-            return cell, resources
-        else:
-            verdict = self._judge.explanation(int(match.group(1)))
-        cell.outputs = verdict_outputs(verdict, worth)
+        try:
+            cell.outputs = self._outputs(grade_id(cell), worth)
+        except Exception as err:  # noqa: BLE001 - fail closed: this test 0, for a person; the others are graded
+            cell.outputs = routed.crash_outputs(err, worth)
         return cell, resources
+
+    def _outputs(self, test: str, worth: float) -> list[NotebookNode]:
+        """A verified test's outputs; a plot that raises sends the row to a person (:mod:`..routed`)."""
+        from nndebug.verify.verdicts import crashed
+
+        if self._judge is None:
+            raise self._broken or RuntimeError("the verifier was not set up")
+        match = TEST_ID.match(test)
+        if match is None:
+            return verdict_outputs(Verdict(0.0, Line("у этой проверки нет верификатора",
+                                                     "this test has no verifier")), worth)
+        task = int(match.group(1))
+        if match.group(2) != "fix":
+            verdict = self._judge.explanation(task)
+            return routed.mark(verdict_outputs(verdict, worth), verdict)
+        verdict = self._judge.fix(task)
+        if self._edits:
+            verdict = dataclasses.replace(verdict, measured=(self._edits, *verdict.measured))
+        try:
+            plot = self._plot(task, verdict)
+        except Exception as err:  # noqa: BLE001 - fail closed with the verdict kept for the TA
+            verdict, plot = verdict if verdict.routed else crashed("plot", err, verdict), None
+        return routed.mark(verdict_outputs(verdict, worth, plot), verdict)
 
     def _plot(self, task: int, verdict: Verdict) -> bytes | None:
         """The student's curves against the reference fix's (cached by the driver), when there are any."""
@@ -147,6 +167,9 @@ class Verify(NbGraderPreprocessor):
         if not plot.has_curves(verdict.curves):
             return None
         context = self._judge.context
-        ref = reference.curves(task, context.data_dir, context.model_file, build=False) if context else {}
+        try:
+            ref = reference.curves(task, context.data_dir, context.model_file, build=False) if context else {}
+        except Exception:  # noqa: BLE001 - the kit's cache: the plot loses its reference line, not the row
+            ref = {}
         title = f"task {task}: your graded run / ваш запуск при проверке"
         return plot.training_png(verdict.curves, ref, title)

@@ -1,0 +1,215 @@
+"""Runs inside a grading kernel: takes the student's answer to the task's one question, as data, for the
+driver's trusted replay (:mod:`nndebug.verify.replay`).
+
+The autograder runs :func:`capture` after the student's fix cell, in place of the given cell that trains.
+It starts ``trainer.train(epochs)`` with three watchers and stops it at the first optimizer step, before any
+weight changed:
+
+- every ``DataLoader`` iterated is noted; the one iterated last before the first optimizer step is the
+  training loader: its class, sampler, batch sampler and settings are written as plain data, and
+  its dataset is read twice, item by item in two random orders (the images and labels it returns);
+- at the network's first forward pass, its state (``nn.Module.state_dict``, the base method)
+  is taken: the start weights;
+- at the first optimizer step, the optimizer's class and parameter groups (``Optimizer.state_dict``, the base
+  method), with the names of the parameters of each group.
+
+What leaves the kernel is data only: ``answer.json`` (plain JSON) and ``answer.pt`` (tensors). Everything here
+runs in the student's process and can be shaped by the student's code; the driver reads it with loaders that
+refuse objects and trusts it only as the student's answer, which it replays with its own code. This module
+imports nothing of the kit.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+ANSWER_JSON = "answer.json"
+ANSWER_PT = "answer.pt"
+SCHEMA = 1
+MAX_PROBE = 20_000          # items of a dataset read (the grading data holds about 1,300)
+BUILTIN_SAMPLERS = {"RandomSampler", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"}
+
+
+class Captured(BaseException):
+    """Stops the student's training at its first optimizer step (a BaseException: ``except Exception`` in a
+    training loop does not swallow it)."""
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """``value`` as plain JSON data (exact bool/int/float/str, lists), or None."""
+    if depth > 4:
+        return None
+    if type(value) is bool or value is None:
+        return value
+    if type(value) is int:
+        return value if abs(value) < 2**53 else None
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if type(value) is str:
+        return value[:200]
+    if type(value) in (list, tuple):
+        return [_plain(v, depth + 1) for v in list(value)[:64]]
+    return None
+
+
+def _qualname(obj: Any) -> str:
+    cls = type(obj)
+    return f"{type.__getattribute__(cls, '__module__')}.{type.__getattribute__(cls, '__qualname__')}"
+
+
+class _Watch:
+    """The watchers of one capture."""
+
+    def __init__(self, torch: Any) -> None:
+        self.torch = torch
+        self.loaders: list[Any] = []
+        self.loader: Any = None
+        self.module: Any = None
+        self.start: dict[str, Any] | None = None
+        self.optimizer: dict[str, Any] | None = None
+        self.error = ""
+
+    def on_iter(self, loader: Any) -> None:
+        self.loaders.append(loader)
+
+    def on_forward(self, module: Any, _args: Any) -> None:
+        """The network's first forward pass (in either mode: nothing has stepped yet) gives the start
+        weights."""
+        nn = self.torch.nn
+        if self.start is not None:
+            return
+        if sum(p.numel() for p in nn.Module.parameters(module)) < 1_000_000:
+            return                                  # a layer of the network, not the network
+        self.module = module
+        state = nn.Module.state_dict(module)
+        self.start = {str(k): v.detach().cpu().clone() for k, v in state.items()
+                      if isinstance(v, self.torch.Tensor)}
+
+    def on_step(self, optimizer: Any, *_: Any) -> None:
+        """The first step: the optimizer, and the loader iterated last (the one that fed this step)."""
+        if self.optimizer is None:
+            self.loader = self.loaders[-1] if self.loaders else None
+            self.optimizer = _optimizer(self.torch, optimizer, self.module)
+        raise Captured()
+
+
+def _optimizer(torch: Any, optimizer: Any, module: Any) -> dict[str, Any]:
+    """The optimizer's class and its parameter groups as torch's own ``state_dict`` reports them, each group
+    with the names of its parameters in the watched network."""
+    names: dict[int, str] = {}
+    if module is not None:
+        names = {id(p): str(n) for n, p in torch.nn.Module.named_parameters(module)}
+    state = torch.optim.Optimizer.state_dict(optimizer)
+    groups = []
+    for raw, reported in zip(optimizer.param_groups, state["param_groups"], strict=False):
+        settings = {str(k): _plain(v) for k, v in reported.items() if k != "params"}
+        params = list(raw["params"])
+        groups.append({"settings": settings, "params": [names.get(id(p), "") for p in params]})
+    return {"class": _qualname(optimizer), "groups": groups}
+
+
+def _sampler(sampler: Any) -> dict[str, Any]:
+    name = type(sampler).__name__
+    kind = name if _qualname(sampler) == f"torch.utils.data.sampler.{name}" and name in BUILTIN_SAMPLERS \
+        else "custom"
+    out: dict[str, Any] = {"kind": kind, "class": _qualname(sampler)}
+    if kind == "RandomSampler":
+        out.update(replacement=_plain(sampler.replacement), num_samples=_plain(sampler._num_samples))
+    elif kind == "SubsetRandomSampler":
+        out["indices"] = [int(i) for i in list(sampler.indices)[:MAX_PROBE]]
+    elif kind == "WeightedRandomSampler":
+        out.update(weights=[float(w) for w in sampler.weights.tolist()[:MAX_PROBE]],
+                   num_samples=_plain(sampler.num_samples), replacement=_plain(sampler.replacement))
+    return out
+
+
+def _loader(torch: Any, loader: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The training loader's settings as data, and the tensors of its dataset read twice."""
+    data = torch.utils.data
+    if loader is None:
+        return {"kind": "none"}, {}
+    info: dict[str, Any] = {"kind": "DataLoader" if type(loader) is data.DataLoader else "custom",
+                            "class": _qualname(loader), "batch_size": _plain(loader.batch_size),
+                            "drop_last": _plain(loader.drop_last)}
+    batch_sampler = loader.batch_sampler
+    info["batch_sampler"] = ("BatchSampler" if type(batch_sampler) is data.BatchSampler
+                             else "none" if batch_sampler is None else _qualname(batch_sampler))
+    info["sampler"] = _sampler(loader.sampler)
+    dataset = loader.dataset
+    info["dataset"] = _qualname(dataset)
+    if isinstance(dataset, data.IterableDataset):
+        info["dataset_kind"] = "iterable"
+        return info, {}
+    info["dataset_kind"] = "map"
+    size = len(dataset)
+    if not 0 < size <= MAX_PROBE:
+        info["dataset_kind"] = "too large"
+        return info, {}
+    generator = torch.Generator().manual_seed(int.from_bytes(os.urandom(4), "little"))
+    images, labels, orders = [], [], []
+    for _ in range(2):
+        order = torch.randperm(size, generator=generator)
+        pass_images = torch.zeros(size, 28, 28, dtype=torch.uint8)
+        pass_labels = torch.zeros(size, dtype=torch.long)
+        for i in order.tolist():
+            item = dataset[i]
+            sample = torch.as_tensor(item["sample"]).detach().float().cpu()
+            sample = sample.reshape(-1, 28, 28)[0] if sample.numel() % 784 == 0 else torch.zeros(28, 28)
+            pass_images[i] = sample.clamp(0, 255).round().to(torch.uint8)
+            pass_labels[i] = int(torch.as_tensor(item["label"]).reshape(-1)[0])
+        images.append(pass_images)
+        labels.append(pass_labels)
+        orders.append(order)
+    return info, {"probe_images": torch.stack(images), "probe_labels": torch.stack(labels),
+                  "probe_orders": torch.stack(orders)}
+
+
+def capture(namespace: dict[str, Any], folder: str, epochs: int) -> None:
+    """Start ``namespace['trainer'].train(epochs)``, stop it at its first optimizer step and write what was
+    taken to ``folder`` (``answer.json``, ``answer.pt``)."""
+    import torch
+    from torch.nn.modules.module import register_module_forward_pre_hook
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+    from torch.utils.data import DataLoader
+
+    watch = _Watch(torch)
+    original_iter = DataLoader.__iter__
+
+    def __iter__(self: Any) -> Any:  # noqa: N807 - DataLoader's own method, wrapped
+        watch.on_iter(self)
+        return original_iter(self)
+
+    handles = []
+    answer: dict[str, Any] = {"schema": SCHEMA, "stopped": False, "error": ""}
+    tensors: dict[str, Any] = {}
+    try:
+        DataLoader.__iter__ = __iter__
+        handles.append(register_module_forward_pre_hook(watch.on_forward))
+        handles.append(register_optimizer_step_pre_hook(watch.on_step))
+        namespace["trainer"].train(epochs)
+    except Captured:
+        answer["stopped"] = True
+    except Exception as err:  # noqa: BLE001 - the verdict says the training crashed
+        answer["error"] = f"{type(err).__name__}: {str(err)[:300]}"
+    finally:
+        DataLoader.__iter__ = original_iter
+        for handle in handles:
+            handle.remove()
+    try:
+        answer["optimizer"] = watch.optimizer
+        answer["started"] = watch.start is not None
+        if watch.start is not None:
+            tensors["start"] = watch.start
+        loader, probes = _loader(torch, watch.loader)
+        answer["loader"] = loader
+        tensors.update(probes)
+    except Exception as err:  # noqa: BLE001 - the verifier says what is missing
+        answer["error"] = (answer["error"] + "; " if answer["error"] else "") + f"{type(err).__name__}: {err}"
+    out = Path(folder)
+    torch.save(tensors, out / ANSWER_PT)
+    tmp = out / (ANSWER_JSON + ".tmp")
+    tmp.write_text(json.dumps(answer))
+    os.replace(tmp, out / ANSWER_JSON)

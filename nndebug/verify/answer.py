@@ -1,0 +1,121 @@
+"""Read the student's answer a grading kernel wrote (``answer.json``, ``answer.pt``, see
+:mod:`nndebug.kernel.answer`) as untrusted data: regular files under size limits, strict JSON of plain
+values, tensors loaded with ``torch.load(weights_only=True)``; anything else raises :class:`BadEvidence`,
+which scores the fix 0."""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nndebug.kernel.answer import ANSWER_JSON, ANSWER_PT, SCHEMA
+from nndebug.verify.evidence import MAX_TENSORS, BadEvidence, _parse_json, read_regular
+
+MAX_JSON_BYTES = 4 * 1024 * 1024
+MAX_PT_BYTES = 256 * 1024 * 1024
+Setting = float | int | bool | str | list | None
+
+
+@dataclass(frozen=True)
+class Group:
+    """One parameter group: its settings as torch's ``state_dict`` reported them, its parameters' names."""
+
+    settings: dict[str, Setting]
+    params: tuple[str, ...]
+
+    def number(self, key: str, default: float = 0.0) -> float:
+        value = self.settings.get(key, default)
+        return float(value) if type(value) in (int, float) else float("nan")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the kernel reported: whether training started and was stopped at its first step, the start
+    weights, the optimizer, the training loader's settings and its dataset read twice."""
+
+    stopped: bool
+    error: str
+    start: dict[str, torch.Tensor] | None
+    optimizer_class: str
+    groups: tuple[Group, ...]
+    loader: dict[str, Any]
+    probes: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+def _plain(value: object, depth: int = 0) -> bool:
+    if depth > 6:
+        return False
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    if type(value) is list:
+        return all(_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _groups(optimizer: object) -> tuple[str, tuple[Group, ...]]:
+    if optimizer is None:
+        return "", ()
+    if type(optimizer) is not dict or type(optimizer.get("class")) is not str \
+            or type(optimizer.get("groups")) is not list or len(optimizer["groups"]) > 1_000:
+        raise BadEvidence("answer.json: the optimizer is malformed")
+    groups = []
+    for group in optimizer["groups"]:
+        if type(group) is not dict or type(group.get("settings")) is not dict \
+                or type(group.get("params")) is not list \
+                or not all(type(p) is str for p in group["params"]):
+            raise BadEvidence("answer.json: a parameter group is malformed")
+        groups.append(Group(dict(group["settings"]), tuple(group["params"])))
+    return optimizer["class"][:200], tuple(groups)
+
+
+def _tensors(data: bytes) -> dict[str, Any]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any loader error means an unusable answer
+        raise BadEvidence(f"answer.pt cannot be read as tensors ({type(err).__name__})") from None
+    if type(state) is not dict:
+        raise BadEvidence("answer.pt is not a dict of tensors")
+    start = state.get("start")
+    if start is not None and (type(start) is not dict or len(start) > MAX_TENSORS or not all(
+            type(k) is str and type(v) is torch.Tensor for k, v in start.items())):
+        raise BadEvidence("answer.pt: the start weights are not a {name: tensor} state_dict")
+    for name, tensor in (start or {}).items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise BadEvidence(f"answer.pt: {name[:80]} holds values that are not finite")
+    probes = {k: v for k, v in state.items() if k.startswith("probe_")}
+    if not all(type(v) is torch.Tensor for v in probes.values()):
+        raise BadEvidence("answer.pt: the dataset's items are not tensors")
+    return {"start": start, "probes": probes}
+
+
+def _load(folder: Path) -> Answer:
+    if not folder.is_dir() or folder.is_symlink():
+        raise BadEvidence("the training did not start (no answer was written)")
+    found = _parse_json(read_regular(folder / ANSWER_JSON, MAX_JSON_BYTES))
+    if type(found) is not dict or found.get("schema") != SCHEMA or not _plain(found):
+        raise BadEvidence("answer.json does not have the expected schema")
+    cls, groups = _groups(found.get("optimizer"))
+    loader = found.get("loader") if type(found.get("loader")) is dict else {"kind": "none"}
+    tensors = _tensors(read_regular(folder / ANSWER_PT, MAX_PT_BYTES))
+    error = found.get("error") if type(found.get("error")) is str else ""
+    return Answer(found.get("stopped") is True, error[:500], tensors["start"], cls, groups, loader,
+                  tensors["probes"])
+
+
+def load(folder: Path) -> Answer:
+    """The student's answer in ``folder``; BadEvidence on anything missing or malformed, whatever the
+    error."""
+    try:
+        return _load(folder)
+    except BadEvidence:
+        raise
+    except Exception as err:  # noqa: BLE001 - fail closed: untrusted input never raises anything else
+        raise BadEvidence(f"the answer is malformed ({type(err).__name__})") from None
