@@ -129,6 +129,30 @@ def test_the_given_sorted_loader_replays_unmixed(tmp_path: Path) -> None:
     assert share < 0.2 and not order.reshuffled(dealt)
 
 
+class EpochSubsets(Trainer):
+    """A loader built anew every epoch over a new random Subset, read in order: reshuffled every epoch."""
+
+    def train(self, epochs: int) -> None:
+        dataset = self.loader.dataset
+        for _ in range(epochs):
+            subset = torch.utils.data.Subset(dataset, torch.randperm(len(dataset)).tolist())
+            for batch in DataLoader(subset, batch_size=128, shuffle=False):
+                loss = nn.functional.cross_entropy(self.model(batch["sample"]), batch["label"])
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+
+def test_a_loader_built_anew_every_epoch_is_watched_for_two_epochs(tmp_path: Path) -> None:
+    trainer = EpochSubsets(DataLoader(Digits(), batch_size=128), lr=0.01)
+    capture.capture({"trainer": trainer}, str(tmp_path), 3, loaders=2)
+    found = answer_io.load(tmp_path)
+    assert found.same_loader is False and found.loader_next["sampler"]["kind"] == "SequentialSampler"
+    dealt = order.replay(found, DATA, 4)
+    share, _ = order.mixing(dealt, measure.split(DATA, "train")[1])
+    assert share > 0.8 and order.reshuffled(dealt) and dealt.coverage == 1.0
+
+
 def test_augmented_items_are_matched_to_their_digits(tmp_path: Path) -> None:
     found = captured(Trainer(DataLoader(Digits(shift=2), batch_size=128, shuffle=True), lr=0.01), tmp_path)
     rows = order.mapping(found, DATA)

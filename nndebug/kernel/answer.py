@@ -2,12 +2,13 @@
 driver's trusted replay (:mod:`nndebug.verify.replay`).
 
 The autograder runs :func:`capture` after the student's fix cell, in place of the given cell that trains.
-It starts ``trainer.train(epochs)`` with three watchers and stops it at the first optimizer step, before any
-weight changed:
+It starts ``trainer.train(epochs)`` with three watchers and stops it at the first optimizer step (task 1: at
+the first step of the second epoch, so that a loader built anew every epoch is seen twice):
 
 - every ``DataLoader`` iterated is noted; the one iterated last before the first optimizer step is the
-  training loader: its class, sampler, batch sampler and settings are written as plain data, and
-  its dataset is read twice, item by item in two random orders (the images and labels it returns);
+  training loader (task 1: and the one of the next epoch): its class, sampler, batch sampler and settings
+  are written as plain data, and its dataset is read twice, item by item in two random orders (the images
+  and labels it returns);
 - at the network's first forward pass, its state (``nn.Module.state_dict``, the base method)
   is taken: the start weights;
 - at the first optimizer step, the optimizer's class and parameter groups (``Optimizer.state_dict``, the base
@@ -63,10 +64,11 @@ def _qualname(obj: Any) -> str:
 class _Watch:
     """The watchers of one capture."""
 
-    def __init__(self, torch: Any) -> None:
+    def __init__(self, torch: Any, loaders: int) -> None:
         self.torch = torch
-        self.loaders: list[Any] = []
-        self.loader: Any = None
+        self.wanted = loaders                   # training loaders to see (task 1: two epochs' worth)
+        self.loaders: list[Any] = []            # every DataLoader iteration, in order
+        self.fed: list[tuple[int, Any]] = []    # (iteration, loader) that fed a step, one per new iteration
         self.module: Any = None
         self.start: dict[str, Any] | None = None
         self.optimizer: dict[str, Any] | None = None
@@ -89,11 +91,15 @@ class _Watch:
                       if isinstance(v, self.torch.Tensor)}
 
     def on_step(self, optimizer: Any, *_: Any) -> None:
-        """The first step: the optimizer, and the loader iterated last (the one that fed this step)."""
+        """The first step: the optimizer, and the loader iterated last (the one that fed this step); stops
+        the training there, or at the first step of the next iteration of a loader when two are wanted."""
         if self.optimizer is None:
-            self.loader = self.loaders[-1] if self.loaders else None
             self.optimizer = _optimizer(self.torch, optimizer, self.module)
-        raise Captured()
+        iteration = len(self.loaders) - 1
+        if not self.fed or (iteration >= 0 and iteration > self.fed[-1][0]):
+            self.fed.append((iteration, self.loaders[-1] if self.loaders else None))
+        if len(self.fed) >= self.wanted or iteration < 0:
+            raise Captured()
 
 
 def _optimizer(torch: Any, optimizer: Any, module: Any) -> dict[str, Any]:
@@ -126,7 +132,7 @@ def _sampler(sampler: Any) -> dict[str, Any]:
     return out
 
 
-def _loader(torch: Any, loader: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _loader(torch: Any, loader: Any, suffix: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
     """The training loader's settings as data, and the tensors of its dataset read twice."""
     data = torch.utils.data
     if loader is None:
@@ -163,19 +169,20 @@ def _loader(torch: Any, loader: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         images.append(pass_images)
         labels.append(pass_labels)
         orders.append(order)
-    return info, {"probe_images": torch.stack(images), "probe_labels": torch.stack(labels),
-                  "probe_orders": torch.stack(orders)}
+    return info, {f"probe_images{suffix}": torch.stack(images), f"probe_labels{suffix}": torch.stack(labels),
+                  f"probe_orders{suffix}": torch.stack(orders)}
 
 
-def capture(namespace: dict[str, Any], folder: str, epochs: int) -> None:
-    """Start ``namespace['trainer'].train(epochs)``, stop it at its first optimizer step and write what was
-    taken to ``folder`` (``answer.json``, ``answer.pt``)."""
+def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 1) -> None:
+    """Start ``namespace['trainer'].train(epochs)``, stop it at its first optimizer step (``loaders=2``: at
+    the first step of the second iteration of a training loader, so that a loader built anew every epoch is
+    seen twice) and write what was taken to ``folder`` (``answer.json``, ``answer.pt``)."""
     import torch
     from torch.nn.modules.module import register_module_forward_pre_hook
     from torch.optim.optimizer import register_optimizer_step_pre_hook
     from torch.utils.data import DataLoader
 
-    watch = _Watch(torch)
+    watch = _Watch(torch, loaders)
     original_iter = DataLoader.__iter__
 
     def __iter__(self: Any) -> Any:  # noqa: N807 - DataLoader's own method, wrapped
@@ -203,9 +210,15 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int) -> None:
         answer["started"] = watch.start is not None
         if watch.start is not None:
             tensors["start"] = watch.start
-        loader, probes = _loader(torch, watch.loader)
-        answer["loader"] = loader
+        first = watch.fed[0][1] if watch.fed else None
+        answer["loader"], probes = _loader(torch, first)
         tensors.update(probes)
+        if len(watch.fed) > 1:
+            second = watch.fed[1][1]
+            answer["same_loader"] = second is first
+            if second is not first:
+                answer["loader_next"], probes = _loader(torch, second, "_next")
+                tensors.update(probes)
     except Exception as err:  # noqa: BLE001 - the verifier says what is missing
         answer["error"] = (answer["error"] + "; " if answer["error"] else "") + f"{type(err).__name__}: {err}"
     out = Path(folder)

@@ -77,7 +77,8 @@ def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
             exec(fix, namespace)  # noqa: S102 - a fix under test
             out = folder / "evidence"
             out.mkdir()
-            answer_capture.capture(namespace, str(out), config.kit().tasks[variant.task].epochs)
+            answer_capture.capture(namespace, str(out), config.kit().tasks[variant.task].epochs,
+                                   2 if variant.task in config.ORDER_TASKS else 1)
         return out
     finally:
         os.chdir(here)

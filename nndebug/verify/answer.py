@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from nndebug.kernel.answer import ANSWER_JSON, ANSWER_PT, SCHEMA
-from nndebug.verify.evidence import MAX_TENSORS, BadEvidence, _parse_json, read_regular
+from nndebug.verify.evidence import MAX_TENSORS, BadEvidence, parse_json, read_regular
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_PT_BYTES = 256 * 1024 * 1024
@@ -44,6 +44,8 @@ class Answer:
     groups: tuple[Group, ...]
     loader: dict[str, Any]
     probes: dict[str, torch.Tensor] = field(default_factory=dict)
+    loader_next: dict[str, Any] | None = None   # task 1: the loader of the next epoch, when a new one
+    same_loader: bool | None = None             # task 1: the next epoch iterated the same loader again
 
 
 def _plain(value: object, depth: int = 0) -> bool:
@@ -99,15 +101,17 @@ def _tensors(data: bytes) -> dict[str, Any]:
 def _load(folder: Path) -> Answer:
     if not folder.is_dir() or folder.is_symlink():
         raise BadEvidence("the training did not start (no answer was written)")
-    found = _parse_json(read_regular(folder / ANSWER_JSON, MAX_JSON_BYTES))
+    found = parse_json(read_regular(folder / ANSWER_JSON, MAX_JSON_BYTES), ANSWER_JSON)
     if type(found) is not dict or found.get("schema") != SCHEMA or not _plain(found):
         raise BadEvidence("answer.json does not have the expected schema")
     cls, groups = _groups(found.get("optimizer"))
     loader = found.get("loader") if type(found.get("loader")) is dict else {"kind": "none"}
     tensors = _tensors(read_regular(folder / ANSWER_PT, MAX_PT_BYTES))
     error = found.get("error") if type(found.get("error")) is str else ""
+    loader_next = found.get("loader_next") if type(found.get("loader_next")) is dict else None
+    same = found.get("same_loader") if type(found.get("same_loader")) is bool else None
     return Answer(found.get("stopped") is True, error[:500], tensors["start"], cls, groups, loader,
-                  tensors["probes"])
+                  tensors["probes"], loader_next, same)
 
 
 def load(folder: Path) -> Answer:

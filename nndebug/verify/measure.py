@@ -2,7 +2,6 @@
 grading data the autograder staged, against a fresh model and the released ``pretrained_model.pt``."""
 from __future__ import annotations
 
-import copy
 from functools import cache
 from pathlib import Path
 
@@ -125,32 +124,6 @@ def accuracy_on(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) ->
     return correct / len(labels)
 
 
-@cache
-def _index(data_dir: Path, split_name: str) -> dict[int, int]:
-    from nndebug.kernel.record import fingerprints
-
-    images, _ = _split(data_dir, split_name)
-    return {fp: i for i, fp in enumerate(fingerprints(images))}
-
-
-def digit_index(data_dir: Path, split_name: str) -> dict[int, int]:
-    """{fingerprint: row} of a split of the grading data, fingerprinted as the kernel's recorder does."""
-    return _index(data_dir.resolve(), split_name)
-
-
-@torch.no_grad()
-def train_mode_losses(model: nn.Module, batches: list[torch.Tensor], data_dir: Path) -> list[float]:
-    """The loss of each batch (rows of the train split) in training mode, as a trainer sees it, on a copy
-    of the model (running statistics of the original untouched)."""
-    images, labels = split(data_dir, "train")
-    work = copy.deepcopy(model).train()
-    out = []
-    for rows in batches:
-        loss, _ = work.compute_all({"sample": images[rows], "label": labels[rows]})
-        out.append(float(loss))
-    return out
-
-
 @torch.no_grad()
 def outputs_depend_on_input(model: nn.Module) -> bool:
     """Do random, all-white and all-black images give different outputs (eval mode)?"""
@@ -180,24 +153,6 @@ def dead_tensors(model: nn.Module) -> list[str]:
             if name.endswith("weight") and p.numel() and bool(torch.all(p.detach() == 0))]
 
 
-def released_displacement(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
-    """How far the model's conv/linear weights (``skip`` aside) lie from the released file's, over how far
-    they moved from the init the released model was trained from (kit.toml [model] seed, which is also the
-    notebooks' seed): 0 for the released weights handed in, about 1 or more for a network trained from a fresh
-    init (from that same init too: plain cosine similarity to the released model is high there, ~0.9)."""
-    saved = torch.load(weights_file, map_location="cpu", weights_only=True)
-    own = dict(model.named_parameters())
-    start = dict(fresh_model(config.kit().model.seed).named_parameters())
-    to_released = from_start = 0.0
-    for name, tensor in saved.items():
-        if name in own and name in start and tensor.dim() >= 2 and name not in skip \
-                and own[name].shape == tensor.shape:
-            mine = own[name].detach().float()
-            to_released += float(((mine - tensor.float()) ** 2).sum())
-            from_start += float(((mine - start[name].detach().float()) ** 2).sum())
-    return float("inf") if from_start == 0 else (to_released / from_start) ** 0.5
-
-
 def pretrained_kept(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
     """How far the model's conv/linear weights (``skip`` aside) lie from the released file's, over how far the
     released ones lie from the init they were trained from (kit.toml [model] seed, the notebooks' seed too):
@@ -213,16 +168,3 @@ def pretrained_kept(model: nn.Module, weights_file: Path, skip: set[str]) -> flo
             to_released += float(((own[name].detach().float() - released) ** 2).sum())
             path += float(((released - start[name].detach().float()) ** 2).sum())
     return float("inf") if path == 0 else (to_released / path) ** 0.5
-
-
-def pretrained_similarity(model: nn.Module, weights_file: Path, skip: set[str]) -> float:
-    """Cosine similarity of the model's conv/linear weights to the released file's (``skip`` aside)."""
-    saved = torch.load(weights_file, map_location="cpu", weights_only=True)
-    own = dict(model.named_parameters())
-    pairs = [(own[name].detach().float().flatten(), tensor.float().flatten())
-             for name, tensor in saved.items() if name in own and tensor.dim() >= 2 and name not in skip]
-    if not pairs:
-        return 0.0
-    mine = torch.cat([a for a, _ in pairs])
-    theirs = torch.cat([b for _, b in pairs])
-    return float(torch.nn.functional.cosine_similarity(mine, theirs, dim=0))

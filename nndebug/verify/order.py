@@ -82,10 +82,10 @@ def _train_digits(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor]:
     return images[:, 0].round().clamp(0, 255).to(torch.uint8), labels
 
 
-def mapping(answer: Answer, data_dir: Path) -> list[int]:
+def mapping(answer: Answer, data_dir: Path, suffix: str = "") -> list[int]:
     """The given training row behind each index of the student's dataset; NotReplayable when the dataset
     cannot be read as the given digits the same way twice."""
-    images, labels = answer.probes.get("probe_images"), answer.probes.get("probe_labels")
+    images, labels = answer.probes.get(f"probe_images{suffix}"), answer.probes.get(f"probe_labels{suffix}")
     if images is None or labels is None or images.dim() != 4 or images.shape[0] != 2 \
             or images.shape[2:] != (28, 28) or images.dtype != torch.uint8 \
             or labels.shape != images.shape[:2] or labels.dtype != torch.long:
@@ -133,9 +133,8 @@ def _epoch_indices(sampler: dict, size: int, generator: torch.Generator) -> list
                         "own, so its order cannot be replayed without running your code")
 
 
-def replay(answer: Answer, data_dir: Path, epochs: int) -> Order:
-    """The student's training order for ``epochs`` epochs, dealt again by the kit."""
-    loader = answer.loader
+def _settings(loader: dict) -> tuple[int, bool]:
+    """A loader's batch size and drop_last; NotReplayable when it is not torch's own over a map dataset."""
     if loader.get("kind") == "none":
         raise NotReplayable("no DataLoader fed the training")
     if loader.get("kind") != "DataLoader":
@@ -144,21 +143,32 @@ def replay(answer: Answer, data_dir: Path, epochs: int) -> Order:
         raise NotReplayable("the training dataset is a stream (IterableDataset): its order is its own code's")
     if loader.get("batch_sampler") != "BatchSampler":
         raise NotReplayable("the training loader's batch sampler is not torch's own")
-    batch, drop_last = loader.get("batch_size"), loader.get("drop_last") is True
+    batch = loader.get("batch_size")
     if type(batch) is not int or not 0 < batch <= MAX_BATCH:
         raise NotReplayable("the training loader's batch size is not usable")
-    rows = mapping(answer, data_dir)
+    return batch, loader.get("drop_last") is True
+
+
+def replay(answer: Answer, data_dir: Path, epochs: int) -> Order:
+    """The student's training order for ``epochs`` epochs, dealt again by the kit. A training that builds a
+    new loader every epoch was watched for two: its two loaders deal the epochs in turn."""
+    sources = [(answer.loader, mapping(answer, data_dir) if _settings(answer.loader) else [])]
+    if answer.loader_next is not None and answer.same_loader is False:
+        _settings(answer.loader_next)
+        sources.append((answer.loader_next, mapping(answer, data_dir, "_next")))
     generator = torch.Generator().manual_seed(SEED)
     dealt = []
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        loader, rows = sources[epoch % len(sources)]
+        batch, drop_last = _settings(loader)
         indices = _epoch_indices(loader.get("sampler") or {}, len(rows), generator)
         batches = [tuple(rows[i] for i in indices[s:s + batch]) for s in range(0, len(indices), batch)]
         if drop_last and batches and len(batches[-1]) < batch:
             batches.pop()
         dealt.append(tuple(b for b in batches if b))
     train_size = measure.train_size(data_dir)
-    coverage = len({r for r in rows if r >= 0}) / max(1, train_size)
-    return Order(tuple(dealt), coverage)
+    seen = {r for _, rows in sources for r in rows if r >= 0}
+    return Order(tuple(dealt), len(seen) / max(1, train_size))
 
 
 def mixing(order: Order, labels: torch.Tensor) -> tuple[float, float]:

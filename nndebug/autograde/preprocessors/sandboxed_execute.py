@@ -29,6 +29,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import List, Unicode
 
+from nndebug import config
 from nndebug.autograde.job import GradingJob, job_for
 from nndebug.autograde.kernels import SandboxedKernelManager, stage_links
 from nndebug.autograde.limits import Limits
@@ -40,7 +41,7 @@ from nndebug.course.nbcells import grade_id, is_test_cell
 INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
 RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"
 CAPTURE = ("__import__('nndebug.kernel.answer', fromlist=['capture']).capture(get_ipython().user_ns, "
-           "{folder!r}, {epochs})")
+           "{folder!r}, {epochs}, {loaders})")
 REPLAYED = ("[not run at grading: the kit took your fix's answer at the first training step and trained the "
             "network again with its own code; the verdict below says how it went]\n")
 SKIPPED = "[not run at grading: the verdicts do not need this given cell]\n"
@@ -155,7 +156,9 @@ class SandboxedExecute(Execute):
                 await self._run_silently(RESTORE_GUARD)
             if self._evidence is not None and grade_id(cell) == self.graded_run_cell:
                 await self._run_silently(RESTORE_GUARD)
-                await self._run_silently(CAPTURE.format(folder=str(self._evidence), epochs=self._epochs()))
+                loaders = 2 if self._task() in config.ORDER_TASKS else 1
+                await self._run_silently(CAPTURE.format(folder=str(self._evidence), epochs=self._epochs(),
+                                                        loaders=loaders))
                 seal(self._evidence)
                 cell.outputs = [new_output("stream", name="stdout", text=REPLAYED)]
                 return cell
@@ -173,11 +176,12 @@ class SandboxedExecute(Execute):
         finally:
             self._timings[kind] += monotonic() - began
 
+    def _task(self) -> int | None:
+        return next((n for n in config.TASKS if config.notebook(n) == self._notebook), None)
+
     def _epochs(self) -> int:
         """The given number of epochs of this notebook's task (kit.toml [tasks.N] epochs)."""
-        from nndebug import config
-
-        task = next((n for n in config.TASKS if config.notebook(n) == self._notebook), None)
+        task = self._task()
         return config.kit().tasks[task].epochs if task is not None else 1
 
     async def _stop_kernel(self) -> None:

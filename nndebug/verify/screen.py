@@ -1,0 +1,623 @@
+"""A screen for what a plain fix never needs: the student's code cells, read with ``ast`` in the grading
+driver (never run).
+
+A fix of the kit's bugs is torch code of a few lines: a loader, an optimizer, a repair of some weights, maybe
+a Trainer subclass, a helper, augmentation or a schedule. A route around the verifier needs more: code built
+at run time, encoded data, patches of torch or the kit, values that disguise themselves, threads, processes
+and hooks, native code, the interpreter's internals, files other than the staged ones, packages that bring
+data or a network. Each finding is a reason for a person to look (the fix test is then not scored
+automatically: :func:`nndebug.verify.verdicts.routed`). The rules are the tables below; names are matched
+after the cell's and the given cells' imports (``nn.Module`` is ``torch.nn.Module``).
+"""
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nbformat import NotebookNode
+
+from nndebug.course.nbcells import grade_id, is_given, is_test_cell
+from nndebug.verify.verdict import Line
+
+KINDS: dict[str, tuple[str, str]] = {  # kind -> (Russian, English)
+    "code": ("выполняет код, собранный во время работы", "runs code built at run time"),
+    "encoded": ("несёт закодированные данные (веса?)", "carries encoded data (weights?)"),
+    "patch": ("меняет torch, numpy, builtins или данный код снаружи",
+              "changes torch, numpy, builtins or the given code from outside"),
+    "spoof": ("класс, который выдаёт себя или свои числа за другое",
+              "a class that disguises itself or its values"),
+    "process": ("запускает потоки, процессы или перехватчики", "starts threads, processes or hooks"),
+    "native": ("вызывает машинный код", "calls native code"),
+    "introspect": ("заглядывает во внутренности интерпретатора", "inspects the interpreter's internals"),
+    "file": ("открывает файл помимо выданных (./mnist_data/, pretrained_model.pt, tboard_logs/)",
+             "opens a file other than the staged ones (./mnist_data/, pretrained_model.pt, tboard_logs/)"),
+    "import": ("использует пакет, не нужный для исправления", "uses a package a fix has no use for"),
+    "size": ("ячейка длиннее любого исправления", "a cell longer than any fix"),
+    "unreadable": ("ячейку не удалось прочитать как Python", "the cell cannot be read as Python"),
+}
+
+
+def _table(kinds: dict[str, str]) -> dict[str, str]:
+    return {name: kind for kind, names in kinds.items() for name in names.split()}
+
+
+# A dotted name (or anything under it: "torch.hub" covers "torch.hub.load"), referenced or imported.
+NAMES = _table({
+    "code": "exec eval compile __import__ breakpoint importlib runpy code codeop pkgutil zipimport "
+            "types.FunctionType types.CodeType types.ModuleType operator.attrgetter operator.methodcaller",
+    "encoded": "base64 binascii zlib gzip bz2 lzma zipfile tarfile pickle _pickle pickletools marshal shelve "
+               "codecs dill cloudpickle joblib copyreg struct io.BytesIO numpy.frombuffer numpy.fromstring "
+               "torch.frombuffer torch.serialization",
+    "patch": "builtins __builtins__ sys.modules sys.meta_path sys.path_hooks sys.path sys.displayhook "
+             "sys.excepthook site torch.library torch._C torch.ops torch.utils.cpp_extension",
+    "process": "threading _thread multiprocessing concurrent subprocess signal atexit asyncio sched pty "
+               "weakref.finalize os.system os.popen os.fork os.forkpty os.kill os.killpg os._exit os.abort "
+               "os.execl os.execle os.execlp os.execlpe os.execv os.execve os.execvp os.execvpe os.spawnl "
+               "os.spawnle os.spawnlp os.spawnlpe os.spawnv os.spawnve os.spawnvp os.spawnvpe os.posix_spawn "
+               "os.posix_spawnp os.register_at_fork sys.addaudithook sys.settrace sys.setprofile "
+               "torch.multiprocessing torch.distributed get_ipython IPython ipykernel jupyter_client zmq "
+               "faulthandler resource posix _posixsubprocess sys.monitoring",
+    "native": "ctypes _ctypes cffi mmap",
+    "introspect": "gc inspect dis tracemalloc traceback sys._getframe sys._current_frames globals "
+                  "locals vars",
+    "import": "mlxtend sklearn.datasets scipy.datasets scipy.io skimage.data keras tensorflow "
+              "tensorflow_datasets datasets huggingface_hub torchvision.datasets torchaudio torchtext "
+              "torch.hub torch.utils.model_zoo torch.package urllib urllib3 http socket ssl requests httpx "
+              "httpcore aiohttp ftplib smtplib xmlrpc webbrowser gdown fsspec nndebug nbformat nbgrader "
+              "nbclient sqlite3 shutil tempfile h5py linecache fileinput pkg_resources",
+})
+BUILTINS = {"exec", "eval", "compile", "__import__", "breakpoint", "globals", "locals", "vars", "open",
+            "getattr", "setattr", "delattr", "get_ipython", "__builtins__", "type", "str"}
+# An attribute of that name on anything.
+ATTRS = _table({
+    "introspect": "_getframe f_back f_globals f_locals f_builtins f_code gi_frame gi_code cr_frame ag_frame "
+                  "tb_frame co_code co_consts __code__ __globals__ __closure__ __builtins__ __subclasses__ "
+                  "__bases__ __base__ __mro__ __defaults__ __kwdefaults__ __dict__ __getattribute__ "
+                  "__setattr__ __delattr__ __self__ __func__ __wrapped__ __loader__ __spec__",
+    "encoded": "fromhex frombuffer from_bytes b64decode fromstring",
+})
+RENAMED = {"__class__", "__module__", "__qualname__", "__name__"}  # set on anything: a disguise
+# Defined in a class of the cell: a value that reports one thing and acts as another.
+SPOOF_DUNDERS = set(
+    "__module__ __class__ __qualname__ __name__ __dict__ __slots__ __float__ __int__ __index__ __complex__ "
+    "__bool__ __round__ __trunc__ __floor__ __ceil__ __abs__ __neg__ __pos__ __eq__ __ne__ __lt__ __le__ "
+    "__gt__ __ge__ __hash__ __format__ __add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ "
+    "__rtruediv__ __pow__ __rpow__ __matmul__ __instancecheck__ __subclasscheck__ __getattr__ "
+    "__getattribute__ __setattr__ __delattr__ __torch_function__ __torch_dispatch__ __array__ "
+    "__array_function__ __array_ufunc__ __reduce__ __reduce_ex__ __getstate__ __setstate__ __del__ __new__ "
+    "__init_subclass__ __class_getitem__".split())
+# Methods the recorder and the verifier read: overridden in a class, or set on an object.
+REPORTERS = {"state_dict", "load_state_dict", "named_parameters", "parameters", "buffers", "named_buffers",
+             "__call__"}
+OPTIMIZER_REPORTERS = {"step", "zero_grad", "add_param_group", "state_dict"}  # of an optimizer subclass
+STORED_REPORTERS = REPORTERS | {"param_groups", "defaults"}                    # set on any object
+VALUE_BASES = ("int float complex bool str bytes bytearray list tuple dict set frozenset numbers "
+               "torch.Tensor torch.nn.Parameter torch.nn.parameter numpy.ndarray numpy.generic").split()
+PATCHABLE = {"Trainer"}            # given classes a fix may patch (a new train method)
+ALLOWED_STORES = {"torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark", "os.environ"}
+SAFE_MAGICS = {"matplotlib", "pinfo", "pinfo2", "tensorboard", "autoreload", "who", "whos"}
+SAFE_EXTENSIONS = {"tensorboard", "autoreload"}
+CODE_MAGICS = {"time", "timeit", "capture"}          # their argument is code: screened as such
+STAGED = ("mnist_data", "pretrained_model.pt", "tboard_logs")
+WILD = "\0"                                          # a path part the screen cannot read
+# dotted name -> (position, keyword) of the path argument
+FILE_CALLS = {name: (pos, kw) for names, pos, kw in (
+    ("open io.open io.FileIO os.open os.listdir os.scandir os.remove os.unlink os.rename os.replace "
+     "os.symlink os.link os.chmod os.truncate os.mkfifo", 0, "path"),
+    ("numpy.load numpy.fromfile numpy.save numpy.savez numpy.savez_compressed", 0, "file"),
+    ("numpy.loadtxt numpy.genfromtxt numpy.savetxt", 0, "fname"), ("numpy.memmap", 0, "filename"),
+    ("torch.load torch.jit.load", 0, "f"), ("torch.save", 1, "f"), ("torch.from_file", 0, "filename"),
+    ("cv2.imread cv2.imwrite torchvision.io.read_image torchvision.io.read_file", 0, "filename"),
+    ("PIL.Image.open", 0, "fp"), ("os.walk", 0, "top"), ("glob.glob glob.iglob", 0, "pathname"),
+    ("pandas.read_csv pandas.read_pickle pandas.read_parquet pandas.read_json pandas.read_table", 0,
+     "filepath_or_buffer"),
+) for name in names.split()}
+PATH_TYPES = ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "os.path.join", "str", "os.fspath")
+PATH_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "iterdir", "glob", "rglob",
+                "unlink", "touch", "symlink_to", "hardlink_to"}
+PATH_PARAM = re.compile(r"(^|_)(path|dir|root|filename|fname|logdir)$")
+MAX_LITERAL = 1_000          # characters of one str/bytes literal
+MAX_LITERALS = 8_000         # characters of all of them
+MAX_NUMBERS = 100            # numbers in one list/tuple/set/dict literal
+MAX_ALL_NUMBERS = 600        # number literals in the cell
+MAX_DIGITS = 30              # digits of one integer literal
+MAX_CELL = 30_000            # characters of a cell
+MAX_STEPS = 20_000           # steps spent resolving the paths of one cell
+FUNCTION = ast.FunctionDef | ast.AsyncFunctionDef
+PER_KIND = 4                 # findings named per kind
+
+
+@dataclass(frozen=True)
+class Given:
+    """What the given (restored, trusted) cells define that a student cell may use."""
+
+    aliases: dict[str, str] = field(default_factory=dict)      # name -> dotted name it was imported as
+    modules: frozenset[str] = frozenset()                       # names bound by a plain ``import``
+    constants: dict[str, str] = field(default_factory=dict)    # name -> the string assigned to it
+    signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function or class -> params
+    classes: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()                    # ast.dump of every given function
+
+
+def _imports(tree: ast.AST) -> tuple[dict[str, str], set[str]]:
+    aliases, modules = {}, set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                name = a.asname or a.name.split(".")[0]
+                aliases[name] = a.name if a.asname else name
+                modules.add(name)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    return aliases, modules
+
+
+def _params(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool = False) -> tuple[str, ...]:
+    names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    return tuple(names[1:] if method else names)
+
+
+@lru_cache(maxsize=32)
+def given_context(sources: tuple[str, ...]) -> Given:
+    """The imports, string constants, signatures and classes of the given cells (unparsable ones skipped)."""
+    aliases, modules, constants, signatures, classes, functions = {}, set(), {}, {}, set(), set()
+    for source in sources:
+        try:
+            tree = ast.parse(_ipython(source))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found, plain = _imports(tree)
+        aliases.update(found)
+        modules |= plain
+        functions |= {ast.dump(n) for n in ast.walk(tree) if isinstance(n, FUNCTION)}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
+                    and isinstance(node.value.value, str):
+                constants.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
+            elif isinstance(node, FUNCTION):
+                signatures[node.name] = _params(node)
+            elif isinstance(node, ast.ClassDef):
+                classes.add(node.name)
+                init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
+                            None)
+                if init is not None:
+                    signatures[node.name] = _params(init, method=True)
+    return Given(aliases, frozenset(modules), constants, signatures, frozenset(classes), frozenset(functions))
+
+
+def _ipython(source: str) -> str:
+    """The cell as IPython runs it: magics and shell escapes become ``get_ipython()`` calls."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - then it is parsed as it is (and may not parse)
+        return source
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    what: str
+    line: int
+
+
+class _Cell:
+    """One cell's tree and what its names stand for."""
+
+    def __init__(self, tree: ast.Module, given: Given) -> None:
+        self.tree, self.given = tree, given
+        found, plain = _imports(tree)
+        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        bound |= {n.name for n in ast.walk(tree)
+                  if isinstance(n, FUNCTION | ast.ClassDef)}
+        self.aliases = {k: v for k, v in given.aliases.items() if k not in bound or k in found} | found
+        self.local = bound - set(found)
+        for node in ast.walk(tree):   # ``m = torch.optim``: m is torch.optim too
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Name | ast.Attribute) \
+                    and self.dotted(node.value):
+                self.aliases[target.id] = self.dotted(node.value) or ""
+        self.rebound_modules = given.modules & self.local
+        self.bindings: dict[str, list[ast.expr | None]] = {}   # name -> every value bound (None: unreadable)
+        self.functions: dict[str, tuple[str, ...]] = {}          # a function or class of the cell -> params
+        self.skip: set[int] = set()
+        self.budget = MAX_STEPS   # steps left to resolve names: a cell cannot make the screen slow
+        assigned: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(t, ast.Name):
+                        self.bindings.setdefault(t.id, []).append(node.value)
+                        assigned.add(id(t))
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and id(node) not in assigned:
+                self.bindings.setdefault(node.id, []).append(None)
+            elif isinstance(node, ast.ClassDef):   # a class's calls pass its __init__'s parameters
+                init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
+                            None)
+                if init is not None:
+                    self.functions[node.name] = _params(init, method=True)
+            elif isinstance(node, FUNCTION):
+                self.functions[node.name] = _params(node)
+                for arg, default in zip(reversed(node.args.args), reversed(node.args.defaults), strict=False):
+                    self.bindings.setdefault(arg.arg, []).append(default)
+        for node in ast.walk(tree):   # a helper's parameters take what its calls pass
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in self.functions:
+                params = self.functions[node.func.id]
+                for name, value in [*zip(params, node.args, strict=False),
+                                    *((k.arg, k.value) for k in node.keywords if k.arg)]:
+                    self.bindings.setdefault(name, []).append(value)
+        for node in ast.walk(tree):
+            if isinstance(node, FUNCTION):
+                for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+                    self.bindings.setdefault(arg.arg, [None])   # never passed a readable value
+
+    def dotted(self, node: ast.AST) -> str | None:
+        """``nn.Module.state_dict`` as ``torch.nn.Module.state_dict``; None for anything but a name chain."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        if node.id in self.aliases:
+            head = self.aliases[node.id]
+        elif node.id in BUILTINS and node.id not in self.local:
+            head = node.id
+        elif node.id in self.given.classes and node.id not in self.local:
+            head = f"<given>.{node.id}"
+        else:
+            return None
+        return ".".join([head, *reversed(parts)])
+
+    def paths(self, node: ast.AST | None, depth: int = 0) -> set[str] | None:
+        """The strings a path expression may hold (WILD where a part cannot be read); None: unreadable."""
+        found = self._paths(node, depth) if node is not None and depth <= 8 and self._step() else None
+        return found if found is None or len(found) <= 64 else None
+
+    def _step(self) -> bool:
+        self.budget -= 1
+        return self.budget >= 0
+
+    def _paths(self, node: ast.AST, depth: int) -> set[str] | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+            value = node.value
+            return {value.decode(errors="replace") if isinstance(value, bytes) else value}
+        if isinstance(node, ast.JoinedStr):
+            head = node.values[0] if node.values else None
+            prefix = head.value if isinstance(head, ast.Constant) and isinstance(head.value, str) else ""
+            return {prefix + WILD}
+        if isinstance(node, ast.Name):
+            values = self.bindings.get(node.id)
+            if values is None:
+                known = self.given.constants.get(node.id)
+                return {known} if known is not None else None
+            found: set[str] = set()
+            for value in values:
+                more = self.paths(value, depth + 1)
+                if more is None:
+                    return None
+                found |= more
+            return found
+        if isinstance(node, ast.Call) and self.dotted(node.func) in PATH_TYPES and node.args:
+            parts = [self.paths(a, depth + 1) or {WILD} for a in node.args]
+            if parts[0] == {WILD}:
+                return None
+            return {"/".join(combo) for combo in _product(parts)}
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.Add):
+            left = self.paths(node.left, depth + 1)
+            if left is None:
+                return None
+            right = self.paths(node.right, depth + 1) or {WILD}
+            glue = "/" if isinstance(node.op, ast.Div) else ""
+            return {a + glue + b for a in left for b in right}
+        if isinstance(node, ast.IfExp):
+            a, b = self.paths(node.body, depth + 1), self.paths(node.orelse, depth + 1)
+            return None if a is None or b is None else a | b
+        return None
+
+    def is_path(self, node: ast.AST, depth: int = 0) -> bool:
+        """Is ``node`` evidently a ``pathlib`` path (a Path(...) call, a / of one, a name bound to one)?"""
+        if not self._step() or depth > 8:
+            return True            # too deep to tell: screened as a path (and then unreadable)
+        if isinstance(node, ast.Call):
+            return (self.dotted(node.func) or "").startswith("pathlib.")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return self.is_path(node.left, depth + 1)
+        if isinstance(node, ast.Name):
+            values = self.bindings.get(node.id) or []
+            for value in values:
+                if self.budget < 0:
+                    return True
+                if value is None or not self.is_path(value, depth + 1):
+                    return False
+            return bool(values)
+        return False
+
+
+def _product(parts: list[set[str]]) -> Iterator[tuple[str, ...]]:
+    combos: list[tuple[str, ...]] = [()]
+    for options in parts:
+        combos = [(*c, o) for c in combos for o in sorted(options)][:64]
+    yield from combos
+
+
+def _match(name: str | None, table: dict[str, str]) -> str | None:
+    """The table's entry that ``name`` is or lies under."""
+    while name:
+        if name in table:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def staged(path: str) -> bool:
+    """Is ``path`` (relative to the notebook) one of the staged files or under a staged folder?"""
+    if WILD in path:
+        prefix = path.split(WILD)[0]
+        prefix = prefix[2:] if prefix.startswith("./") else prefix
+        return ".." not in prefix.split("/") and any(prefix.startswith(s + "/") for s in STAGED)
+    norm = posixpath.normpath(path)
+    return any(norm == s or norm.startswith(s + "/") for s in STAGED)
+
+
+def _store_chain(node: ast.AST) -> ast.AST:
+    """The name chain a store goes into: ``a.b`` of ``a.b[k].c = v``, ``a.b.c`` of ``a.b.c = v``."""
+    chain = inner = node
+    while isinstance(inner, ast.Attribute | ast.Subscript):
+        if isinstance(inner, ast.Subscript):
+            chain = inner.value
+        inner = inner.value
+    return chain
+
+
+def _numbers(node: ast.AST) -> int:
+    return sum(isinstance(n, ast.Constant) and isinstance(n.value, int | float | complex)
+               and not isinstance(n.value, bool) for n in ast.walk(node))
+
+
+def _check(cell: _Cell) -> Iterator[Finding]:
+    """Every finding of the rules in one parsed cell."""
+    literal_chars = numbers = 0
+    counted: set[int] = set()
+    for node in ast.walk(cell.tree):
+        line = getattr(node, "lineno", 0)
+        if id(node) in cell.skip:
+            continue
+        if isinstance(node, FUNCTION) and ast.dump(node) in cell.given.functions:
+            cell.skip.update(id(n) for n in ast.walk(node))   # a given function copied as it is: given code
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [f"{node.module}.{a.name}" for a in node.names] if node.module and not node.level else ["."]
+            for mod in mods:
+                entry = _match(mod, NAMES) or ("." if mod == "." else None)
+                if entry:
+                    yield Finding(NAMES.get(entry, "import"), f"import {mod}", line)
+        elif isinstance(node, ast.Name | ast.Attribute):
+            if isinstance(node, ast.Attribute) and node.attr in ATTRS:
+                yield Finding(ATTRS[node.attr], f".{node.attr}", line)
+            if isinstance(node, ast.Attribute) and node.attr in RENAMED and isinstance(node.ctx, ast.Store):
+                yield Finding("spoof", f".{node.attr} =", line)
+            entry = _match(cell.dotted(node), NAMES)
+            if entry:
+                yield Finding(NAMES[entry], entry, line)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                    and node.id in cell.rebound_modules:
+                yield Finding("patch", f"{node.id} = (a module of the given code)", line)
+            if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+                yield from _store(cell, node, line)
+        elif isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+            yield from _store(cell, node, line)
+        elif isinstance(node, ast.Call):
+            yield from _call(cell, node, line)
+        elif isinstance(node, ast.ClassDef):
+            yield from _class(cell, node)
+        elif isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, str | bytes):
+                literal_chars += len(value)
+                if len(value) > MAX_LITERAL:
+                    yield Finding("encoded", f"a literal of {len(value)} characters", line)
+            elif isinstance(value, int) and not isinstance(value, bool) \
+                    and value.bit_length() > 3.33 * MAX_DIGITS:
+                yield Finding("encoded", f"an integer of over {MAX_DIGITS} digits", line)
+        if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and id(node) not in counted:
+            inner = list(ast.walk(node))
+            counted.update(id(n) for n in inner)
+            count = _numbers(node)
+            numbers += count
+            if count > MAX_NUMBERS:
+                yield Finding("encoded", f"{count} numbers in one literal", line)
+    if literal_chars > MAX_LITERALS:
+        yield Finding("encoded", f"{literal_chars} characters of string literals", 1)
+    if numbers > MAX_ALL_NUMBERS:
+        yield Finding("encoded", f"{numbers} numbers in literals", 1)
+
+
+def _store(cell: _Cell, node: ast.AST, line: int) -> Iterator[Finding]:
+    """An assignment (or deletion) into a module, a foreign class or a method the recorder reads."""
+    chain = cell.dotted(_store_chain(node))
+    root = _store_chain(node)
+    while isinstance(root, ast.Attribute | ast.Subscript):
+        root = root.value
+    if isinstance(root, ast.Call) and cell.dotted(root.func) == "type":
+        yield Finding("patch", "type(…).… = (a class from outside)", line)
+    if chain and _match(chain, dict.fromkeys(ALLOWED_STORES, "")) is None:
+        head = chain.split(".")[0]
+        given = head == "<given>" and chain.split(".")[1] not in PATCHABLE
+        if given or head != "<given>":
+            yield Finding("patch", f"{chain.replace('<given>.', '')} =", line)
+    own = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+    if isinstance(node, ast.Attribute) and (node.attr in STORED_REPORTERS
+                                            or node.attr in OPTIMIZER_REPORTERS and not own):
+        yield Finding("patch", f".{node.attr} = (read by the recorder)", line)
+
+
+def _call(cell: _Cell, node: ast.Call, line: int) -> Iterator[Finding]:
+    name = cell.dotted(node.func)
+    if name in ("getattr", "setattr", "delattr", "hasattr") and node.args:
+        target = cell.dotted(node.args[0])
+        key = node.args[1] if len(node.args) > 1 else None
+        const = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+        if const is not None:
+            entry = _match(f"{target}.{const}" if target else None, NAMES)
+            if entry:
+                yield Finding(NAMES[entry], entry, line)
+            if const in ATTRS:
+                yield Finding(ATTRS[const], f"{name}(…, {const!r})", line)
+        elif target is not None:
+            yield Finding("code", f"{name}({target}, <computed name>)", line)
+        if name in ("setattr", "delattr"):
+            if target is not None and not target.startswith(tuple(f"<given>.{c}" for c in PATCHABLE)):
+                yield Finding("patch", f"{name}({target.replace('<given>.', '')}, …)", line)
+            if const in RENAMED | SPOOF_DUNDERS | REPORTERS:
+                yield Finding("spoof", f"{name}(…, {const!r})", line)
+    elif name == "type" and len(node.args) == 3:
+        yield Finding("spoof", "type(name, bases, namespace)", line)
+    spots: list[ast.AST] = []
+    if name in FILE_CALLS or (name or "").startswith("pandas.read_"):
+        pos, kw = FILE_CALLS.get(name or "", (0, "filepath_or_buffer"))
+        spots += node.args[pos:pos + 1] + [k.value for k in node.keywords if k.arg == kw]
+    elif isinstance(node.func, ast.Attribute) and node.func.attr in PATH_METHODS \
+            and cell.is_path(node.func.value):
+        spots.append(node.func.value)
+    elif (name or "").startswith("pathlib.") and name.rpartition(".")[2] in PATH_METHODS:
+        spots += node.args[:1] or [node]     # Path.read_text(p): p, or nothing readable
+    callee = node.func.id if isinstance(node.func, ast.Name) else None
+    params = cell.given.signatures.get(callee or "", ()) if callee not in cell.local else ()
+    spots += [a for p, a in zip(params, node.args, strict=False) if PATH_PARAM.search(p)]
+    spots += [k.value for k in node.keywords if k.arg and PATH_PARAM.search(k.arg)]
+    for spot in spots:
+        found = cell.paths(spot)
+        if found is None or not all(staged(p) for p in found):
+            shown = ", ".join(sorted(p.replace(WILD, "…") for p in found)) if found else "an unreadable path"
+            yield Finding("file", f"{_called(name, node).replace('<given>.', '')}({shown[:80]})", line)
+
+
+def _called(name: str | None, node: ast.Call) -> str:
+    """How a finding names the function called."""
+    return name or (f".{node.func.attr}" if isinstance(node.func, ast.Attribute) else "a call")
+
+
+def _magics(tree: ast.Module, depth: int = 0) -> set[int]:
+    """IPython's magics in a parsed cell (``get_ipython().run_line_magic(...)``): a harmless magic passes, a
+    code magic's code (``%%time``) is added to the tree and screened with the cell. Returns the ids of the
+    ``get_ipython`` names that need no finding; any other use of ``get_ipython`` is left to the rules."""
+    skip: set[int] = set()
+    extra: list[ast.stmt] = []
+    for node in ast.walk(tree):
+        func = node.func if isinstance(node, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+                and isinstance(func.value.func, ast.Name) and func.value.func.id == "get_ipython"
+                and func.attr in ("run_line_magic", "run_cell_magic") and node.args
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)):
+            continue
+        magic, text = node.args[0].value, node.args[-1].value
+        if magic in SAFE_MAGICS or (magic in ("load_ext", "reload_ext") and text.strip() in SAFE_EXTENSIONS):
+            skip.add(id(func.value.func))
+        elif magic in CODE_MAGICS and depth < 3:
+            line_magic = func.attr == "run_line_magic"
+            code = re.sub(r"^\s*(-\w+(\s+\d+)?\s+)*", "", text) if line_magic else text
+            try:
+                inner = ast.parse(_ipython(code))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            ast.increment_lineno(inner, node.lineno - 1 if line_magic else node.lineno)
+            skip |= _magics(inner, depth + 1) | {id(func.value.func)}
+            extra += inner.body
+    tree.body.extend(extra)
+    return skip
+
+
+def _class(cell: _Cell, node: ast.ClassDef) -> Iterator[Finding]:
+    """A class of the cell that disguises itself, its values or what it reports."""
+    line = node.lineno
+    names = {n.name for n in node.body if isinstance(n, FUNCTION)}
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    bases = [cell.dotted(b) or (b.id if isinstance(b, ast.Name) else "") for b in node.bases]
+    for base in bases:
+        if base and _match(base, dict.fromkeys(VALUE_BASES, "")):
+            yield Finding("spoof", f"class {node.name}({base})", line)
+    if node.keywords:
+        yield Finding("spoof", f"class {node.name}(…, {node.keywords[0].arg}=…)", line)
+    spoofed = names & SPOOF_DUNDERS
+    if "__len__" in names and not names & {"__getitem__", "__iter__"}:
+        spoofed.add("__len__")
+    reporters = names & REPORTERS
+    if any(b.startswith("torch.optim.") and not b.startswith(("torch.optim.lr_scheduler", "torch.optim.swa"))
+           for b in bases):
+        reporters |= names & OPTIMIZER_REPORTERS
+    for name in sorted(spoofed):
+        yield Finding("spoof", f"{node.name}.{name}", line)
+    for name in sorted(reporters):
+        yield Finding("patch", f"{node.name}.{name} (read by the recorder)", line)
+
+
+def findings(source: str, given: Given | None = None) -> list[Finding]:
+    """Everything the rules find in one cell's source."""
+    given = given or Given()
+    if len(source) > MAX_CELL:
+        return [Finding("size", f"{len(source)} characters", 1)]
+    try:
+        tree = ast.parse(_ipython(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        return [Finding("unreadable", type(err).__name__, getattr(err, "lineno", 0) or 0)]
+    try:
+        skip = _magics(tree)
+        cell = _Cell(tree, given)
+        cell.skip = skip
+        return sorted(set(_check(cell)), key=lambda f: (f.line, f.kind, f.what))
+    except RecursionError:
+        return [Finding("unreadable", "nested too deeply", 1)]
+
+
+def reasons(found: Iterable[Finding]) -> list[Line]:
+    """One line a kind, in both languages: what was found and where."""
+    by_kind: dict[str, list[Finding]] = {}
+    for f in found:
+        by_kind.setdefault(f.kind, []).append(f)
+    out = []
+    for kind, items in by_kind.items():
+        named = ", ".join(f"`{f.what}` (line {f.line})" for f in items[:PER_KIND])
+        more = f" (+{len(items) - PER_KIND})" if len(items) > PER_KIND else ""
+        ru, en = KINDS[kind]
+        out.append(Line(f"{ru}: {named}{more}".replace("(line", "(строка"), f"{en}: {named}{more}"))
+    return out
+
+
+def screen(source: str, given: Sequence[str] = ()) -> list[Line]:
+    """Why a person must look at this cell (empty: nothing a plain fix never needs); ``given``: the
+    notebook's given cells, whose imports and names the cell uses."""
+    return reasons(findings(source, given_context(tuple(given))))
+
+
+def student_cells(nb: NotebookNode, graded_run_cell: str) -> list[tuple[int, str]]:
+    """(index, label) of the code cells a student wrote that run before the graded run: the answer cells
+    and any cell they added (given cells are restored at grading, tests are the kit's)."""
+    out = []
+    for index, cell in enumerate(nb.cells):
+        if grade_id(cell) == graded_run_cell:
+            break
+        if cell.get("cell_type") == "code" and not is_given(cell) and not is_test_cell(cell):
+            out.append((index, grade_id(cell) or f"cell {index} (added)"))
+    return out
+
+
+def screen_notebook(nb: NotebookNode, graded_run_cell: str) -> list[tuple[int, str, list[Line]]]:
+    """(index, label, reasons) of each student cell the screen flags."""
+    given = tuple(c.source for c in nb.cells if c.get("cell_type") == "code" and is_given(c))
+    flagged = []
+    for index, label in student_cells(nb, graded_run_cell):
+        found = screen(nb.cells[index].source, given)
+        if found:
+            flagged.append((index, label, found))
+    return flagged
