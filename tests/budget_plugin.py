@@ -93,7 +93,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput") or _state["start"] is None:   # an xdist worker: the controller records
         return
     tier = _complete_tier(config)
-    if tier is None or session.testscollected == 0 or config.option.collectonly:
+    if tier is None or session.testscollected == 0 or exitstatus not in (0, 1) or config.option.collectonly \
+            or config.option.maxfail:
         return
     limit = budgets().get(tier)
     if limit is None:

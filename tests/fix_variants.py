@@ -18,11 +18,12 @@ class Fix:
     code: str
     right: bool
     share: float = 0.0  # the share of the fix points a wrong (not right) fix still earns
+    routed: bool = False  # right, but not replayable from data: 0 until a person scores it
 
     @property
     def expected(self) -> float:
-        """The fraction of the fix points this fix must score."""
-        return 1.0 if self.right else self.share
+        """The fraction of the fix points this fix must score automatically."""
+        return 0.0 if self.routed else 1.0 if self.right else self.share
 
 
 BUILD_TRAINER = """
@@ -143,7 +144,7 @@ class SamplerTrainer(Trainer):
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
-""" + BUILD_TRAINER.format(cls="SamplerTrainer"), True),
+""" + BUILD_TRAINER.format(cls="SamplerTrainer"), True, routed=True),  # a sampler of its own: a person decides
     Fix("two_loader_workers", """
 class WorkersTrainer(Trainer):
     def train(self, num_epochs: int):

@@ -50,5 +50,5 @@ def graded(fix: CorpusFix, keep: Path) -> Verdict:
 
 
 def agrees(fix: CorpusFix, verdict: Verdict) -> bool:
-    """A right fix scores full, a wrong one 0."""
-    return verdict.fraction == 1.0 if fix.right else verdict.fraction == 0.0
+    """A right fix scores full (or goes to a person), a wrong one 0."""
+    return (verdict.fraction == 1.0 or verdict.routed is not None) if fix.right else verdict.fraction == 0.0

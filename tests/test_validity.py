@@ -55,7 +55,7 @@ def submissions() -> list[Submission]:
         good = (SEED_ANSWERS[task], ENGLISH_ANSWERS[task], PARTIAL_ANSWERS[task])
         bad = (WRONG_ANSWERS[task], "", None)
         for i, fix in enumerate(right):
-            out.append(Submission(f"t{task}_right_{fix.name}", task, fix.code, good[i % 3], 1.0))
+            out.append(Submission(f"t{task}_right_{fix.name}", task, fix.code, good[i % 3], fix.expected))
         for i, fix in enumerate(other):
             out.append(Submission(f"t{task}_other_{fix.name}", task, fix.code, bad[i % 3], fix.share))
     return out

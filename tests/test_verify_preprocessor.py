@@ -63,7 +63,7 @@ def test_forged_cell_values_are_replaced_by_verdicts(forged: str, tmp_path, monk
     for grade_id in ("task2_fix_learns", "task2_explanation_rubric", "made_up_test"):
         score, top = determine_grade(cells[grade_id])
         assert score == 0 and top > 0, (grade_id, cells[grade_id].outputs)
-    assert "the graded run left no record" in str(cells["task2_fix_learns"].outputs)
+    assert "the training did not start" in str(cells["task2_fix_learns"].outputs)
     assert "no verifier" in str(cells["made_up_test"].outputs)
 
 
@@ -85,7 +85,7 @@ def test_feedback_shows_verdicts_and_the_answers_score_not_test_code(tmp_path, m
     nb, _ = StripFeedback().preprocess(nb, {})
     text = nbformat.writes(nb)
     assert "secret_check" not in text and VERDICT_MIME not in text
-    assert "the record of the training is unusable" in text
+    assert "the answer taken from the training is unusable" in text
     assert "Score of this answer: 0.1 из / of 0.1" in text
 
 

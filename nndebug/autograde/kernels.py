@@ -82,7 +82,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     notebook: str | None = None  # the notebook this kernel runs (set by the Execute preprocessor)
-    evidence_dir: Path | None = None  # where the kernel writes the graded run's evidence (writable)
+    evidence_dir: Path | None = None  # where the kernel writes the student's answer (writable)
     job: GradingJob | None = None  # the driver's grading job (set by the Execute preprocessor)
 
     def __init__(self, **kwargs):

@@ -118,6 +118,9 @@ def _optimizer(torch: Any, optimizer: Any, module: Any) -> dict[str, Any]:
 
 
 def _sampler(sampler: Any) -> dict[str, Any]:
+    if type(sampler) in (list, tuple, range):       # DataLoader(sampler=[...]): a fixed order of indices
+        return {"kind": "Sequence", "class": _qualname(sampler),
+                "indices": [int(i) for i in list(sampler)[:MAX_PROBE]]}
     name = type(sampler).__name__
     kind = name if _qualname(sampler) == f"torch.utils.data.sampler.{name}" and name in BUILTIN_SAMPLERS \
         else "custom"

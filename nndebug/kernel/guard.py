@@ -3,7 +3,7 @@
 A student can replace ``showtraceback`` or add input/AST transformers that swallow exceptions so that
 failing tests look passed, or register event callbacks (``post_run_cell``, ``post_execute``) that act after
 the graded run. :func:`install` runs before the first cell and keeps the originals; :func:`restore` runs
-(silently) before every test cell and around the graded run's recording, and puts them back.
+(silently) before every test cell and before the answer is taken, and puts them back.
 """
 from __future__ import annotations
 

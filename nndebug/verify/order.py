@@ -117,6 +117,11 @@ def _epoch_indices(sampler: dict, size: int, generator: torch.Generator) -> list
         while len(out) < count:
             out += torch.randperm(size, generator=generator).tolist()
         return out[:count]
+    if kind == "Sequence":
+        indices = sampler.get("indices") or []
+        if not all(type(i) is int and 0 <= i < size for i in indices):
+            raise NotReplayable("the sampler's indices are not indices of the dataset")
+        return list(indices)
     if kind == "SubsetRandomSampler":
         indices = sampler.get("indices") or []
         if not all(type(i) is int and 0 <= i < size for i in indices):
