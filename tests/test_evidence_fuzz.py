@@ -1,8 +1,12 @@
-"""Malformed evidence never raises out of the verifier: every kind of broken ``run.json`` or ``weights.pt``
-(sizes, types, nesting, huge or non-finite numbers, links, pickles, random mutations) scores 0 for the fix
-test concerned, with a reason, and the explanation test of the same notebook is still scored."""
+"""Malformed evidence never raises out of the verifier: every kind of broken ``answer.json`` or ``answer.pt``
+(sizes, types, nesting, huge or non-finite numbers, links, pickles, random mutations) is refused by the
+loader with a reason (never another exception) and scores 0 for the fix test concerned, while the explanation
+test of the same notebook is still scored. The plotting and feedback path draws any curves (huge finite
+losses, extremes, empty ones), and a crash anywhere in verifying, plotting or rendering scores that row 0 for
+a person while the rest is graded."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -14,102 +18,105 @@ import pytest
 import torch
 
 from nndebug import config
-from nndebug.kernel.record import RUN_FILE, SCHEMA, WEIGHTS_FILE
-from nndebug.verify import evidence, fixes, measure, verdicts
+from nndebug.kernel.answer import ANSWER_JSON, ANSWER_PT, SCHEMA
+from nndebug.verify import answer, fixes, measure, verdicts
+from nndebug.verify.evidence import BadEvidence
+from nndebug.verify.verdict import Line, Verdict
 
-SGD = {"class": "SGD", "groups": [{"lr": 0.01, "weight_decay": 0.0, "n_params": 62}]}
 
-
-def valid_run() -> dict:
-    batches = [[True, 2.3, 0.1, [0, 1, 2], [11, 12, 13]], [True, 2.2, 0.2, [3, 4], [14, 15]],
-               [False, 2.2, 0.1, [5], [16]]]
-    run = {"schema": SCHEMA, "installed": True, "error": "", "train_size": 5, "batches": batches,
-           "optimizer": SGD, "optimizer_start": SGD, "stepped": [{"first": SGD, "last": SGD, "steps": 2}]}
-    return json.loads(json.dumps(run))  # a deep copy: cases change it
+def valid_answer() -> dict:
+    sgd = {"lr": 0.01, "momentum": 0.0, "weight_decay": 0.0, "nesterov": False}
+    return {"schema": SCHEMA, "stopped": True, "error": "",
+            "optimizer": {"class": "SGD", "groups": [{"settings": sgd, "params": ["net.fc.weight"]}]},
+            "loader": {"kind": "DataLoader", "shuffle": True, "batch_size": 128}}
 
 
 def judge(folder: Path) -> verdicts.Judge:
     cell = nbformat.v4.new_code_cell("trainer.train(10)")
     cell.metadata["nbgrader"] = {"grade_id": "train_fixed", "locked": True}
-    answer = nbformat.v4.new_markdown_cell("shuffle=False: every batch holds one class")
-    answer.metadata["nbgrader"] = {"grade_id": "task1_explanation", "solution": True}
-    nb = nbformat.v4.new_notebook(cells=[cell, answer])
+    answer_cell = nbformat.v4.new_markdown_cell("shuffle=False: every batch holds one class")
+    answer_cell.metadata["nbgrader"] = {"grade_id": "task1_explanation", "solution": True}
+    nb = nbformat.v4.new_notebook(cells=[cell, answer_cell])
     data = config.grading_data(config.notebook(1))
     return verdicts.Judge("task1_shuffle", folder, nb, fixes.Context(data, config.MODEL_FILE))
 
 
+def saved(obj: object) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
 @pytest.fixture(scope="module")
-def weights_bytes(tmp_path_factory) -> bytes:
-    path = tmp_path_factory.mktemp("w") / WEIGHTS_FILE
-    torch.save(measure.fresh_model().state_dict(), path)
-    return path.read_bytes()
+def tensors_bytes() -> bytes:
+    return saved({"start": dict(measure.fresh_model().state_dict()), "probe_0": torch.zeros(3, 28, 28)})
 
 
-def write(folder: Path, run: object | str | bytes, weights: bytes) -> Path:
+def write(folder: Path, found: object | str | bytes, tensors: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    data = run if isinstance(run, bytes) else (run if isinstance(run, str) else json.dumps(run)).encode()
-    (folder / RUN_FILE).write_bytes(data)
-    (folder / WEIGHTS_FILE).write_bytes(weights)
+    text = found if isinstance(found, str | bytes) else json.dumps(found)
+    data = text if isinstance(text, bytes) else text.encode()
+    (folder / ANSWER_JSON).write_bytes(data)
+    (folder / ANSWER_PT).write_bytes(tensors)
     return folder
 
 
-def scores_zero_with_a_reason(folder: Path) -> str:
+def refused(folder: Path) -> str:
+    """The loader refuses ``folder`` with a reason, the fix test scores 0 with it, and the notebook's other
+    test is still scored."""
+    with pytest.raises(BadEvidence) as err:
+        answer.load(folder)
     j = judge(folder)
     result = j.fix(1)  # must not raise, whatever the folder holds
-    assert result.fraction == 0 and result.reason is not None
-    j.explanation(1)   # the notebook's other test is still scored
-    return result.reason.en
+    assert result.fraction == 0 and result.reason is not None and str(err.value) in result.reason.en
+    j.explanation(1)
+    return str(err.value)
 
 
 def with_value(path: list, value: object) -> dict:
-    run = valid_run()
-    target = run
+    found = valid_answer()
+    target = found
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    return run
+    return found
 
 
 HUGE = 10 ** 400
-DECAY = '"weight_decay": 0.0'
-RUN_CASES = {
-    "overflowing loss": json.dumps(with_value(["batches", 0, 1], 1)).replace('2.3', str(HUGE), 1),
-    "overflowing weight decay": json.dumps(valid_run()).replace(DECAY, f'"weight_decay": {HUGE}'),
-    "5000-digit label": json.dumps(valid_run()).replace("[0, 1, 2]", "[" + "9" * 5000 + ", 1, 2]"),
-    "5000-digit id": json.dumps(valid_run()).replace("[11, 12, 13]", "[" + "1" * 5000 + ", 12, 13]"),
-    "huge steps": json.dumps(valid_run()).replace('"steps": 2', f'"steps": {HUGE}'),
-    "float overflow 1e999": json.dumps(valid_run()).replace(DECAY, '"weight_decay": 1e999'),
-    "-Infinity weight decay": json.dumps(valid_run()).replace(DECAY, '"weight_decay": -Infinity'),
-    "NaN loss": json.dumps(valid_run()).replace("2.3", "NaN", 1),
-    "deep nesting": '{"schema": 2, "batches": ' + "[" * 100_000 + "]" * 100_000 + "}",
-    "deep nesting in a group": json.dumps(valid_run()).replace('"n_params": 62',
-                                                               '"n_params": ' + "[" * 5000 + "]" * 5000),
-    "not JSON": "{schema: 2",
+LR = '"lr": 0.01'
+ANSWER_CASES = {
+    "overflowing lr": json.dumps(valid_answer()).replace(LR, f'"lr": {HUGE}'),
+    "5000-digit number": json.dumps(valid_answer()).replace(LR, '"lr": ' + "9" * 5000),
+    "float overflow 1e999": json.dumps(valid_answer()).replace(LR, '"lr": 1e999'),
+    "-Infinity lr": json.dumps(valid_answer()).replace(LR, '"lr": -Infinity'),
+    "NaN lr": json.dumps(valid_answer()).replace(LR, '"lr": NaN'),
+    "deep nesting": '{"schema": 1, "loader": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "deep nesting in a group": json.dumps(valid_answer()).replace(LR, '"lr": ' + "[" * 5000 + "]" * 5000),
+    "not JSON": "{schema: 1",
     "not UTF-8": b"\xff\xfe{}",
     "empty": "",
     "a list": "[1, 2, 3]",
-    "no schema": json.dumps({k: v for k, v in valid_run().items() if k != "schema"}),
-    "old schema": json.dumps(with_value(["schema"], 1)),
-    "batches a dict": json.dumps(with_value(["batches"], {"a": 1})),
-    "labels strings": json.dumps(with_value(["batches", 0, 3], ["0", "1", "2"])),
-    "labels out of range": json.dumps(with_value(["batches", 0, 3], [0, 1, 99])),
-    "training a string": json.dumps(with_value(["batches", 0, 0], "yes")),
-    "batch too short": json.dumps(with_value(["batches", 0], [True])),
+    "no schema": json.dumps({k: v for k, v in valid_answer().items() if k != "schema"}),
+    "another schema": json.dumps(with_value(["schema"], SCHEMA + 1)),
     "optimizer a list": json.dumps(with_value(["optimizer"], [1])),
     "groups a string": json.dumps(with_value(["optimizer", "groups"], "all")),
     "group a list": json.dumps(with_value(["optimizer", "groups"], [[1]])),
-    "stepped a dict": json.dumps(with_value(["stepped"], {"a": 1})),
-    "stepped steps bool": json.dumps(with_value(["stepped", 0, "steps"], True)),
-    "no optimizer start": json.dumps({k: v for k, v in valid_run().items() if k != "optimizer_start"}),
-    "error a number": json.dumps(with_value(["error"], HUGE // 10 ** 380)),
-    "too many batches": json.dumps(with_value(["batches"], [[True, 1, 1, [0]]] * (evidence.MAX_BATCHES + 1))),
+    "settings a list": json.dumps(with_value(["optimizer", "groups", 0, "settings"], [0.0])),
+    "params numbers": json.dumps(with_value(["optimizer", "groups", 0, "params"], [1, 2])),
+    "class a number": json.dumps(with_value(["optimizer", "class"], 7)),
+    "2,000 groups": json.dumps(with_value(["optimizer", "groups"], [{"settings": {}, "params": []}] * 2000)),
 }
 
 
-@pytest.mark.parametrize("case", sorted(RUN_CASES))
-def test_malformed_run_json_scores_zero_without_raising(tmp_path: Path, weights_bytes: bytes,
-                                                         case: str) -> None:
-    scores_zero_with_a_reason(write(tmp_path / "ev", RUN_CASES[case], weights_bytes))
+# Routes this test found open, until the loader refuses them (1e999 parsing as inf: closed by parse_float).
+OPEN: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=OPEN[c], strict=True))
+                                  if c in OPEN else c for c in sorted(ANSWER_CASES)])
+def test_malformed_answer_json_is_refused_and_scores_zero(tmp_path: Path, tensors_bytes: bytes,
+                                                          case: str) -> None:
+    refused(write(tmp_path / "ev", ANSWER_CASES[case], tensors_bytes))
 
 
 class Payload:
@@ -117,69 +124,65 @@ class Payload:
         return (os.system, ("touch pwned-by-weights",))
 
 
-def saved(obj: object) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
-
-
-def weight_cases(good: bytes) -> dict[str, bytes]:
-    state = measure.fresh_model().state_dict()
+def tensor_cases(good: bytes) -> dict[str, bytes]:
+    state = dict(measure.fresh_model().state_dict())
     nan = dict(state, **{"net.fc.weight": torch.full_like(state["net.fc.weight"], float("nan"))})
     inf = dict(state, **{"net.bn1.weight": torch.full_like(state["net.bn1.weight"], float("-inf"))})
-    wrong_shape = dict(state, **{"net.fc.weight": torch.zeros(3, 3)})
-    extra = dict(state, **{"stowaway": torch.zeros(1)})
     return {
-        "a code pickle": pickle.dumps({"net.fc.weight": Payload()}),
+        "a code pickle": pickle.dumps({"start": {"net.fc.weight": Payload()}}),
         "a bare code pickle": pickle.dumps(Payload()),
         "garbage": os.urandom(4096),
         "empty": b"",
         "truncated": good[: len(good) // 2],
         "a list": saved([1, 2, 3]),
-        "a dict of ints": saved({"net.fc.weight": 3}),
-        "nested dicts": saved({"net": {"fc": torch.zeros(1)}}),
-        "a parameter": saved({"net.fc.weight": torch.nn.Parameter(torch.zeros(10, 512))}),
-        "NaN weights": saved(nan),
-        "-inf weights": saved(inf),
-        "wrong shape": saved(wrong_shape),
-        "an extra tensor": saved(extra),
-        "int keys": saved({1: torch.zeros(1)}),
+        "start a list": saved({"start": [torch.zeros(1)]}),
+        "start of ints": saved({"start": {"net.fc.weight": 3}}),
+        "nested dicts": saved({"start": {"net": {"fc": torch.zeros(1)}}}),
+        "a parameter": saved({"start": {"net.fc.weight": torch.nn.Parameter(torch.zeros(10, 512))}}),
+        "NaN weights": saved({"start": nan}),
+        "-inf weights": saved({"start": inf}),
+        "int keys": saved({"start": {1: torch.zeros(1)}}),
+        "probes not tensors": saved({"start": state, "probe_0": [1, 2]}),
+        "5,000 tensors": saved({"start": {f"t{i}": torch.zeros(1) for i in range(5000)}}),
     }
 
 
-def test_malformed_weights_score_zero_without_raising(tmp_path: Path, weights_bytes: bytes,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_answer_tensors_are_refused_and_score_zero(tmp_path: Path, tensors_bytes: bytes,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for i, (case, data) in enumerate(weight_cases(weights_bytes).items()):
-        reason = scores_zero_with_a_reason(write(tmp_path / f"ev{i}", valid_run(), data))
-        assert reason, case
+    for i, (case, data) in enumerate(tensor_cases(tensors_bytes).items()):
+        assert refused(write(tmp_path / f"ev{i}", valid_answer(), data)), case
     assert not (tmp_path / "pwned-by-weights").exists()
 
 
-def test_links_folders_fifos_and_oversized_files_score_zero(tmp_path: Path, weights_bytes: bytes,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_links_folders_fifos_and_oversized_files_are_refused(tmp_path: Path, tensors_bytes: bytes,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     secret = tmp_path / "secret.json"
-    secret.write_text(json.dumps(valid_run()))
-    folder = write(tmp_path / "link", valid_run(), weights_bytes)
-    (folder / RUN_FILE).unlink()
-    (folder / RUN_FILE).symlink_to(secret)
-    assert "not a regular file" in scores_zero_with_a_reason(folder)
-    folder = write(tmp_path / "dir", valid_run(), weights_bytes)
-    (folder / WEIGHTS_FILE).unlink()
-    (folder / WEIGHTS_FILE).mkdir()
-    assert "not a regular file" in scores_zero_with_a_reason(folder)
-    folder = write(tmp_path / "fifo", valid_run(), weights_bytes)
-    (folder / RUN_FILE).unlink()
-    os.mkfifo(folder / RUN_FILE)
-    assert "not a regular file" in scores_zero_with_a_reason(folder)
+    secret.write_text(json.dumps(valid_answer()))
+    folder = write(tmp_path / "link", valid_answer(), tensors_bytes)
+    (folder / ANSWER_JSON).unlink()
+    (folder / ANSWER_JSON).symlink_to(secret)
+    assert "not a regular file" in refused(folder)
+    folder = write(tmp_path / "dir", valid_answer(), tensors_bytes)
+    (folder / ANSWER_PT).unlink()
+    (folder / ANSWER_PT).mkdir()
+    assert "not a regular file" in refused(folder)
+    folder = write(tmp_path / "fifo", valid_answer(), tensors_bytes)
+    (folder / ANSWER_JSON).unlink()
+    os.mkfifo(folder / ANSWER_JSON)
+    assert "not a regular file" in refused(folder)
     linked = tmp_path / "linked-folder"
-    linked.symlink_to(write(tmp_path / "real", valid_run(), weights_bytes))
-    scores_zero_with_a_reason(linked)
-    monkeypatch.setattr(evidence, "MAX_WEIGHTS_BYTES", 1000)
-    assert "limit" in scores_zero_with_a_reason(write(tmp_path / "big", valid_run(), weights_bytes))
-    scores_zero_with_a_reason(tmp_path / "never-written")
+    linked.symlink_to(write(tmp_path / "real", valid_answer(), tensors_bytes))
+    refused(linked)
+    monkeypatch.setattr(answer, "MAX_PT_BYTES", 1000)
+    assert "limit" in refused(write(tmp_path / "big", valid_answer(), tensors_bytes))
+    refused(tmp_path / "never-written")
+
+
+def test_a_valid_answer_loads(tmp_path: Path, tensors_bytes: bytes) -> None:
+    """The cases above are refused for what they break, not because the base answer is unreadable."""
+    found = answer.load(write(tmp_path / "ev", valid_answer(), tensors_bytes))
+    assert found.stopped and found.optimizer_class == "SGD" and found.start is not None
 
 
 JUNK = [None, True, -1, 0, 2 ** 70, 1e308, -1e-308, "", "x" * 10_000, [], {}, [[[]]], {"a": [1]},
@@ -201,15 +204,176 @@ def mutate(value: object, rng: random.Random, depth: int = 0) -> object:
     return rng.choice(JUNK)
 
 
-def test_random_mutations_of_a_valid_record_never_raise(tmp_path: Path, weights_bytes: bytes,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mutations that leave the record readable reach the rules (with a fresh model's weights, which learned
-    nothing): they still score 0 and never raise."""
-    # The rules would measure the held-back digits for every readable mutation: a fixed small cost.
-    monkeypatch.setattr(measure, "accuracy", lambda model, data_dir: 0.1)
+def test_random_mutations_of_a_valid_answer_never_raise_anything_else(tmp_path: Path) -> None:
+    """The loader returns an answer or refuses it with BadEvidence, for any mutation (what it returns is the
+    replay's to judge: tests/test_replay.py)."""
     rng = random.Random(0)
-    for i in range(60):
-        run = valid_run()
+    small = saved({"start": {"net.fc.bias": torch.zeros(10)}, "probe_0": torch.zeros(1)})
+    for i in range(200):
+        found = valid_answer()
         for _ in range(rng.randint(1, 3)):
-            run = mutate(run, rng)
-        scores_zero_with_a_reason(write(tmp_path / f"ev{i}", run, weights_bytes))
+            found = mutate(found, rng)
+        try:
+            answer.load(write(tmp_path / f"ev{i}", found, small))
+        except BadEvidence:
+            pass
+
+
+# The plotting and feedback path: whatever numbers a verdict carries, its row is rendered (plot included)
+# without raising, and a crash anywhere there scores that row 0 for a person while the rest is graded.
+EXTREME_CURVES = {
+    "huge finite losses": {"train_loss": [1e308, 1.7e308, 1e308], "val_acc": [0.1, 0.5, 0.9]},
+    "huge of both signs": {"train_loss": [1e308, -1e308], "val_acc": [1e308, -1e308]},
+    "subnormal": {"train_loss": [5e-324, 1e-308], "val_acc": [0.0, 1e-300]},
+    "empty curves": {"train_loss": [], "val_acc": []},
+    "no curves": {},
+    "one point": {"train_loss": [2.3], "val_acc": [0.1]},
+    "NaN and infinities": {"train_loss": [float("nan"), float("inf")], "val_acc": [float("-inf"), 0.5]},
+    "100,000 epochs": {"train_loss": [float(i % 7) for i in range(100_000)], "val_acc": [0.5] * 100_000},
+    "an integer past float": {"train_loss": [10 ** 400, 3], "val_acc": [1, 0]},
+    "wrong types": {"train_loss": ["x", None, True, [1.0]], "val_acc": {"a": 1}},
+    "other keys": {"weird": [1.0, 2.0]},
+}
+FIX_POINTS, EXPLANATION_POINTS = 0.3, 0.1
+
+
+class StubJudge:
+    """What the Verify preprocessor asks of a judge; verdicts (or errors) given by the test."""
+
+    context = None
+
+    def __init__(self, fix, explanation=None) -> None:
+        self._fix, self._explanation = fix, explanation
+
+    def fix(self, task: int):
+        return self._fix() if callable(self._fix) else self._fix
+
+    def explanation(self, task: int):
+        return self._explanation or Verdict(1.0)
+
+
+def graded(judge: StubJudge) -> dict[str, nbformat.NotebookNode]:
+    """The fix and explanation test cells of a notebook after the Verify preprocessor, with ``judge``."""
+    from nndebug.autograde.preprocessors.verify import Verify
+
+    verify = Verify()
+    verify._judge, verify._edits, verify._broken = judge, None, None
+    cells = {}
+    for gid, worth in (("task1_fix_shuffle", FIX_POINTS), ("task1_explanation_rubric", EXPLANATION_POINTS)):
+        cell = nbformat.v4.new_code_cell("# hidden", outputs=[])
+        cell.metadata["nbgrader"] = {"grade_id": gid, "grade": True, "solution": False, "points": worth}
+        cells[gid], _ = verify.preprocess_cell(cell, {}, 0)
+    return cells
+
+
+def score(cell: nbformat.NotebookNode) -> float:
+    from nbgrader.utils import determine_grade
+
+    return determine_grade(cell)[0]
+
+
+def sent_to_a_person(cell: nbformat.NotebookNode) -> dict | None:
+    from nndebug.autograde.routed import ROUTED
+    from nndebug.verify.render import VERDICT_MIME
+
+    return next((o["data"][VERDICT_MIME].get(ROUTED) for o in cell.outputs
+                 if VERDICT_MIME in o.get("data", {})), None)
+
+
+@pytest.mark.parametrize("case", sorted(EXTREME_CURVES))
+def test_the_feedback_plot_draws_any_curves(case: str) -> None:
+    from nndebug.verify import plot
+
+    curves = EXTREME_CURVES[case]
+    png = plot.training_png(curves, curves, "title")          # the reference as strange as the run
+    assert png.startswith(b"\x89PNG")
+    assert isinstance(plot.has_curves(curves), bool)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0])
+@pytest.mark.parametrize("case", sorted(EXTREME_CURVES))
+def test_a_verdict_with_any_curves_is_scored_as_it_says(case: str, fraction: float) -> None:
+    """The verdict's own score, with its plot (when there is anything to draw); never sent to a person."""
+    verdict = Verdict(fraction, None if fraction else Line("нет", "no"), (Line("м", "m"),), None,
+                      EXTREME_CURVES[case])
+    cells = graded(StubJudge(verdict))
+    fix = cells["task1_fix_shuffle"]
+    assert score(fix) == pytest.approx(FIX_POINTS * fraction)
+    assert sent_to_a_person(fix) is None
+    assert score(cells["task1_explanation_rubric"]) == EXPLANATION_POINTS
+
+
+def test_a_crash_while_plotting_scores_the_row_zero_for_a_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nndebug.verify import plot
+
+    def broken(*args, **kwargs):
+        raise ValueError("arange: cannot compute length")
+
+    monkeypatch.setattr(plot, "training_png", broken)
+    cells = graded(StubJudge(Verdict(1.0, curves=EXTREME_CURVES["one point"])))
+    fix = cells["task1_fix_shuffle"]
+    assert score(fix) == 0
+    sent = sent_to_a_person(fix)
+    assert sent is not None and sent["automatic"] == 1.0 and "feedback plot failed" in sent["why"]["en"]
+    assert "sent to a person" in str(fix.outputs)
+    assert score(cells["task1_explanation_rubric"]) == EXPLANATION_POINTS   # the rest is graded
+
+
+def test_a_crash_while_verifying_or_rendering_scores_the_row_zero_for_a_person(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from nndebug.autograde.preprocessors import verify as verify_module
+
+    def judge_raises():
+        raise RuntimeError("a rule that broke")
+
+    cells = graded(StubJudge(judge_raises))
+    assert score(cells["task1_fix_shuffle"]) == 0 and sent_to_a_person(cells["task1_fix_shuffle"])
+    assert score(cells["task1_explanation_rubric"]) == EXPLANATION_POINTS
+
+    original = verify_module.verdict_outputs
+
+    def render_raises(verdict, points, plot=None):
+        if points == FIX_POINTS:
+            raise OverflowError("cannot render")
+        return original(verdict, points, plot)
+
+    monkeypatch.setattr(verify_module, "verdict_outputs", render_raises)
+    cells = graded(StubJudge(Verdict(1.0)))
+    sent = sent_to_a_person(cells["task1_fix_shuffle"])
+    assert score(cells["task1_fix_shuffle"]) == 0 and "OverflowError" in sent["why"]["en"]
+    assert score(cells["task1_explanation_rubric"]) == EXPLANATION_POINTS
+
+
+def test_a_verifier_that_cannot_start_fails_every_row_closed(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The judge itself raising while set up: every verified test of the notebook is 0 for a person, and
+    the preprocessor does not raise (nbgrader would leave the whole submission ungraded)."""
+    from nndebug.autograde.job import GradingJob
+    from nndebug.autograde.preprocessors.verify import Verify
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(verdicts, "Judge", broken)
+    job = GradingJob(student="s1", assignment="nn_debug", submission=tmp_path / "staged",
+                     evidence=tmp_path / "evidence", verdicts=tmp_path / "verdicts",
+                     release=config.RELEASE_DIR / "nn_debug")
+    monkeypatch.setenv(*next(iter(job.to_env().items())))
+    cells = list(graded(StubJudge(Verdict(1.0))).values())
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb, _ = Verify().preprocess(nb, {"unique_key": "task1_shuffle", "nbgrader": {"student": "s1"}})
+    for cell in nb.cells:
+        assert score(cell) == 0 and "MemoryError" in sent_to_a_person(cell)["why"]["en"]
+
+
+def test_a_crash_while_generating_feedback_is_reported_not_raised(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from nndebug.autograde import feedback
+    from nndebug.autograde.course import Course
+
+    def broken(*args, **kwargs):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad byte")
+
+    monkeypatch.setattr(feedback, "run_nbgrader", broken)
+    problems = feedback.generate_feedback(Course(root=tmp_path, assignment="nn_debug"), "s1", tmp_path / "l")
+    assert len(problems) == 1 and "feedback was not generated (UnicodeDecodeError" in problems[0].message

@@ -11,14 +11,15 @@ import pytest
 import toy_course as toy
 
 from nndebug import config
+from nndebug.autograde import sandbox
 from nndebug.autograde.grade import Course, autograde
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, check_sandbox
 from nndebug.autograde.stage import Inputs
 
-pytestmark = pytest.mark.slow
-LIMITS = replace(Limits.from_settings(),
-                 cell_timeout_s=20, notebook_timeout_s=60, memory_mb=1024, max_processes=48, max_output_kb=64)
+slow = pytest.mark.slow  # every test here but the file-size one runs real kernels under bwrap
+LIMITS = replace(Limits.from_settings(), cell_timeout_s=20, notebook_timeout_s=60, memory_mb=1024,
+                 max_processes=48, max_output_kb=64, max_file_mb=16)
 
 # Each attack prints CONTAINED <what> when its attempt fails and LEAKED <what> when it succeeds.
 PROBE = '''
@@ -78,6 +79,12 @@ _probe("fork-200", _fork_many)
     "memory_hog": PROBE + '''
 _probe("allocate-3GB", lambda: bytearray(3 * 1024**3))
 ''',
+    "huge_file": PROBE + '''
+_probe("write-32MB", lambda: open("big.bin", "wb").write(b"0" * 32 * 1024**2))
+_probe("write-32MB-tmp", lambda: open("/tmp/big.bin", "wb").write(b"0" * 32 * 1024**2))
+_probe("write-32MB-shm", lambda: open("/dev/shm/big.bin", "wb").write(b"0" * 32 * 1024**2))
+_probe("small-file-still-written", lambda: not open("small.txt", "w").write("ok"))
+''',
 }
 # Hides failures: answer is wrong, so its test must still fail.
 HIDE_TRACEBACKS = '''answer = 41
@@ -111,6 +118,7 @@ def graded(tmp_path_factory):
     return course, before, hashlib.sha256(victim_nb).hexdigest()
 
 
+@slow
 @pytest.mark.parametrize("student", sorted(ATTACKS))
 def test_attack_is_contained_and_honest_work_graded(graded, student):
     course, _, _ = graded
@@ -120,16 +128,50 @@ def test_attack_is_contained_and_honest_work_graded(graded, student):
     assert sum(toy.scores(course.root)[student].values()) == 3
 
 
+@slow
 def test_fork_bomb_hits_the_process_limit(graded):
     course, _, _ = graded
     assert "CONTAINED fork-200 BlockingIOError" in toy.outputs_text(course.root, "fork_bomb")
 
 
+@slow
 def test_memory_hog_fails_inside_the_kernel(graded):
     course, _, _ = graded
     assert "CONTAINED allocate-3GB MemoryError" in toy.outputs_text(course.root, "memory_hog")
 
 
+@slow
+def test_huge_file_fails_inside_the_kernel(graded):
+    """Every file a kernel writes is size-limited ([grading] max_file_mb): past it the write fails inside
+    the kernel, the kernel goes on, and the student's honest work is graded (the parametrized test above)."""
+    course, _, _ = graded
+    text = toy.outputs_text(course.root, "huge_file")
+    for where in ("write-32MB", "write-32MB-tmp", "write-32MB-shm"):
+        assert f"CONTAINED {where} OSError" in text, text[:2000]
+    assert "CONTAINED small-file-still-written False" in text   # written: the kernel went on
+
+
+def test_a_write_past_the_file_limit_fails_and_the_process_goes_on(tmp_path, monkeypatch):
+    """The kernel's prlimit (no bwrap needed): RLIMIT_FSIZE refuses the write with EFBIG (Python ignores
+    SIGXFSZ), the file stops at the limit, and the process writes other files and exits cleanly."""
+    monkeypatch.setattr(sandbox, "drops_to_nobody", lambda: False)   # the limit, not the user, is tested
+    code = ("import errno\ntry:\n    open('big.bin', 'wb').write(b'0' * 3 * 1024**2)\n"
+            "except OSError as err:\n    print('refused', errno.errorcode[err.errno])\n"
+            "open('small.bin', 'wb').write(b'ok')\nprint('went on')")
+    limits = replace(LIMITS, max_file_mb=1)
+    assert f"--fsize={1024**2}" in sandbox.limit_prefix(limits)
+    out = subprocess.run([*sandbox.limit_prefix(limits), sys.executable, "-c", code], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == ["refused", "EFBIG", "went", "on"], out
+    assert (tmp_path / "big.bin").stat().st_size == 1024**2 and (tmp_path / "small.bin").read_bytes() == b"ok"
+
+
+def test_the_file_limit_is_a_setting():
+    assert Limits.from_settings().max_file_mb == config.kit().grading.max_file_mb > 0
+    assert "--fsize=" in " ".join(sandbox.limit_prefix(Limits.from_settings()))
+
+
+@slow
 def test_hidden_tracebacks_still_fail_the_test(graded):
     course, _, _ = graded
     scores = toy.scores(course.root)["hide_tracebacks"]
@@ -137,6 +179,7 @@ def test_hidden_tracebacks_still_fail_the_test(graded):
     assert scores["task1_explanation_test"] == 1
 
 
+@slow
 def test_other_results_unchanged(graded):
     course, before, victim_hash = graded
     assert toy.scores(course.root)["victim"] == before
@@ -145,6 +188,7 @@ def test_other_results_unchanged(graded):
     assert (course.root / "gradebook.db").read_bytes()[:15] == b"SQLite format 3"
 
 
+@slow
 def test_sandbox_sees_only_its_mounts(tmp_path):
     check_sandbox()
     work, runtime = tmp_path / "work", tmp_path / "run"

@@ -50,7 +50,16 @@ def leaked_lines(feedback_file: Path, secret: set[str]) -> list[str]:
 
 def generate_feedback(course: Course, student: str, log: Path, level: str | None = None) -> list[Problem]:
     """``nbgrader generate_feedback`` for one student at kit.toml [feedback]'s level of the moment (recorded
-    beside it); a feedback file that shows a hidden test is removed."""
+    beside it); a feedback file that shows a hidden test is removed. Never raises: a failure is a problem
+    of this student's feedback alone (the grades stand; the other students go on)."""
+    try:
+        return _generate(course, student, log, level)
+    except Exception as err:  # noqa: BLE001 - the report names it; grading goes on
+        return [Problem("", f"feedback was not generated ({type(err).__name__}: {str(err)[:300]}); the "
+                            "grades stand. Run `make autograde` again once it is fixed")]
+
+
+def _generate(course: Course, student: str, log: Path, level: str | None) -> list[Problem]:
     level = level or feedback_policy.current_level()
     rc = run_nbgrader(course.root, "generate_feedback", course.assignment, "--student", student, "--force",
                       env={feedback_policy.LEVEL_ENV: level}, log=log, timeout=300)

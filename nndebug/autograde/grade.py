@@ -15,7 +15,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from nndebug import config
-from nndebug.autograde import counted, feedback_policy, given_cells, late, report, variant_job
+from nndebug.autograde import counted, feedback_policy, given_cells, late, report, routed, variant_job
 from nndebug.autograde.backup import Backup
 from nndebug.autograde.course import Course, CourseNotReady, all_students, check_course
 from nndebug.autograde.feedback import generate_feedback
@@ -260,6 +260,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     text += counts_section(counts_lines)
     if warnings:
         text += "\n## Settings that disagree\n\n" + "".join(f"- {line}\n" for line in warnings)
+    text += routed.write(course.root, course.assignment, course.db_url)   # autograded/routed.md
     (course.autograded / "report.md").write_text(text)
     review = write_review(course)
     text += f"\nExplanations for a TA: {review.relative_to(course.root)}\n"

@@ -1,7 +1,7 @@
 """Per-notebook limits of the autograder, from ``kit.toml`` ``[grading]``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from nndebug import config
 
@@ -15,6 +15,7 @@ class Limits:
     memory_mb: int
     max_processes: int
     max_output_kb: int
+    max_file_mb: int = field(default_factory=lambda: config.kit().grading.max_file_mb)  # a file written
 
     @classmethod
     def from_settings(cls) -> Limits:

@@ -8,7 +8,9 @@ from typing import Protocol
 import nbformat
 
 from nndebug.autograde.limits import Limits
+from nndebug.autograde.routed import ROUTED
 from nndebug.course import nbcells
+from nndebug.verify.render import VERDICT_MIME
 
 # Errors the grader itself puts in cells: the notebook was graded, but a TA should know.
 CELL_TROUBLE = {
@@ -40,6 +42,12 @@ def cell_troubles(notebook: Path, limits: Limits) -> list[str]:
         is_test = nbcells.is_test_cell(cell)
         for out in cell.get("outputs", []):
             name, value = out.get("ename", ""), str(out.get("evalue", ""))
+            record = out.get("data", {}).get(VERDICT_MIME) if is_test else None
+            sent = record.get(ROUTED) if isinstance(record, dict) else None
+            if isinstance(sent, dict):
+                why = sent.get("why", {}).get("en", "?")
+                found.append(f"test `{nbcells.grade_id(cell)}` was sent to a person (0 until a TA scores it "
+                             f"in formgrader; see autograded/routed.md): {why}")
             if out.get("output_type") == "error" and value.startswith("not run:"):
                 not_run += 1
             elif out.get("output_type") == "error" and name not in CELL_TROUBLE and not is_test:

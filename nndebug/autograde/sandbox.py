@@ -64,7 +64,7 @@ def python_dirs() -> list[Path]:
 
 
 def kit_files() -> list[Path]:
-    """The parts of the kit a grading kernel imports: ``nndebug/kernel/`` (error guard, run recorder).
+    """The parts of the kit a grading kernel imports: ``nndebug/kernel/`` (error guard, answer capture).
 
     No checks, thresholds, rubric or settings: verdicts are computed outside the kernel."""
     package = config.ROOT / "nndebug"

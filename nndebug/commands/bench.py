@@ -11,7 +11,7 @@ import time
 
 from nndebug.commands import BAD_INPUT, DONE, FAILED, error
 
-SECTIONS = ("loader", "data_build", "autograde", "autograde_class", "similarity")
+SECTIONS = ("loader", "data_build", "autograde", "autograde_class", "autograde_varied", "similarity")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     if result.stale:
         print(f"return: {len(result.stale)} grade(s) could not be refreshed by the last autograde and are in "
               f"no grade file: {', '.join(s.split(':')[0] for s in result.stale)}")
+    if result.routed:
+        print(f"return: {len(result.routed)} test(s) were sent to a person and count 0 until a TA scores "
+              f"them in formgrader (see {root / 'autograded' / 'routed.md'}): {'; '.join(result.routed)}")
     print(f"return: {result.scale}")
     print(f"return: {len(result.graded)} grade(s); see {root / 'outbound' / 'report.md'}")
     return 0

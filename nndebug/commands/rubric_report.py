@@ -1,5 +1,6 @@
 """``python -m nndebug rubric-report``: how the rubric agrees with the TA scores of tests/rubric_corpus/,
-each set apart (the kit's own answers; the independent set, beside its pre-tuning figures)."""
+each set apart (the kit's own answers; each independent set, beside its pre-tuning figures; each term of TA
+decisions read back from the gradebook), with the share routed to a TA task by task."""
 from __future__ import annotations
 
 import argparse
@@ -41,14 +42,16 @@ def report_set(name: str, scored: list[corpus.Scored],
                before: dict[str, corpus.Figures] | None = None) -> str:
     """One set's figures per task (and before tuning, when recorded), its confusion and its misses."""
     out = [f"== {name}: {len(scored)} answers", HEADER]
-    for task in sorted({s.answer.task for s in scored}):
+    tasks = corpus.per_task(scored)
+    for task, figures in tasks.items():
         label = f"task {task}"
-        out.append(_line(label, corpus.figures([s for s in scored if s.answer.task == task])))
+        out.append(_line(label, figures))
         if before and label in before:
             out.append(_line("  pre-tuning", before[label]))
     out.append(_line("all", corpus.figures(scored)))
     if before and "all" in before:
         out.append(_line("  pre-tuning", before["all"]))
+    out.append("routed to a TA: " + ", ".join(f"task {t} {f.routed:.0%}" for t, f in tasks.items()))
     confusion = corpus.confusion(scored)
     out += ["", "confusion (rows: TA, columns: rubric)", "        " + "".join(f"{b:>6s}" for b in BANDS)]
     out += [f"TA {ta:4s} " + "".join(f"{confusion[(ta, r)]:6d}" for r in BANDS) for ta in BANDS]
@@ -56,20 +59,20 @@ def report_set(name: str, scored: list[corpus.Scored],
     out += ["", f"answers scored differently from the TA: {len(misses)} "
                 f"({sum(s.confidently_wrong for s in misses)} not routed)"]
     out += [_miss(s) for s in sorted(misses, key=lambda s: s.routed)]
-    figures = corpus.figures(scored)
-    verdict = "met" if figures.meets_goal() else "NOT met"
-    out += ["", f"goal for {name}: no answer confidently wrong (a different score, not routed), at most "
-                f"{corpus.GOALS['routed']:.0%} routed: {verdict}", ""]
+    verdict = "met" if corpus.meets_goal(scored) else "NOT met"
+    out += ["", f"goal for {name}, task by task: no answer confidently wrong (a different score, not "
+                f"routed), at most {corpus.GOALS['routed']:.0%} routed: {verdict}", ""]
     return "\n".join(out)
 
 
-def report(sets: dict[str, list[corpus.Scored]], before: dict[str, corpus.Figures] | None = None) -> str:
-    """Every set's report, as printed; ``before`` is the independent set's pre-tuning record."""
+def report(sets: dict[str, list[corpus.Scored]], before: dict[str, dict[str, corpus.Figures]] | None = None
+           ) -> str:
+    """Every set's report, as printed; ``before``: each set's pre-tuning record, by set name."""
     out = ["Rubric against the TA scores of the corpus (exact: same fraction; right/wrong: both give some "
            "credit or both none; routed: sent to a TA; wrong-full: TA 0, rubric full marks, not routed; "
            "confidently wrong: a different score without routing)", ""]
     for name, scored in sets.items():
-        out.append(report_set(name, scored, before if name == "independent" else None))
+        out.append(report_set(name, scored, (before or {}).get(name)))
     return "\n".join(out)
 
 
@@ -77,16 +80,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.corpus is None:
             answers = corpus.load_sets()
+            before = {name: corpus.pretuning(folder / corpus.PRETUNING)
+                      for name, folder in corpus.set_dirs().items()}
         else:
             answers = {str(args.corpus): corpus.load(args.corpus)}
+            before = {}
         empty = [name for name, rows in answers.items() if not rows]
         if empty:
             report_error("rubric-report", f"no taskN.toml answers in the set(s) {', '.join(empty)}")
             return BAD_INPUT
         sets = {name: corpus.score(rows, args.rubric) for name, rows in answers.items()}
-        before = corpus.pretuning() if args.corpus is None else None
     except (RubricError, ValueError, OSError) as error:
         report_error("rubric-report", error)
         return BAD_INPUT
     print(report(sets, before))
-    return 0 if all(corpus.figures(scored).meets_goal() for scored in sets.values()) else 1
+    return 0 if all(corpus.meets_goal(scored) for scored in sets.values()) else 1

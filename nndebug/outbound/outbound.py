@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
+from nndebug.autograde import routed
 from nndebug.autograde.state import STATE_FILE
 from nndebug.collect.collector import STATE
 from nndebug.collect.roster import Roster
@@ -30,6 +31,7 @@ class Outbound:
     no_feedback: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     feedback_held: list[str] = field(default_factory=list)
+    routed: list[str] = field(default_factory=list)   # tests sent to a person that no TA has scored yet
     feedback_level: str = ""
     files: list[Path] = field(default_factory=list)
     scale: str = ""
@@ -105,6 +107,7 @@ def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
     result = Outbound(scale=scale_line(settings.scale_to, grades))
     result.stale = [f"{sid}: {why}" for sid, why in sorted(stale.items()) if sid in grades]
     grades = {sid: g for sid, g in grades.items() if sid not in stale}
+    result.routed = [line for line in routed.pending(root, assignment) if line.split(":")[0] in grades]
     lms = recorded_lms(root)
     out = root / "outbound"
     out.mkdir(parents=True, exist_ok=True)
@@ -146,6 +149,9 @@ SECTIONS = [
     ("stale", "Grades `make autograde` could not refresh (the grade in grades.csv is an earlier submission's "
               "or was given under other settings): left out of the grade files. Fix what "
               "autograded/report.md says and run `make autograde`, or enter the grade by hand."),
+    ("routed", "Tests sent to a person that no TA has scored yet (autograded/routed.md): they count 0 in the "
+               "grade files. Score them in formgrader (Manual Grading), run `nbgrader export` or `make "
+               "autograde`, then `make return` again."),
     ("no_grade", "Roster students without a grade (no row in the grade files; the LMS keeps their cell "
                  "empty). Grade them (`make autograde`) or enter the grade by hand."),
     ("not_in_roster", "Graded students not in roster.csv (in no grade file). Add them to roster.csv."),

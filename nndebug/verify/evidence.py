@@ -6,6 +6,7 @@ error, raises :class:`BadEvidence` with a reason that scores 0 for that test alo
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 from pathlib import Path
@@ -44,6 +45,13 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadEvidence(f"{text[:40]} is not a finite number")
+    return value
+
+
 def _no_constant(text: str) -> float:
     raise BadEvidence(f"{text} is not a finite number")
 
@@ -79,6 +87,7 @@ def parse_json(data: bytes, name: str) -> object:
     if _depth(text) > MAX_DEPTH:
         raise BadEvidence(f"{name} nests deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+        return json.loads(text, parse_int=_bounded_int, parse_float=_finite_float,
+                          parse_constant=_no_constant)
     except json.JSONDecodeError as err:
         raise BadEvidence(f"{name} is not JSON ({err.msg} at {err.pos})") from None

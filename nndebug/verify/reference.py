@@ -78,7 +78,9 @@ def _cached(task: int, data_dir: Path, model_file: Path, build: bool) -> dict:
         raise RuntimeError(f"the reference fix of task {task} was not replayed: "
                            f"{verdict.reason.en if verdict.reason else verdict.fraction}")
     result = {"key": key, "curves": verdict.curves, "level": level}
-    cache.write_text(json.dumps(result))
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")   # atomic: a reader sees the old record or the new
+    tmp.write_text(json.dumps(result))
+    tmp.replace(cache)
     return result
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from nndebug.verify.answer import Answer, Group
 from nndebug.verify.order import NotReplayable
 
 CACHE_DIR = "replays"
+CACHE_ENV = "NN_DEBUG_REPLAY_CACHE"   # another folder for the replays (make bench: a cold cache)
 GIVEN_LR = 1e-2
 GIVEN_BATCH = 128
 MAX_LR = 100.0
@@ -155,7 +157,7 @@ def cached(key_parts: tuple[str, ...], data_dir: Path, run: callable) -> Replay:
     """``run()``'s Replay, cached beside the grading data under the digest of ``key_parts``, the data and
     the code."""
     key = _digest(*key_parts, _data_digest(data_dir), _code())
-    folder = data_dir.parent / CACHE_DIR
+    folder = Path(os.environ[CACHE_ENV]) if os.environ.get(CACHE_ENV) else data_dir.parent / CACHE_DIR
     path = folder / f"{key}.json"
     if path.is_file():
         try:
@@ -165,7 +167,7 @@ def cached(key_parts: tuple[str, ...], data_dir: Path, run: callable) -> Replay:
             pass
     result = run()
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")   # another process may write the same replay
     tmp.write_text(json.dumps(asdict(result)))
     tmp.replace(path)
     return result

@@ -5,9 +5,11 @@ A fix of the kit's bugs is torch code of a few lines: a loader, an optimizer, a 
 a Trainer subclass, a helper, augmentation or a schedule. A route around the verifier needs more: code built
 at run time, encoded data, patches of torch or the kit, values that disguise themselves, threads, processes
 and hooks, native code, the interpreter's internals, files other than the staged ones, packages that bring
-data or a network. Each finding is a reason for a person to look (the fix test is then not scored
-automatically: :func:`nndebug.verify.verdicts.routed`). The rules are the tables below; names are matched
-after the cell's and the given cells' imports (``nn.Module`` is ``torch.nn.Module``).
+data or a network. Each finding is a reason for a person to look: the fix test scores 0 and is sent to a
+person (:func:`nndebug.verify.verdicts.screened`, ``autograded/routed.md``). The rules are the tables below;
+names are matched after the cell's and the given cells' imports (``nn.Module`` is ``torch.nn.Module``), and a
+given function copied as it is counts as given code. Resolving names and paths has a step budget, so any
+cell is screened in bounded time.
 """
 from __future__ import annotations
 

