@@ -47,8 +47,10 @@ publish: data model release
 published-model: venv
 	$(PY) -m nndebug publish --fetch-model
 
+# make demo's own course, demo/ (never the class's submitted/): the two samples, graded there.
+DEMO_DIR := demo
 samples: release
-	$(PY) -m nndebug samples
+	$(PY) -m nndebug samples --course $(DEMO_DIR)
 
 # docs/student_notebook.png: task 1's release notebook answered with the reference, executed on the grading
 # data, rendered to HTML and photographed with headless chromium (Debian package chromium).
@@ -77,7 +79,7 @@ fidelity: data model
 
 demo: data subset model release samples
 	$(MAKE) demo-grade
-	$(PY) -m nndebug summary
+	$(PY) -m nndebug summary --root $(DEMO_DIR)
 
 # autograded/similarity.md and .html: answers shared within the class or with the public ones (seed,
 # reference, kit.toml [similarity] archive); for a person to judge. `make autograde` writes them too.
@@ -85,7 +87,8 @@ demo: data subset model release samples
 similarity: venv
 	$(PY) -m nndebug similarity
 
-# The demo's grading. bwrap missing: installed as .ci/run does, where the machine allows it (root, apt-get).
+# The demo's grading, in demo/ (its own submitted/, autograded/, gradebook.db). bwrap missing: installed as
+# .ci/run does, where the machine allows it (root, apt-get).
 # Still no working sandbox: only the kit's own samples are graded, unsandboxed; never anyone else's work.
 DEMO_STUDENTS := demo_reference demo_untouched
 .PHONY: demo-grade
@@ -94,11 +97,11 @@ demo-grade: venv
 		{ apt-get install -y -q bubblewrap || { apt-get update -q && apt-get install -y -q bubblewrap; }; } \
 		>/dev/null 2>&1; } || true
 	@if $(PY) -c 'from nndebug.autograde.sandbox import check_sandbox; check_sandbox()' >/dev/null 2>&1; then \
-		$(MAKE) autograde; \
+		$(PY) -m nndebug autograde --root $(DEMO_DIR); \
 	else \
 		echo "demo: no working bwrap sandbox on this machine: grading only the kit's own samples" \
 			"($(DEMO_STUDENTS)) without it; for anyone else's work install bubblewrap (make sandbox-deps)"; \
-		$(PY) -m nndebug autograde --no-sandbox $(addprefix --student ,$(DEMO_STUDENTS)); \
+		$(PY) -m nndebug autograde --root $(DEMO_DIR) --no-sandbox $(addprefix --student ,$(DEMO_STUDENTS)); \
 	fi
 
 lint: venv
@@ -149,6 +152,12 @@ docs: venv
 .PHONY: rubric-report
 rubric-report: venv
 	$(PY) -m nndebug rubric-report
+
+# The TA's manual scores on routed explanations (formgrader, gradebook.db) kept with the answers in
+# tests/rubric_corpus/ta/<term>.toml for `make rubric-report` to measure (TERM_NAME=... names the term).
+.PHONY: ta-decisions
+ta-decisions: venv
+	$(PY) -m nndebug ta-decisions $(if $(TERM_NAME),--term $(TERM_NAME))
 
 # The grading sandbox: bwrap (Debian/Ubuntu package bubblewrap); setpriv and prlimit come with util-linux.
 .PHONY: sandbox-deps test-deps

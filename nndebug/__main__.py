@@ -11,7 +11,7 @@ VERBS = {
     "subset": "Build the grading subset data/grading/mnist_data/.",
     "model": "Train the model and write the bug-seeded data/pretrained_model.pt with its manifest.",
     "release": "Generate source/ from notebooks/ and release/ through nbgrader.",
-    "samples": "Write sample submissions (reference solutions, untouched release) under submitted/.",
+    "samples": "Write the demo course demo/: sample submissions (reference solutions, untouched release).",
     "autograde": "Grade every submission under submitted/ (optionally one shard).",
     "merge": "Merge the outputs of autograde shards into one grades.csv and scores.csv.",
     "bench": "Print speed figures as ratios against the seed's own code.",
@@ -22,9 +22,10 @@ VERBS = {
     "return": "Write grade imports and feedback zips for the LMS under outbound/.",
     "rubric-report": "Print how the explanation rubric agrees with the TA scores of tests/rubric_corpus/.",
     "similarity": "Compare the class's answers with each other and the public ones: autograded/similarity.*.",
+    "ta-decisions": "Keep the TA's scores on routed explanations in tests/rubric_corpus/ta/<term>.toml.",
 }
 # verbs whose module name differs (``return`` is a Python keyword)
-MODULES = {"return": "return_", "rubric-report": "rubric_report"}
+MODULES = {"return": "return_", "rubric-report": "rubric_report", "ta-decisions": "ta_decisions"}
 
 
 def usage() -> str:

@@ -34,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
     if result.routed:
         print(f"return: {len(result.routed)} test(s) were sent to a person and count 0 until a TA scores "
               f"them in formgrader (see {root / 'autograded' / 'routed.md'}): {'; '.join(result.routed)}")
+    if result.copies:
+        print(f"return: {len(result.copies)} graded student(s) flagged as possible copies, for a person to "
+              "judge (no grade changed):")
+        print("\n".join(f"  {line}" for line in result.copies))
     print(f"return: {result.scale}")
     print(f"return: {len(result.graded)} grade(s); see {root / 'outbound' / 'report.md'}")
     return 0

@@ -11,8 +11,10 @@ from nndebug import config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scores", type=Path, default=config.AUTOGRADED_DIR / "scores.csv",
-                        help="scores.csv to tabulate (default: autograded/scores.csv)")
+    parser.add_argument("--root", type=Path, default=config.ROOT,
+                        help="the graded course (default: the kit's root; make demo: demo/)")
+    parser.add_argument("--scores", type=Path, default=None,
+                        help="scores.csv to tabulate (default: <root>/autograded/scores.csv)")
 
 
 def _size(path: Path) -> str:
@@ -52,7 +54,7 @@ def built_lines() -> list[str]:
 def score_table(path: Path) -> list[str]:
     """Per student, the score of each task's fix and explanation, and the total."""
     if not path.exists():
-        return [f"  no {path.relative_to(config.ROOT) if path.is_relative_to(config.ROOT) else path} yet"]
+        return [f"  no {_shown(path)} yet"]
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
     columns = [f"task{t}_{kind}" for t in config.TASKS for kind in ("fix", "explanation")]
@@ -75,22 +77,30 @@ def score_table(path: Path) -> list[str]:
     return lines
 
 
+def _shown(path: Path) -> Path:
+    return path.relative_to(config.ROOT) if path.is_relative_to(config.ROOT) else path
+
+
 def run(args: argparse.Namespace) -> int:
+    root = args.root.resolve()
+    graded = root / "autograded"
+    scores = args.scores or graded / "scores.csv"
     print("Built:")
     print("\n".join(built_lines()))
-    print("\nScores (autograded/scores.csv):")
-    print("\n".join(score_table(args.scores)))
-    report = config.AUTOGRADED_DIR / "report.md"
+    print(f"\nScores ({_shown(scores)}):")
+    print("\n".join(score_table(scores)))
+    report = graded / "report.md"
     if report.exists():
-        print(f"\nWhat could not be graded: {report.relative_to(config.ROOT)}")
-    review = config.AUTOGRADED_DIR / "review.md"
+        print(f"\nWhat could not be graded: {_shown(report)}")
+    review = graded / "review.md"
     if review.exists():
-        print(f"Explanations for a TA to read: {review.relative_to(config.ROOT)} ({routed_line(review)})")
-    pages = sorted((config.ROOT / "feedback").glob(f"*/{config.assignment()}/index.html"))
+        print(f"Explanations for a TA to read: {_shown(review)} ({routed_line(review)})")
+    pages = sorted((root / "feedback").glob(f"*/{config.assignment()}/index.html"))
     if pages:
-        print(f"Feedback for students: feedback/<student>/{config.assignment()}/index.html "
-              f"({len(pages)} page(s), e.g. {pages[0].relative_to(config.ROOT)})")
-    print("\n".join(similarity_lines(config.AUTOGRADED_DIR / "similarity.md")))
+        where = f"{_shown(root / 'feedback')}/<student>/{config.assignment()}/index.html"
+        print(f"Feedback for students: {where} "
+              f"({len(pages)} page(s), e.g. {_shown(pages[0])})")
+    print("\n".join(similarity_lines(graded / "similarity.md")))
     return 0
 
 
@@ -101,7 +111,7 @@ def similarity_lines(report: Path) -> list[str]:
     headings = [line.removeprefix("## ") for line in report.read_text(encoding="utf-8").splitlines()
                 if line.startswith("## ") and line[3:4].isdigit()]
     lines = [f"\nSimilarity, for a person to judge (no grade is changed): {len(headings)} pair(s) flagged: "
-             f"{report.relative_to(config.ROOT) if report.is_relative_to(config.ROOT) else report} "
+             f"{_shown(report)} "
              "(side by side: similarity.html)"]
     return lines + [f"  {heading}" for heading in headings]
 

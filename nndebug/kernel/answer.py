@@ -69,6 +69,7 @@ class _Watch:
         self.wanted = loaders                   # training loaders to see (task 1: two epochs' worth)
         self.loaders: list[Any] = []            # every DataLoader iteration, in order
         self.fed: list[tuple[int, Any]] = []    # (iteration, loader) that fed a step, one per new iteration
+        self.read: list[tuple[dict, dict, bool]] = []   # each fed loader as data, read when it fed
         self.module: Any = None
         self.start: dict[str, Any] | None = None
         self.optimizer: dict[str, Any] | None = None
@@ -97,7 +98,16 @@ class _Watch:
             self.optimizer = _optimizer(self.torch, optimizer, self.module)
         iteration = len(self.loaders) - 1
         if not self.fed or (iteration >= 0 and iteration > self.fed[-1][0]):
-            self.fed.append((iteration, self.loaders[-1] if self.loaders else None))
+            loader = self.loaders[-1] if self.loaders else None
+            # Read now: a training may change its dataset in place between epochs (a table reshuffled).
+            suffix = "" if not self.fed else "_next"
+            first = self.fed[0][1] if self.fed else None
+            try:
+                self.read.append(_loader(self.torch, loader, suffix) + (loader is first,))
+            except Exception as err:  # noqa: BLE001 - the verifier says the loader could not be read
+                self.read.append(({"kind": "unreadable", "error": f"{type(err).__name__}: {err}"[:300]},
+                                  {}, loader is first))
+            self.fed.append((iteration, loader))
         if len(self.fed) >= self.wanted or iteration < 0:
             raise Captured()
 
@@ -213,15 +223,16 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 
         answer["started"] = watch.start is not None
         if watch.start is not None:
             tensors["start"] = watch.start
-        first = watch.fed[0][1] if watch.fed else None
-        answer["loader"], probes = _loader(torch, first)
-        tensors.update(probes)
-        if len(watch.fed) > 1:
-            second = watch.fed[1][1]
-            answer["same_loader"] = second is first
-            if second is not first:
-                answer["loader_next"], probes = _loader(torch, second, "_next")
-                tensors.update(probes)
+        if watch.read:
+            answer["loader"], probes, _ = watch.read[0]
+            tensors.update(probes)
+        else:
+            answer["loader"] = {"kind": "none"}
+        if len(watch.read) > 1:
+            loader, probes, same = watch.read[1]
+            answer["same_loader"] = same
+            answer["loader_next"] = loader
+            tensors.update(probes)
     except Exception as err:  # noqa: BLE001 - the verifier says what is missing
         answer["error"] = (answer["error"] + "; " if answer["error"] else "") + f"{type(err).__name__}: {err}"
     out = Path(folder)

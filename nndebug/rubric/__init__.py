@@ -1,5 +1,6 @@
-"""Written explanations scored against ``notebooks/rubric.toml`` by lemma, with negation, stuffing,
-confidence and the answers a TA should read (``autograded/review.md``)."""
+"""Written explanations scored against ``notebooks/rubric.toml`` by lemma, by what they claim (not advice,
+not things tried and rejected, not guesses or denials: ``claims.py``), with stuffing, confidence and the
+answers a TA should read (``autograded/review.md``)."""
 from nndebug.rubric.review import render_review
 from nndebug.rubric.spec import RubricError
 from nndebug.rubric.verdict import ExplanationVerdict, judge, points

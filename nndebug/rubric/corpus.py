@@ -1,8 +1,11 @@
 """The labelled answers of ``tests/rubric_corpus/`` and how the rubric agrees with their TA scores.
 
-Two sets, reported apart: ``kit`` (``taskN.toml``, written by the kit's authors, who also tune the rubric)
-and ``independent`` (``independent/taskN.toml``, written by someone who read only the notebooks and scored
-by a TA before any tuning; its pre-tuning figures are kept in ``independent/pretuning.toml``).
+Sets, each reported apart: ``kit`` (``taskN.toml``, written by the kit's authors, who also tune the rubric);
+every subfolder with ``taskN.toml`` and a ``pretuning.toml`` (an independent set written by someone who has
+not read the rubric and scored by a TA before any tuning: ``independent/`` of issue 22, ``blind27/`` of
+issue 27; a set is read only once its pre-tuning record exists, so that no tuning sees it before); and one
+set per term of TA decisions (``ta/<term>.toml``: answers a TA scored by hand in formgrader, read back by
+``python -m nndebug ta-decisions``).
 """
 from __future__ import annotations
 
@@ -16,10 +19,18 @@ from nndebug.rubric.verdict import ExplanationVerdict, judge
 
 CORPUS_DIR = config.ROOT / "tests" / "rubric_corpus"
 INDEPENDENT_DIR = CORPUS_DIR / "independent"
-SETS = {"kit": CORPUS_DIR, "independent": INDEPENDENT_DIR}
-PRETUNING_FILE = INDEPENDENT_DIR / "pretuning.toml"
-# Every set: no answer confidently wrong (a different score, not routed), at most this share routed.
+TA_DIR = CORPUS_DIR / "ta"
+PRETUNING = "pretuning.toml"
+PRETUNING_FILE = INDEPENDENT_DIR / PRETUNING
+# Every set, every task: no answer confidently wrong (a different score, not routed), at most this share
+# routed.
 GOALS = {"confidently_wrong": 0, "routed": 0.20}
+
+
+def blind_dirs(root: Path | None = None) -> dict[str, Path]:
+    """The independent sets under ``root``: subfolders with taskN.toml and their pre-tuning record."""
+    return {d.name: d for d in sorted((root or CORPUS_DIR).iterdir())
+            if d.is_dir() and (d / PRETUNING).is_file() and any(d.glob("task*.toml"))}
 
 
 @dataclass(frozen=True)
@@ -83,9 +94,37 @@ def load(directory: Path = CORPUS_DIR) -> list[Answer]:
     return answers
 
 
-def load_sets() -> dict[str, list[Answer]]:
-    """Each corpus set by name: ``kit`` and ``independent``."""
-    return {name: load(directory) for name, directory in SETS.items()}
+def load_term(path: Path) -> list[Answer]:
+    """The TA decisions of one term (``ta/<term>.toml``): each answer names its task."""
+    try:
+        with open(path, "rb") as fh:
+            entries = tomllib.load(fh).get("answer", [])
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML ({error}): fix the file") from None
+    answers = []
+    for index, entry in enumerate(entries):
+        missing = {"task", "lang", "score", "text"} - entry.keys()
+        if missing:
+            raise ValueError(f"{path}: answer[{index}] lacks {', '.join(sorted(missing))}")
+        answers.append(Answer(int(entry["task"]), "ta", entry["lang"], float(entry["score"]), entry["text"],
+                              entry.get("id", ""), "", entry.get("note", "")))
+    return answers
+
+
+def load_sets(root: Path | None = None) -> dict[str, list[Answer]]:
+    """Each corpus set by name: ``kit``, each independent set (``independent``, ``blind27``, ...) and each
+    term of TA decisions (``ta <term>``, from ``TA_DIR``, else ``root/ta``)."""
+    sets = {"kit": load(root or CORPUS_DIR)}
+    sets.update({name: load(directory) for name, directory in blind_dirs(root or CORPUS_DIR).items()})
+    ta = TA_DIR if root is None else root / TA_DIR.name
+    terms = {f"ta {path.stem}": load_term(path) for path in sorted(ta.glob("*.toml"))} if ta.is_dir() else {}
+    sets.update({name: answers for name, answers in terms.items() if answers})
+    return sets
+
+
+def set_dirs(root: Path | None = None) -> dict[str, Path]:
+    """The folder of each set that has one (``kit`` and the independent sets)."""
+    return {"kit": root or CORPUS_DIR, **blind_dirs(root or CORPUS_DIR)}
 
 
 def score(answers: list[Answer], rubric_path: Path | None = None) -> list[Scored]:
@@ -111,6 +150,17 @@ def figures(scored: list[Scored]) -> Figures:
                    sum(s.routed for s in scored) / n,
                    sum(1 for s in scored if s.answer.score == 0 and s.verdict.fraction >= 1 and not s.routed),
                    sum(1 for s in scored if s.confidently_wrong))
+
+
+def per_task(scored: list[Scored]) -> dict[int, Figures]:
+    """Each task's figures."""
+    return {task: figures([s for s in scored if s.answer.task == task])
+            for task in sorted({s.answer.task for s in scored})}
+
+
+def meets_goal(scored: list[Scored]) -> bool:
+    """The goal, task by task: none confidently wrong, at most a fifth routed."""
+    return all(f.meets_goal() for f in per_task(scored).values())
 
 
 def confusion(scored: list[Scored]) -> Counter:

@@ -36,8 +36,9 @@ def render_review(rows: list[tuple[str, int, str, ExplanationVerdict]]) -> str:
         out += [f"- {kind}: {count}" for kind, count in counts.most_common()]
     else:
         out.append(f"**0 of {len(rows)} answers were routed to a TA**: the rubric was confident about every "
-                   "answer (none long, mixing right and wrong claims, with a negation near a concept, with "
-                   "only one concept or with nothing recognised).")
+                   "answer (in none did its own signals disagree: no right and wrong claims mixed, no "
+                   "concept both denied and named or only hedged, no guess beside a concept, nothing "
+                   "half-recognised).")
     out += ["", OVERRIDE, ""]
     for student, task, text, verdict in sorted(routed, key=lambda row: (row[0], row[1])):
         notebook = config.notebook(task)

@@ -14,9 +14,13 @@ from nndebug import config
 from nndebug.rubric.words import lemma_keys, normalize, words
 
 ENGINE_DEFAULTS = {"window": 8, "long_words": 150, "one_concept_words": 25, "substantive_words": 6}
-LANGUAGE_KEYS = ("deny_before", "deny_after", "contrast", "because", "dont_know", "tried")
-FLAG_KEYS = ("negation_is_the_bug", "mechanism", "review_if_partial", "partly_right")  # true or false
-POINT_KEYS = ("name", "name_en", "phrases", "weight") + FLAG_KEYS
+LANGUAGE_KEYS = ("deny_before", "deny_after", "contrast", "because", "dont_know", "tried", "reject",
+                 "reject_weak", "advice", "fix_verbs", "fix_label", "hedge", "boundary", "accessory", "vague")
+FLAG_KEYS = ("negation_is_the_bug", "mechanism", "review_if_partial", "partly_right", "review",
+             "wrong_mechanism", "effect_of_cause")  # true or false
+POINT_KEYS = ("name", "name_en", "phrases", "doubtful", "doubtful_alone", "weight") + FLAG_KEYS
+# The first item of a unit written "!..." (the sentence must not hold it).
+NOT: Item = (("not", frozenset()),)
 
 
 class RubricError(ValueError):
@@ -41,7 +45,12 @@ class Point:
     mechanism: bool = False          # a concept that is the task's effect, not its cause
     review_if_partial: bool = False  # a related point that sends an answer short of full marks to a TA
     partly_right: bool = False       # a wrong cause that only routes an answer naming a concept (no cap)
+    review: bool = False             # a related point that always sends the answer to a TA
+    wrong_mechanism: bool = False    # a wrong cause that is a wrong account of the effect (see the file)
+    effect_of_cause: bool = False    # a wrong cause that beside the task's cause is its effect (see the file)
     name_en: str = ""                # the name English feedback shows (else ``name``)
+    doubtful: tuple[Phrase, ...] = ()  # phrases that name the point only in part: alone, they route
+    doubtful_alone: tuple[Phrase, ...] = ()  # the same, routing only an answer that names nothing else
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,9 @@ def _strings(value: object, where: str, path: Path) -> list[str]:
 def _phrase(text: str, where: str, path: Path, groups: dict) -> Phrase:
     units = []
     for unit_text in text.split():
-        items = []
+        negative = unit_text.startswith("!") and len(unit_text) > 1
+        unit_text = unit_text[1:] if negative else unit_text
+        items = [NOT] if negative else []
         for item_text in unit_text.split("+"):
             alternatives = []
             for alt in item_text.split("|"):
@@ -126,6 +137,9 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
             if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
                 raise RubricError(f"{path}: {where}.weight ({name!r}) must be a number above 0")
         parsed = tuple(_phrase(p, f"{where}.phrases", path, groups) for p in phrases)
+        doubtful = {key: tuple(_phrase(p, f"{where}.{key}", path, groups)
+                               for p in _strings(entry[key], f"{where}.{key} ({name!r})", path))
+                    for key in ("doubtful", "doubtful_alone") if key in entry}
         flags = {flag: entry.get(flag, False) for flag in FLAG_KEYS}
         for flag, value in flags.items():
             if not isinstance(value, bool):
@@ -133,7 +147,8 @@ def _points(raw: object, key: str, path: Path, groups: dict, concept: bool) -> t
         name_en = entry.get("name_en", "")
         if not isinstance(name_en, str):
             raise RubricError(f"{path}: {where}.name_en ({name!r}) must be a string: the name in English")
-        result.append(Point(name.strip(), parsed, float(weight), **flags, name_en=name_en.strip()))
+        result.append(Point(name.strip(), parsed, float(weight), **flags, name_en=name_en.strip(),
+                            **doubtful))
     return tuple(result)
 
 
@@ -206,7 +221,7 @@ def _vocabulary(groups: dict, tasks: dict[int, TaskRubric]) -> frozenset[str]:
     keys: set[str] = {k for entries in groups.values() for seq in entries for keys in seq for k in keys}
     for task in tasks.values():
         for point in task.concepts + task.wrong + task.related:
-            for phrase in point.phrases:
+            for phrase in point.phrases + point.doubtful + point.doubtful_alone:
                 keys |= {k for unit in phrase for item in unit for kind, alt in item if kind == "word"
                          for k in alt}
     return frozenset(k for k in keys if len(k) >= 5 and k.isascii() and k.isalpha())

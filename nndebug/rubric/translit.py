@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from nndebug.rubric.words import is_english, is_russian
+from nndebug.rubric.words import MAX_WORD, is_english, is_russian
 
 # Latin letters to Cyrillic, longest first; a letter may read several ways ("y": ы or й; "c": ц or к).
 _LETTERS: dict[str, tuple[str, ...]] = {
@@ -60,7 +60,7 @@ def to_cyrillic(word: str) -> str | None:
 
 def _convertible(word: str) -> str | None:
     bare = word.replace("'", "")
-    if len(bare) < 1:
+    if len(bare) < 1 or len(bare) > MAX_WORD:
         return None
     if "'" not in word and is_english(bare) and bare not in _RUSSIAN_TOO:
         return None
@@ -98,6 +98,6 @@ def _within_one_edit(a: str, b: str) -> bool:
 
 def misspelled_as(word: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
     """The rubric words an unknown English word of five letters or more is one typo away from."""
-    if len(word) < 5 or not word.isascii() or not word.isalpha() or is_english(word):
+    if not 5 <= len(word) <= MAX_WORD or not word.isascii() or not word.isalpha() or is_english(word):
         return ()
     return tuple(v for v in vocabulary if abs(len(v) - len(word)) <= 1 and _within_one_edit(word, v))

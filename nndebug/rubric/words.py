@@ -10,13 +10,15 @@ import simplemma
 import snowballstemmer
 
 PLACEHOLDER = "YOUR ANSWER HERE"  # nbgrader's text in an unanswered markdown cell
+MAX_WORD = 40  # a longer token is no word (a hash, a run of letters): matched as it is, never looked up
 
 _FENCED = re.compile(r"```.*?(```|$)", re.S)
 _INLINE = re.compile(r"`([^`\n]*)`")
 # A line (or an inline span) that is a statement of code rather than prose: a call or an assignment.
 _CODE_LINE = re.compile(r"^\s*(?:[\w.\[\]'\"]+\s*=\s*[\w.]+\(.*\)|[\w.]+\(.*\)"
                         r"|(?:for|if|def|class|with)\b.*:|(?:import|from|return)\s+[\w.]+.*)\s*$")
-_CODE_SPAN = re.compile(r"\w\(.*\)|^\s*[\w.\[\]]+\s+=\s")
+_CALL_OPEN = re.compile(r"\w\(")
+_ASSIGNMENT = re.compile(r"\s*[\w.\[\]]+\s+=\s")
 _CONTRACTIONS = ((re.compile(r"\b(can)'?t\b"), r"\1 not"), (re.compile(r"\bwon'?t\b"), "will not"),
                  (re.compile(r"n't\b"), " not"), (re.compile(r"\b(it|that|what|there|here)'s\b"), r"\1 is"),
                  (re.compile(r"'s\b"), ""))
@@ -49,6 +51,12 @@ def is_placeholder(text: str) -> bool:
     return not text.strip() or text.strip() == PLACEHOLDER
 
 
+def _is_code_span(span: str) -> bool:
+    """A call ("f(x)": a word, "(", later ")") or an assignment ("x = ..."), found in linear time."""
+    call = _CALL_OPEN.search(span)
+    return bool(call and ")" in span[call.end():]) or bool(_ASSIGNMENT.match(span))
+
+
 def strip_code(text: str) -> tuple[str, bool]:
     """The prose of a markdown answer: fenced blocks, indented code and code lines dropped, inline spans
     that are calls or assignments dropped, the rest of inline code kept as words. Also: was any code
@@ -65,7 +73,7 @@ def strip_code(text: str) -> tuple[str, bool]:
 
     def inline(match: re.Match) -> str:
         nonlocal dropped
-        if _CODE_SPAN.search(match.group(1)):
+        if _is_code_span(match.group(1)):
             dropped = True
             return " "
         return match.group(1)
@@ -91,7 +99,7 @@ def lemma_keys(word: str) -> tuple[frozenset[str], bool]:
     if re.search("[а-я]", word):
         parses = _morph().parse(word)
         keys.update(p.normal_form.replace("ё", "е") for p in parses)
-        noun = bool(parses) and parses[0].tag.POS == "NOUN"
+        noun = bool(parses) and parses[0].tag.POS == "NOUN" and _morph().word_is_known(word)
         return frozenset(keys), noun
     if re.fullmatch("[a-z][a-z0-9]*", word):
         lemma = simplemma.lemmatize(word, lang="en").lower()
@@ -103,7 +111,9 @@ def words(sentence: str) -> list[Word]:
     """The tokens of one (normalized) sentence."""
     result = []
     for token in _TOKEN.findall(sentence):
-        if token[0].isalnum():
+        if token[0].isalnum() and len(token) > MAX_WORD:
+            result.append(Word(token, frozenset({token}), True))  # no word of any language: not looked up
+        elif token[0].isalnum():
             keys, noun = lemma_keys(token)
             result.append(Word(token, keys, True, noun))
         else:
@@ -116,6 +126,11 @@ def sentences(text: str) -> list[str]:
     "about" sign before 0 reads "to zero"."""
     text = _TO_ZERO.sub(" to zero ", normalize(text))
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def is_cyrillic(word: str) -> bool:
+    """A word with a Cyrillic letter in it."""
+    return re.search("[а-я]", word) is not None
 
 
 @cache

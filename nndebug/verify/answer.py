@@ -44,8 +44,8 @@ class Answer:
     groups: tuple[Group, ...]
     loader: dict[str, Any]
     probes: dict[str, torch.Tensor] = field(default_factory=dict)
-    loader_next: dict[str, Any] | None = None   # task 1: the loader of the next epoch, when a new one
-    same_loader: bool | None = None             # task 1: the next epoch iterated the same loader again
+    loader_next: dict[str, Any] | None = None   # task 1: the loader of the next epoch, read when it fed
+    same_loader: bool | None = None             # task 1: the next epoch iterated the same loader object
 
 
 def _plain(value: object, depth: int = 0) -> bool:

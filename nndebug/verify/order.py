@@ -155,10 +155,11 @@ def _settings(loader: dict) -> tuple[int, bool]:
 
 
 def replay(answer: Answer, data_dir: Path, epochs: int) -> Order:
-    """The student's training order for ``epochs`` epochs, dealt again by the kit. A training that builds a
-    new loader every epoch was watched for two: its two loaders deal the epochs in turn."""
+    """The student's training order for ``epochs`` epochs, dealt again by the kit. Task 1's training was
+    watched for two epochs, each loader read when it fed its first step: the two deal the epochs in turn (a
+    loader built anew every epoch, or a dataset changed in place, deals its changes)."""
     sources = [(answer.loader, mapping(answer, data_dir) if _settings(answer.loader) else [])]
-    if answer.loader_next is not None and answer.same_loader is False:
+    if answer.loader_next is not None:     # read when it fed the next epoch: it may deal other digits
         _settings(answer.loader_next)
         sources.append((answer.loader_next, mapping(answer, data_dir, "_next")))
     generator = torch.Generator().manual_seed(SEED)

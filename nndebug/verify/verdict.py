@@ -43,5 +43,5 @@ def failed(reason: Line, measured: tuple[Line, ...] = (), advice: Line | None = 
 def routed(why: Line, measured: tuple[Line, ...] = (),
            curves: dict[str, list[float]] | None = None) -> Verdict:
     """A verdict the kit cannot decide from data: 0 until a person scores it (autograded/routed.md)."""
-    reason = Line(f"проверку решит преподаватель: {why.ru}", f"a person will decide this fix: {why.en}")
+    reason = Line(f"отправлено на проверку человеку: {why.ru}", f"sent to a person: {why.en}")
     return Verdict(0.0, reason, measured, None, curves or {}, why)
