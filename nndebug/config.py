@@ -30,6 +30,7 @@ SOURCE_DIR = ROOT / "source"
 RELEASE_DIR = ROOT / "release"
 SUBMITTED_DIR = ROOT / "submitted"
 AUTOGRADED_DIR = ROOT / "autograded"
+DEMO_DIR = ROOT / "demo"                     # make demo's own course: its two samples, graded there
 DOCS_DIR = ROOT / "docs"
 
 _parsed: dict[Path, settings_schema.Kit] = {}

@@ -144,7 +144,7 @@ class SamplerTrainer(Trainer):
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
-""" + BUILD_TRAINER.format(cls="SamplerTrainer"), True, routed=True),  # a sampler of its own: a person decides
+""" + BUILD_TRAINER.format(cls="SamplerTrainer"), True, routed=True),  # its own sampler: a person decides
     Fix("two_loader_workers", """
 class WorkersTrainer(Trainer):
     def train(self, num_epochs: int):

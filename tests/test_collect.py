@@ -301,3 +301,42 @@ def test_a_due_date_that_needs_guessing_is_refused_with_the_forms(course, tmp_pa
     with pytest.raises(ValueError, match="2026-12-01 23:59:00 \\+0300"):
         run(source, course, due=due)
     assert not (course / "submitted").exists()
+
+
+class RawNameInfo(zipfile.ZipInfo):
+    """An entry whose name is written as its bytes (cp437 round trip), never as UTF-8 with the flag."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 (zipfile's own name)
+        return self.filename.encode("cp437"), self.flag_bits & ~0x800
+
+
+def raw_zip(path: Path, entries: list[tuple[bytes, bytes]]) -> Path:
+    """A zip as Windows tools write one: names in a code page's bytes, the UTF-8 flag (bit 11) unset."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for raw, data in entries:
+            info = RawNameInfo(raw.decode("cp437"), date_time=(2026, 11, 30, 10, 0, 0))
+            info.flag_bits &= ~0x800
+            zf.writestr(info, data)
+    with zipfile.ZipFile(path) as zf:           # written as asked: no flag, the code page's bytes
+        assert not any(i.flag_bits & 0x800 for i in zf.infolist())
+    return path
+
+
+def test_a_zip_without_the_utf8_flag_is_read_as_cp866_and_an_unreadable_name_is_reported(course, tmp_path):
+    (course / "roster.csv").write_text(ROSTER + "petrov,Иван Петров,petrov@uni.example,\n")
+    folder = "Иван Петров_404_assignsubmission_file_"
+    source = raw_zip(tmp_path / "windows.zip", [
+        (f"{folder}/{T1}.ipynb".encode("cp866"), student_notebook(T1, "pv1")),
+        (f"{IVANOV}/{T2}.ipynb".encode("cp866"), student_notebook(T2, "iv2")),
+        (f"Пётр Сидоров_505_assignsubmission_file_/{T3}.ipynb".encode("cp1251"), student_notebook(T3, "x")),
+    ])
+    result = run(source, course)
+    assert result.kind == "moodle"
+    assert b"# pv1" in placed(course, "petrov", T1) and b"# iv2" in placed(course, "ivanov", T2)
+    state = json.loads((course / "collect" / "collected.json").read_text())
+    assert state["petrov"]["lms"]["moodle"] == {"participant_id": "404", "full_name": "Иван Петров"}
+    assert not result.unmatched
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["ivanov", "petrov"]
+    report = (course / "collect" / "report.md").read_text()
+    assert "a name no encoding reads" in report and "\\xcf\\xb8\\xf2\\xf0" in report    # "Пётр" in cp1251
+    assert "╨" not in report and "Ïžòð" not in report and "Ïёòð" not in report

@@ -1,6 +1,6 @@
-"""The trusted replay's parts, without training: the kernel's capture of the answer, the driver's strict loader,
-the rebuilt order of task 1 and the rebuilt optimizer of task 2 (docs/grading.md: "Verdicts by a trusted
-replay"). The whole replay of each task is graded in tests/test_verify.py and the autograde tests."""
+"""The trusted replay's parts, without training: the kernel's capture of the answer, the driver's strict
+loader, the rebuilt order of task 1 and the rebuilt optimizer of task 2 (docs/grading.md: "Verdicts by a
+trusted replay"). The whole replay of each task is graded in tests/test_verify.py and the autograde tests."""
 from __future__ import annotations
 
 import json

@@ -144,3 +144,28 @@ def test_feedback_written_at_another_level_is_not_sent_without_a_gradebook(cours
     with zipfile.ZipFile(course / "outbound" / "moodle_feedback.zip") as zf:
         assert not any(n.startswith("Maria Petrova") for n in zf.namelist())
     assert "Feedback held back" in (course / "outbound" / "report.md").read_text()
+
+
+def test_copies_are_listed_next_to_the_grades_with_where_to_read_why(course, capsys):
+    (course / "autograded").mkdir()
+    (course / "autograded" / ".nndebug-state.json").write_text(json.dumps({
+        "ivanov": {"fingerprint": "y", "status": "graded", "stale": False, "problems": [
+            {"notebook": "task3_batchnorm", "message": "COPY? carries another student's owner token 5f3a: "
+                                                       "graded against t3v2; a person should decide"}]},
+        "petrova": {"fingerprint": "x", "status": "graded", "stale": False, "problems": []}}))
+    (course / "autograded" / "similarity.md").write_text(
+        "# Similarity: answers that look copied\n\n**2 pair(s) flagged.**\n\n"
+        "## 1. petrova and reference (ru): strength 0.91\n\ntext\n\n"
+        "## 2. ivanov and stranger: strength 0.70\n\n"
+        "## Under the threshold (the strongest, for calibration)\n")
+    assert main(["return", "--root", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert "3 graded student(s) flagged as possible copies" in out      # stranger: graded, not in roster
+    report = (course / "outbound" / "report.md").read_text()
+    assert "## Possible copies among the grades exported" in report
+    assert ("- ivanov: task3_batchnorm: COPY? carries another student's owner token 5f3a: graded against "
+            "t3v2; a person should decide (autograded/report.md); shares answers with stranger, strength "
+            "0.70 (autograded/similarity.md, pair 2)") in report
+    assert ("- petrova: shares answers with reference, strength 0.91 (autograded/similarity.md, "
+            "pair 1)") in report
+    assert "reference:" not in report                 # a public answer is not a student

@@ -2,6 +2,7 @@
 
 A zip entry's time is the LMS's submission time in the LMS server's time zone (kit.toml [collect]
 timezone); a file's time is its modification time. Times are kept as nbgrader keeps them: naive UTC.
+A zip name written without the UTF-8 flag is read as :mod:`nndebug.collect.zipnames` says (cp866 first).
 """
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
+from nndebug.collect import zipnames
+
 MAX_FILE_BYTES = 200 * 2**20        # a bigger file is listed, not read
 MAX_ZIP_DEPTH = 3                   # zips inside zips inside zips
+UNREADABLE = ("a name no encoding reads (not UTF-8, cp866 or cp437; the zip does not say which it is); "
+              "not collected. Unzip it with a tool that knows the encoding, fix the name and collect the "
+              "folder.")
 JUNK_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db", "desktop.ini"}
 
 
@@ -54,7 +60,11 @@ def read_zip(data: bytes, prefix: str, zone: str, depth: int, skipped: list[str]
         for info in zf.infolist():
             if info.is_dir():
                 continue
-            path = f"{prefix}{info.filename}"
+            name = zipnames.entry_name(info)
+            if name is None:
+                skipped.append(f"{prefix}{zipnames.shown(info)}: {UNREADABLE}")
+                continue
+            path = f"{prefix}{name}"
             if info.file_size > MAX_FILE_BYTES:
                 skipped.append(f"{path}: {info.file_size / 2**20:.0f} MiB, over the "
                                f"{MAX_FILE_BYTES // 2**20} MiB a file collect reads")

@@ -14,6 +14,7 @@ from nndebug.autograde import routed
 from nndebug.autograde.state import STATE_FILE
 from nndebug.collect.collector import STATE
 from nndebug.collect.roster import Roster
+from nndebug.outbound import copies
 from nndebug.outbound import feedback as fb
 from nndebug.outbound import grades as gr
 from nndebug.settings import Return
@@ -32,6 +33,7 @@ class Outbound:
     stale: list[str] = field(default_factory=list)
     feedback_held: list[str] = field(default_factory=list)
     routed: list[str] = field(default_factory=list)   # tests sent to a person that no TA has scored yet
+    copies: list[str] = field(default_factory=list)   # graded students flagged as possible copies, and where
     feedback_level: str = ""
     files: list[Path] = field(default_factory=list)
     scale: str = ""
@@ -108,6 +110,7 @@ def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
     result.stale = [f"{sid}: {why}" for sid, why in sorted(stale.items()) if sid in grades]
     grades = {sid: g for sid, g in grades.items() if sid not in stale}
     result.routed = [line for line in routed.pending(root, assignment) if line.split(":")[0] in grades]
+    result.copies = copies.flagged(root, set(grades))
     lms = recorded_lms(root)
     out = root / "outbound"
     out.mkdir(parents=True, exist_ok=True)
@@ -144,6 +147,9 @@ def write_outbound(root: Path = config.ROOT, *, assignment: str | None = None,
 
 
 SECTIONS = [
+    ("copies", "Possible copies among the grades exported (for a person to judge; no grade was changed): "
+               "the variants check (autograded/report.md) or the similarity report, with the class or the "
+               "public answers (autograded/similarity.md, side by side in similarity.html)."),
     ("feedback_held", "Feedback held back: not at the level kit.toml [feedback] wants now (no rubric points "
                       "named before the due date; everything after it) and not regenerated."),
     ("stale", "Grades `make autograde` could not refresh (the grade in grades.csv is an earlier submission's "
