@@ -169,3 +169,17 @@ def test_copies_are_listed_next_to_the_grades_with_where_to_read_why(course, cap
     assert ("- petrova: shares answers with reference, strength 0.91 (autograded/similarity.md, "
             "pair 1)") in report
     assert "reference:" not in report                 # a public answer is not a student
+
+
+def test_the_grading_reports_link_each_other(tmp_path: Path) -> None:
+    from nndebug.autograde.grade import REPORTS, SEE_ALSO, link_reports
+
+    for name in REPORTS:
+        (tmp_path / name).write_text(f"# {name}\n\nbody\n", encoding="utf-8")
+    link_reports(tmp_path)
+    link_reports(tmp_path)              # a second run rewrites the line, never adds another
+    for name in REPORTS:
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert text.count(SEE_ALSO.strip()) == 1 and text.startswith(f"# {name}\n\nbody\n")
+        assert all(f"]({other})" in text for other in REPORTS if other != name)
+        assert f"]({name})" not in text

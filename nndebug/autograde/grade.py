@@ -265,8 +265,28 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     review = write_review(course)
     text += f"\nExplanations for a TA: {review.relative_to(course.root)}\n"
     text += write_similarity(course) + "\n"
+    link_reports(course.autograded)
     echo(text)
     return outcomes
+
+
+REPORTS = {"report.md": "what could not be graded, edited cells, copies of another variant",
+           "routed.md": "fixes sent to a person (0 until a TA scores them)",
+           "review.md": "explanations the rubric is unsure of",
+           "similarity.md": "submissions that share rare text or code, for a person to judge"}
+SEE_ALSO = "\n---\nThe reports of this grading: "
+
+
+def link_reports(folder: Path) -> None:
+    """End each of the grading's reports with links to the others (one line, rewritten on every run)."""
+    for name in REPORTS:
+        path = folder / name
+        if not path.is_file():
+            continue
+        body = path.read_text(encoding="utf-8").split(SEE_ALSO)[0].rstrip("\n") + "\n"
+        links = "; ".join(f"[{other}]({other}) ({what})" for other, what in REPORTS.items()
+                          if other != name and (folder / other).is_file())
+        path.write_text(body + SEE_ALSO + links + ".\n" if links else body, encoding="utf-8")
 
 
 def count_submissions(course: Course, state: dict, base: str) -> list[str]:
