@@ -54,28 +54,32 @@ def tier_of(markexpr: str, keyword: str, args: list[str], testpaths: list[str], 
 
 
 def record(outcome: Outcome, tests: int, slowest: list[tuple[str, float]],
-           folder: Path = TIMINGS_DIR) -> Path:
+           folder: Path = TIMINGS_DIR, fast_tests_s: float | None = None) -> Path:
     """Write ``<folder>/<tier>.json``: when, how long, the budget, the count and the 25 slowest tests."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{outcome.tier}.json"
     path.write_text(json.dumps({
         "tier": outcome.tier, "seconds": round(outcome.seconds, 1), "budget": outcome.budget,
         "over": outcome.over, "tests": tests, "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fast_tests_s": None if fast_tests_s is None else round(fast_tests_s, 1),
         "slowest": [[name, round(sec, 1)] for name, sec in slowest[:25]]}, indent=1) + "\n")
     return path
 
 
-_state: dict = {"start": None, "durations": {}}
+_state: dict = {"start": None, "durations": {}, "fast": 0.0}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     _state["start"] = time.monotonic()
     _state["durations"] = {}
+    _state["fast"] = 0.0
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     durations = _state["durations"]
     durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
+    if "slow" not in report.keywords:
+        _state["fast"] += report.duration      # the fast tier's own tests, inside a full run
 
 
 def _complete_tier(config: pytest.Config) -> str | None:
@@ -101,16 +105,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     outcome = Outcome(tier, time.monotonic() - _state["start"], limit)
     slowest = sorted(_state["durations"].items(), key=lambda kv: -kv[1])
-    record(outcome, session.testscollected, slowest)
+    record(outcome, session.testscollected, slowest, fast_tests_s=_state["fast"] if tier == "full" else None)
+    config.stash[_FAST] = _state["fast"] if tier == "full" else -1.0
     config.stash[_OUTCOME] = outcome
     if outcome.over and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 _OUTCOME = pytest.StashKey[Outcome]()
+_FAST = pytest.StashKey[float]()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     outcome = config.stash.get(_OUTCOME, None)
     if outcome is not None:
         terminalreporter.write_line(outcome.line(), red=outcome.over, green=not outcome.over)
+        fast = config.stash.get(_FAST, -1.0)
+        if fast >= 0:
+            terminalreporter.write_line(f"test budget: the fast tier's tests took {fast:.0f} s of this run "
+                                        f"(tier fast's budget: {budgets().get('fast', 0):.0f} s)")
