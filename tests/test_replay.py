@@ -28,9 +28,10 @@ class Digits(Dataset):
     """The grading data's training digits as MNISTDataset gives them ({'sample', 'label'}), in table order,
     optionally shifted (augmentation) or ignoring the index (a stream in disguise)."""
 
-    def __init__(self, shift: int = 0, ignore_index: bool = False) -> None:
+    def __init__(self, shift: int = 0, ignore_index: bool = False, normalise: bool = False) -> None:
         self.images, self.labels = measure.split(DATA, "train")
         self.shift, self.ignore_index, self.next = shift, ignore_index, 0
+        self.normalise = normalise
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -41,6 +42,8 @@ class Digits(Dataset):
         sample = self.images[index]
         if self.shift:
             sample = torch.roll(sample, shifts=(self.shift, -self.shift), dims=(1, 2))
+        if self.normalise:
+            sample = (sample / 255 - 0.1307) / 0.3081
         return {"sample": sample, "label": self.labels[index]}
 
 
@@ -153,8 +156,9 @@ def test_a_loader_built_anew_every_epoch_is_watched_for_two_epochs(tmp_path: Pat
     assert share > 0.8 and order.reshuffled(dealt) and dealt.coverage == 1.0
 
 
-def test_augmented_items_are_matched_to_their_digits(tmp_path: Path) -> None:
-    found = captured(Trainer(DataLoader(Digits(shift=2), batch_size=128, shuffle=True), lr=0.01), tmp_path)
+@pytest.mark.parametrize("options", [{"shift": 2}, {"normalise": True}], ids=["shifted", "normalised"])
+def test_augmented_items_are_matched_to_their_digits(options: dict, tmp_path: Path) -> None:
+    found = captured(Trainer(DataLoader(Digits(**options), batch_size=128, shuffle=True), lr=0.01), tmp_path)
     rows = order.mapping(found, DATA)
     assert sum(r == i for i, r in enumerate(rows)) >= 0.99 * len(rows)
 

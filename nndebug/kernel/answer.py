@@ -171,13 +171,13 @@ def _loader(torch: Any, loader: Any, suffix: str = "") -> tuple[dict[str, Any], 
     images, labels, orders = [], [], []
     for _ in range(2):
         order = torch.randperm(size, generator=generator)
-        pass_images = torch.zeros(size, 28, 28, dtype=torch.uint8)
+        pass_images = torch.zeros(size, 28, 28, dtype=torch.float16)   # as returned: scaled, normalised
         pass_labels = torch.zeros(size, dtype=torch.long)
         for i in order.tolist():
             item = dataset[i]
             sample = torch.as_tensor(item["sample"]).detach().float().cpu()
             sample = sample.reshape(-1, 28, 28)[0] if sample.numel() % 784 == 0 else torch.zeros(28, 28)
-            pass_images[i] = sample.clamp(0, 255).round().to(torch.uint8)
+            pass_images[i] = sample.clamp(-6e4, 6e4).nan_to_num(0.0).to(torch.float16)
             pass_labels[i] = int(torch.as_tensor(item["label"]).reshape(-1)[0])
         images.append(pass_images)
         labels.append(pass_labels)

@@ -56,7 +56,7 @@ def _shifted(images: torch.Tensor) -> torch.Tensor:
 def match(images: torch.Tensor, labels: torch.Tensor, train: torch.Tensor,
           train_labels: torch.Tensor) -> list[int]:
     """The train row each item is (-1: none): the same pixels, else the most similar digit of the item's label
-    under small shifts, if similar enough."""
+    under small shifts, if similar enough (correlation: a scaled or normalised item matches its digit)."""
     exact = {t.numpy().tobytes(): row for row, t in enumerate(train)}
     rows = [exact.get(img.numpy().tobytes(), -1) for img in images]
     rows = [r if r >= 0 and int(train_labels[r]) == int(labels[i]) else -1 for i, r in enumerate(rows)]
@@ -79,7 +79,7 @@ def match(images: torch.Tensor, labels: torch.Tensor, train: torch.Tensor,
 
 def _train_digits(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor]:
     images, labels = measure.split(data_dir, "train")
-    return images[:, 0].round().clamp(0, 255).to(torch.uint8), labels
+    return images[:, 0].to(torch.float16), labels
 
 
 def mapping(answer: Answer, data_dir: Path, suffix: str = "") -> list[int]:
@@ -87,7 +87,7 @@ def mapping(answer: Answer, data_dir: Path, suffix: str = "") -> list[int]:
     cannot be read as the given digits the same way twice."""
     images, labels = answer.probes.get(f"probe_images{suffix}"), answer.probes.get(f"probe_labels{suffix}")
     if images is None or labels is None or images.dim() != 4 or images.shape[0] != 2 \
-            or images.shape[2:] != (28, 28) or images.dtype != torch.uint8 \
+            or images.shape[2:] != (28, 28) or images.dtype != torch.float16 \
             or labels.shape != images.shape[:2] or labels.dtype != torch.long:
         raise NotReplayable("the training dataset's items could not be read as digits")
     train, train_labels = _train_digits(data_dir)
