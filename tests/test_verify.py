@@ -103,3 +103,11 @@ def test_the_given_bug_fails_and_the_reference_fix_passes(task: int, tmp_path: P
     bug = BUGS[task]
     assert verdict(task, bug, tmp_path / "bug").fraction == 0
     assert verdict(task, reference_fix(task), tmp_path / "ref").fraction == 1
+
+
+def test_a_training_that_ran_without_a_torch_optimizer_goes_to_a_person() -> None:
+    """An update of the student's own (``p.data -= lr * p.grad``) steps no torch optimizer: not replayable."""
+    context = fixes.Context(config.grading_data(config.notebook(2)), config.MODEL_FILE)
+    start = {k: v.clone() for k, v in measure.fresh_model().state_dict().items()}
+    result = fixes.task2(answer(stopped=False, start=start), context)
+    assert result.fraction == 0 and result.routed is not None and "no torch.optim" in result.routed.en

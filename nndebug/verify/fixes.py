@@ -110,6 +110,10 @@ def started(answer: Answer) -> Verdict | None:
                            f"the training crashed: {answer.error}"),
                       advice=Line("запустите тетрадку сверху вниз и исправьте ошибку",
                                   "run the notebook top to bottom and fix the error"))
+    if not answer.stopped and answer.start is not None:
+        return routed(Line("сеть считалась, но ни один оптимизатор torch.optim не сделал шага (свой шаг "
+                           "обучения нельзя воспроизвести по данным)", "the network ran, but no torch.optim "
+                           "optimizer stepped (an update of your own cannot be replayed from data)"))
     if not answer.stopped:
         return failed(Line("обучение не сделало ни одного шага оптимизатора",
                            "the training did not make a single optimizer step"),
