@@ -1,6 +1,6 @@
 """Variants graded in fast mode (the variant's given cells and a fix in-process on the task's grading data,
-the answer taken and replayed as the autograder does, then the verifier and the rubric): each variant bites and its reference fix heals;
-a class of six with right fixes of their own variants scores full; two students who swap notebooks score 0
+the answer taken and replayed as the autograder does, then the verifier and the rubric): each variant
+bites and its reference fix heals; a class of six with right fixes of their own variants scores full; two students who swap notebooks score 0
 on the fixes and lose the variant's rubric point; the seed's answers in a non-seed variant score 0 on the
 fixes (README: Per-student variants).
 
