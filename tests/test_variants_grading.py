@@ -1,18 +1,17 @@
 """Variants graded in fast mode (the variant's given cells and a fix in-process on the task's grading data,
 the answer taken and replayed as the autograder does, then the verifier and the rubric): each variant
-bites and its reference fix heals; a class of six with right fixes of their own variants scores full; two students who swap notebooks score 0
-on the fixes and lose the variant's rubric point; the seed's answers in a non-seed variant score 0 on the
-fixes (README: Per-student variants).
-
-Every graded run trains on one core (task 1 and 2: 10 epochs, about 2 minutes each; task 3: 5 epochs on
-a smaller set, under a minute), so CI runs a cut-down matrix: task3v1 bites and heals; the seed's answer in
-every variant where it fails before training (task1v2, task1v3: a DataLoader cannot shuffle their stream;
+bites and its reference fix heals; a class of six with right fixes of their own variants scores full;
+two students who swap notebooks score 0 on the fixes and lose the variant's rubric point; the seed's
+answers in a non-seed variant score 0 on the fixes (README: Per-student variants). Every graded run
+trains on one core (task 1 and 2: 10 epochs, about 2 minutes each; task 3: 5 epochs on a smaller set,
+under a minute), so CI runs a cut- down matrix: task3v1 bites and heals; the seed's answer in every
+variant where it fails before training (task1v2, task1v3: a DataLoader cannot shuffle their stream;
 every task-3 variant: the seed's ``nn.init.uniform_`` stops at the zeroed integer counter); task 1's
-swapped pair (v2/v3), which fails the same way; the class and the swap score every explanation against the
-student's variant (task 3's copied fix is graded end to end in tests/test_variants_autograde.py; the
+swapped pair (v2/v3), which fails the same way; the class and the swap score every explanation against
+the student's variant (task 3's copied fix is graded end to end in tests/test_variants_autograde.py; the
 seed's variants are main's tests). NN_DEBUG_VARIANTS_FULL=1 runs every variant buggy and fixed, every
-swapped fix and the seed's answers in every non-seed variant (27 minutes on 2 cores; `make fidelity` with
-variants on writes that matrix to docs/fidelity_variants.md)."""
+swapped fix and the seed's answers in every non-seed variant (27 minutes on 2 cores; `make fidelity`
+with variants on writes that matrix to docs/fidelity_variants.md)."""
 from __future__ import annotations
 
 import os
