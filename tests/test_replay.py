@@ -96,6 +96,7 @@ class Trainer:
 
 
 def captured(trainer: Trainer, folder: Path) -> Answer:
+    folder.mkdir(parents=True, exist_ok=True)
     capture.capture({"trainer": trainer}, str(folder), 3)
     return answer_io.load(folder)
 
@@ -173,6 +174,52 @@ def test_an_order_of_the_students_own_code_is_not_replayed(loader, why: str, tmp
     found = captured(Trainer(loader(), lr=0.01), tmp_path)
     with pytest.raises(NotReplayable, match=why):
         order.replay(found, DATA, 2)
+
+
+class Peeking(Trainer):
+    """Trains on the sorted loader, and before every step iterates a shuffled one only to look at it."""
+
+    def train(self, epochs: int) -> None:
+        shuffled = DataLoader(self.loader.dataset, batch_size=128, shuffle=True)
+        for _ in range(epochs):
+            for batch in self.loader:
+                next(iter(shuffled))
+                loss = nn.functional.cross_entropy(self.model(batch["sample"]), batch["label"])
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+
+class SortedBatches(Digits):
+    """__getitem__ honours the index; __getitems__ (what the loader's fetcher calls) deals sorted digits."""
+
+    def __getitems__(self, indices):
+        return [Digits.__getitem__(self, i) for i in range(len(indices))]
+
+
+def test_what_deals_is_read_not_what_reports(tmp_path: Path) -> None:
+    """The loader that fed the network (not one iterated to be looked at), the batch sampler's own sampler
+    and source, the fetcher's own path and a collate_fn of the student's own are what the replay reads."""
+    sorted_ = Digits()
+    peek = captured(Peeking(DataLoader(sorted_, batch_size=128, shuffle=False), lr=0.01), tmp_path / "peek")
+    assert peek.loader["sampler"]["kind"] == "SequentialSampler"
+    batches = torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(sorted_), 128, False)
+    walker = DataLoader(sorted_, batch_sampler=batches)
+    walker.__dict__["sampler"] = torch.utils.data.RandomSampler(sorted_)   # what the loader reports
+    walked = captured(Trainer(walker, lr=0.01), tmp_path / "walk")
+    assert walked.loader["sampler"]["kind"] == "SequentialSampler"
+    small = DataLoader(sorted_, batch_size=32, sampler=torch.utils.data.RandomSampler(range(128)))
+    dealt = order.replay(captured(Trainer(small, lr=0.01), tmp_path / "small"), DATA, 2)
+    assert order.mixing(dealt, measure.split(DATA, "train")[1])[0] < 0.2
+    fetched = captured(Trainer(DataLoader(SortedBatches(), batch_size=128, shuffle=True), lr=0.01),
+                       tmp_path / "getitems")
+    with pytest.raises(NotReplayable):
+        order.replay(fetched, DATA, 2)
+    collate = torch.utils.data.default_collate
+    collated = DataLoader(sorted_, batch_size=128, shuffle=True, collate_fn=lambda items: collate(items))
+    capture.capture({"trainer": Trainer(collated, lr=0.01)}, str(tmp_path), 2)
+    with pytest.raises(NotReplayable, match="collate_fn"):
+        order.replay(answer_io.load(tmp_path), DATA, 2)
 
 
 def test_digits_that_are_not_the_given_training_set_are_not_replayed(tmp_path: Path) -> None:

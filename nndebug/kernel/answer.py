@@ -61,6 +61,42 @@ def _qualname(obj: Any) -> str:
     return f"{type.__getattribute__(cls, '__module__')}.{type.__getattribute__(cls, '__qualname__')}"
 
 
+def _likeness(torch: Any, taken: Any, batch: Any) -> float:
+    """How much a batch's samples look like what the network took (correlation; -1: not comparable)."""
+    try:
+        sample = batch["sample"] if isinstance(batch, dict) else batch[0]
+        a = torch.as_tensor(taken).detach().float().reshape(-1)
+        b = torch.as_tensor(sample).detach().float().reshape(-1)
+        if a.numel() != b.numel() or a.numel() < 2:
+            return -1.0
+        a, b = a - a.mean(), b - b.mean()
+        return float((a @ b) / (a.norm() * b.norm()).clamp_min(1e-9))
+    except Exception:  # noqa: BLE001 - a batch of another shape is not the one
+        return -1.0
+
+
+class _Tap:
+    """A DataLoader's iterator that notes each batch it yields (the capture compares it with what the
+    network takes)."""
+
+    def __init__(self, inner: Any, loader: Any, watch: _Watch) -> None:
+        self._inner, self._loader, self._watch = inner, loader, watch
+
+    def __iter__(self) -> _Tap:
+        return self
+
+    def __next__(self) -> Any:
+        batch = next(self._inner)
+        self._watch.on_batch(self._loader, batch)
+        return batch
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 class _Watch:
     """The watchers of one capture."""
 
@@ -70,6 +106,8 @@ class _Watch:
         self.loaders: list[Any] = []            # every DataLoader iteration, in order
         self.fed: list[tuple[int, Any]] = []    # (iteration, loader) that fed a step, one per new iteration
         self.read: list[tuple[dict, dict, bool]] = []   # each fed loader as data, read when it fed
+        self.batches: dict[int, tuple[Any, Any]] = {}     # id(loader): (loader, the last batch it yielded)
+        self.last_input: Any = None                       # what the network's last forward pass took
         self.module: Any = None
         self.start: dict[str, Any] | None = None
         self.optimizer: dict[str, Any] | None = None
@@ -78,15 +116,31 @@ class _Watch:
     def on_iter(self, loader: Any) -> None:
         self.loaders.append(loader)
 
+    def on_batch(self, loader: Any, batch: Any) -> None:
+        self.batches[id(loader)] = (loader, batch)
+
+    def feeder(self) -> Any:
+        """The loader whose last batch is what the network's last forward pass took (a loader iterated
+        only to be looked at does not count); else the loader iterated last."""
+        best, score = None, 0.95
+        for loader, batch in self.batches.values():
+            value = _likeness(self.torch, self.last_input, batch)
+            if value > score:
+                best, score = loader, value
+        return best if best is not None else (self.loaders[-1] if self.loaders else None)
+
     def on_forward(self, module: Any, _args: Any) -> None:
         """The network's first forward pass (in either mode: nothing has stepped yet) gives the start
         weights."""
         nn = self.torch.nn
         if self.start is not None:
+            if module is self.module and _args:
+                self.last_input = _args[0]
             return
         if sum(p.numel() for p in nn.Module.parameters(module)) < 1_000_000:
             return                                  # a layer of the network, not the network
         self.module = module
+        self.last_input = _args[0] if _args else None
         state = nn.Module.state_dict(module)
         self.start = {str(k): v.detach().cpu().clone() for k, v in state.items()
                       if isinstance(v, self.torch.Tensor)}
@@ -98,7 +152,7 @@ class _Watch:
             self.optimizer = _optimizer(self.torch, optimizer, self.module)
         iteration = len(self.loaders) - 1
         if not self.fed or (iteration >= 0 and iteration > self.fed[-1][0]):
-            loader = self.loaders[-1] if self.loaders else None
+            loader = self.feeder()
             # Read now: a training may change its dataset in place between epochs (a table reshuffled).
             suffix = "" if not self.fed else "_next"
             first = self.fed[0][1] if self.fed else None
@@ -135,6 +189,8 @@ def _sampler(sampler: Any) -> dict[str, Any]:
     kind = name if _qualname(sampler) == f"torch.utils.data.sampler.{name}" and name in BUILTIN_SAMPLERS \
         else "custom"
     out: dict[str, Any] = {"kind": kind, "class": _qualname(sampler)}
+    if kind in ("RandomSampler", "SequentialSampler"):
+        out["source_size"] = _plain(len(sampler.data_source))   # the source it deals from, not the dataset
     if kind == "RandomSampler":
         out.update(replacement=_plain(sampler.replacement), num_samples=_plain(sampler._num_samples))
     elif kind == "SubsetRandomSampler":
@@ -145,18 +201,34 @@ def _sampler(sampler: Any) -> dict[str, Any]:
     return out
 
 
+def _fetch(dataset: Any, indices: list[int], chunk: int = 128) -> list[Any]:
+    """The items of ``indices`` fetched as torch's map-style fetcher fetches a batch: ``__getitems__`` when
+    the dataset has one, else one ``dataset[i]`` an index."""
+    getitems = getattr(dataset, "__getitems__", None)
+    out: list[Any] = []
+    for start in range(0, len(indices), chunk):
+        part = indices[start:start + chunk]
+        out += list(getitems(part)) if getitems else [dataset[i] for i in part]
+    return out
+
+
 def _loader(torch: Any, loader: Any, suffix: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
     """The training loader's settings as data, and the tensors of its dataset read twice."""
     data = torch.utils.data
     if loader is None:
         return {"kind": "none"}, {}
+    from torch.utils.data._utils.collate import default_collate
+
     info: dict[str, Any] = {"kind": "DataLoader" if type(loader) is data.DataLoader else "custom",
-                            "class": _qualname(loader), "batch_size": _plain(loader.batch_size),
-                            "drop_last": _plain(loader.drop_last)}
+                            "class": _qualname(loader)}
     batch_sampler = loader.batch_sampler
     info["batch_sampler"] = ("BatchSampler" if type(batch_sampler) is data.BatchSampler
                              else "none" if batch_sampler is None else _qualname(batch_sampler))
-    info["sampler"] = _sampler(loader.sampler)
+    # What deals is the batch sampler's own sampler and settings (DataLoader's attributes may differ).
+    dealer = batch_sampler if type(batch_sampler) is data.BatchSampler else loader
+    info.update(batch_size=_plain(dealer.batch_size), drop_last=_plain(dealer.drop_last),
+                collate="default" if loader.collate_fn is default_collate else "custom")
+    info["sampler"] = _sampler(dealer.sampler if dealer is batch_sampler else loader.sampler)
     dataset = loader.dataset
     info["dataset"] = _qualname(dataset)
     if isinstance(dataset, data.IterableDataset):
@@ -173,8 +245,7 @@ def _loader(torch: Any, loader: Any, suffix: str = "") -> tuple[dict[str, Any], 
         order = torch.randperm(size, generator=generator)
         pass_images = torch.zeros(size, 28, 28, dtype=torch.float16)   # as returned: scaled, normalised
         pass_labels = torch.zeros(size, dtype=torch.long)
-        for i in order.tolist():
-            item = dataset[i]
+        for i, item in zip(order.tolist(), _fetch(dataset, order.tolist()), strict=True):
             sample = torch.as_tensor(item["sample"]).detach().float().cpu()
             sample = sample.reshape(-1, 28, 28)[0] if sample.numel() % 784 == 0 else torch.zeros(28, 28)
             pass_images[i] = sample.clamp(-6e4, 6e4).nan_to_num(0.0).to(torch.float16)
@@ -200,7 +271,7 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 
 
     def __iter__(self: Any) -> Any:  # noqa: N807 - DataLoader's own method, wrapped
         watch.on_iter(self)
-        return original_iter(self)
+        return _Tap(original_iter(self), self, watch)
 
     handles = []
     answer: dict[str, Any] = {"schema": SCHEMA, "stopped": False, "error": ""}

@@ -104,6 +104,11 @@ def mapping(answer: Answer, data_dir: Path, suffix: str = "") -> list[int]:
 
 def _epoch_indices(sampler: dict, size: int, generator: torch.Generator) -> list[int]:
     kind = sampler.get("kind")
+    if kind in ("SequentialSampler", "RandomSampler"):
+        source = sampler.get("source_size", size)       # a sampler may deal from a smaller source
+        if type(source) is not int or not 0 < source <= size:
+            raise NotReplayable(f"the {kind} deals from a source of another size than the dataset")
+        size = source
     if kind == "SequentialSampler":
         return list(range(size))
     if kind == "RandomSampler":
@@ -148,6 +153,9 @@ def _settings(loader: dict) -> tuple[int, bool]:
         raise NotReplayable("the training dataset is a stream (IterableDataset): its order is its own code's")
     if loader.get("batch_sampler") != "BatchSampler":
         raise NotReplayable("the training loader's batch sampler is not torch's own")
+    if loader.get("collate") != "default":
+        raise NotReplayable("the training loader's collate_fn is not torch's own: it decides what a batch "
+                            "holds")
     batch = loader.get("batch_size")
     if type(batch) is not int or not 0 < batch <= MAX_BATCH:
         raise NotReplayable("the training loader's batch size is not usable")
