@@ -38,6 +38,9 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (Russian, English)
     "file": ("открывает файл помимо выданных (./mnist_data/, pretrained_model.pt, tboard_logs/)",
              "opens a file other than the staged ones (./mnist_data/, pretrained_model.pt, tboard_logs/)"),
     "import": ("использует пакет, не нужный для исправления", "uses a package a fix has no use for"),
+    "training": ("меняет веса или лосс в обучении мимо оптимизатора (то, что kit не повторяет)",
+                 "changes the weights or the loss in the training, outside the optimizer (what the kit's "
+                 "replay does not repeat)"),
     "size": ("ячейка длиннее любого исправления", "a cell longer than any fix"),
     "unreadable": ("ячейку не удалось прочитать как Python", "the cell cannot be read as Python"),
 }
@@ -442,6 +445,57 @@ def _check(cell: _Cell) -> Iterator[Finding]:
         yield Finding("encoded", f"{numbers} numbers in literals", 1)
 
 
+PARAM_SOURCES = {"parameters", "named_parameters", "modules", "named_modules", "children", "state_dict",
+                 "values", "items"}
+HARMLESS_INPLACE = {"zero_", "requires_grad_", "grad"}
+
+
+def _calls_any(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in names
+               for n in ast.walk(node))
+
+
+def _root(node: ast.AST) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _targets(target: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _training(cell: _Cell) -> Iterator[Finding]:
+    """In a function that trains (calls ``.backward()`` or ``.step()``): weights changed in place in a loop
+    over the parameters, or a sum over the parameters (a penalty in the loss). The kit replays the answer
+    with its own training, so what a training does besides the optimizer would not be replayed."""
+    for func in ast.walk(cell.tree):
+        if not isinstance(func, FUNCTION) or id(func) in cell.skip \
+                or not _calls_any(func, {"backward", "step"}):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.For | ast.comprehension) and _calls_any(node.iter, PARAM_SOURCES):
+                names = _targets(node.target)
+                body = node.body if isinstance(node, ast.For) else []
+                for inner in (n for stmt in body for n in ast.walk(stmt)):
+                    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
+                            and inner.func.attr.endswith("_") and inner.func.attr not in HARMLESS_INPLACE \
+                            and _root(inner.func.value) in names \
+                            and not any(isinstance(a, ast.Attribute) and a.attr == "grad"
+                                        for a in ast.walk(inner.func.value)):
+                        yield Finding("training", f".{inner.func.attr}() on a parameter in a training loop",
+                                      getattr(inner, "lineno", 0))
+                    elif isinstance(inner, ast.AugAssign) and _root(inner.target) in names \
+                            and not any(isinstance(a, ast.Attribute) and a.attr == "grad"
+                                        for a in ast.walk(inner.target)):
+                        yield Finding("training", "a parameter changed in place in a training loop",
+                                      getattr(inner, "lineno", 0))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum" \
+                    and _calls_any(node, {"parameters", "named_parameters"}):
+                yield Finding("training", "a sum over the parameters (a penalty in the loss?)",
+                              getattr(node, "lineno", 0))
+
+
 def _store(cell: _Cell, node: ast.AST, line: int) -> Iterator[Finding]:
     """An assignment (or deletion) into a module, a foreign class or a method the recorder reads."""
     chain = cell.dotted(_store_chain(node))
@@ -577,7 +631,8 @@ def findings(source: str, given: Given | None = None) -> list[Finding]:
         skip = _magics(tree)
         cell = _Cell(tree, given)
         cell.skip = skip
-        return sorted(set(_check(cell)), key=lambda f: (f.line, f.kind, f.what))
+        found = set(_check(cell)) | set(_training(cell))
+        return sorted(found, key=lambda f: (f.line, f.kind, f.what))
     except RecursionError:
         return [Finding("unreadable", "nested too deeply", 1)]
 
