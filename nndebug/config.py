@@ -114,7 +114,7 @@ def verify_data(data_dir: Path) -> Path:
 
 
 MODEL_TASKS: tuple[int, ...] = (3,)  # the tasks whose notebooks load pretrained_model.pt (setup, staging)
-ORDER_TASKS: tuple[int, ...] = (1,)  # the tasks whose answer is the training order (two epochs watched)
+WATCHED_TASKS: tuple[int, ...] = (1, 2)  # the tasks whose training is watched for its first epoch
 
 
 def mnist_dir() -> Path | None:

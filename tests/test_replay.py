@@ -222,6 +222,28 @@ def test_what_deals_is_read_not_what_reports(tmp_path: Path) -> None:
         order.replay(answer_io.load(tmp_path), DATA, 2)
 
 
+class Decoys(Trainer):
+    """Forwards a copy of the network only to look at it, and steps a clean optimizer once (nothing to move
+    yet), before the given optimizer trains the given network."""
+
+    def train(self, epochs: int) -> None:
+        copy = Net()
+        copy(torch.zeros(2, 3, 28, 28))
+        torch.optim.SGD(self.model.parameters(), lr=0.01).step()
+        super().train(epochs)
+
+
+def test_the_trained_network_and_every_stepping_optimizer_are_taken(tmp_path: Path) -> None:
+    trainer = Decoys(DataLoader(Digits(), batch_size=128, shuffle=True), lr=0.1, weight_decay=0.9)
+    mine = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.model(torch.zeros(1, 3, 28, 28))         # the network itself was looked at before training too
+    capture.capture({"trainer": trainer}, str(tmp_path), 3, loaders=2)
+    found = answer_io.load(tmp_path)
+    assert all(torch.equal(found.start[k], v) for k, v in mine.items())
+    assert len(found.stepped) == 2 and max(g.number("weight_decay") for s in found.stepped
+                                           for g in s.first) == 0.9
+
+
 def test_digits_that_are_not_the_given_training_set_are_not_replayed(tmp_path: Path) -> None:
     dataset = Digits()
     dataset.images, dataset.labels = measure.split(DATA, "val")

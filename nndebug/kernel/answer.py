@@ -2,17 +2,19 @@
 driver's trusted replay (:mod:`nndebug.verify.replay`).
 
 The autograder runs :func:`capture` after the student's fix cell, in place of the given cell that trains.
-It starts ``trainer.train(epochs)`` with three watchers and stops it at the first optimizer step (task 1: at
-the first step of the second epoch, so that a loader built anew every epoch is seen twice):
+It starts ``trainer.train(epochs)`` with three watchers and stops it at the first optimizer step (tasks 1
+and 2: at the first step of the second epoch, so that a loader built anew every epoch is seen twice and every
+optimizer that steps in the first epoch is seen):
 
 - every ``DataLoader`` iterated is noted; the one iterated last before the first optimizer step is the
   training loader (task 1: and the one of the next epoch): its class, sampler, batch sampler and settings
   are written as plain data, and its dataset is read twice, item by item in two random orders (the images
   and labels it returns);
-- at the network's first forward pass, its state (``nn.Module.state_dict``, the base method)
-  is taken: the start weights;
-- at the first optimizer step, the optimizer's class and parameter groups (``Optimizer.state_dict``, the base
-  method), with the names of the parameters of each group.
+- at each network's first forward pass, its state (``nn.Module.state_dict``, the base method): the start
+  weights of the network the stepping optimizer trains are kept;
+- at every optimizer step, the optimizer's class and parameter groups (``Optimizer.state_dict``, the base
+  method), with the names of the parameters of each group: at the first and the last step of each optimizer
+  that stepped while watched.
 
 What leaves the kernel is data only: ``answer.json`` (plain JSON) and ``answer.pt`` (tensors). Everything here
 runs in the student's process and can be shaped by the student's code; the driver reads it with loaders that
@@ -31,6 +33,7 @@ ANSWER_JSON = "answer.json"
 ANSWER_PT = "answer.pt"
 SCHEMA = 1
 MAX_PROBE = 20_000          # items of a dataset read (the grading data holds about 1,300)
+NO_LOADER_STEPS = 64        # a training that steps without any DataLoader is stopped after this many steps
 BUILTIN_SAMPLERS = {"RandomSampler", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"}
 
 
@@ -108,9 +111,12 @@ class _Watch:
         self.read: list[tuple[dict, dict, bool]] = []   # each fed loader as data, read when it fed
         self.batches: dict[int, tuple[Any, Any]] = {}     # id(loader): (loader, the last batch it yielded)
         self.last_input: Any = None                       # what the network's last forward pass took
-        self.module: Any = None
+        self.starts: dict[int, tuple[Any, dict[str, Any]]] = {}   # id(network): (network, start weights)
+        self.module: Any = None                 # the network the stepping optimizer trains
         self.start: dict[str, Any] | None = None
         self.optimizer: dict[str, Any] | None = None
+        self.stepped: dict[int, dict[str, Any]] = {}   # id(optimizer): its class, settings first and last
+        self.steps = 0
         self.error = ""
 
     def on_iter(self, loader: Any) -> None:
@@ -130,28 +136,55 @@ class _Watch:
         return best if best is not None else (self.loaders[-1] if self.loaders else None)
 
     def on_forward(self, module: Any, _args: Any) -> None:
-        """The network's first forward pass (in either mode: nothing has stepped yet) gives the start
-        weights."""
+        """Each network's first forward pass (nothing has stepped yet) gives its start weights; the input of
+        the last one is kept, to tell which loader fed it."""
         nn = self.torch.nn
-        if self.start is not None:
-            if module is self.module and _args:
-                self.last_input = _args[0]
+        if id(module) in self.starts:
+            self.last_input = _args[0] if _args else None
             return
         if sum(p.numel() for p in nn.Module.parameters(module)) < 1_000_000:
             return                                  # a layer of the network, not the network
-        self.module = module
-        self.last_input = _args[0] if _args else None
+        if any(module in nn.Module.modules(other) for other, _ in self.starts.values()):
+            return                                  # a part of a network already watched
         state = nn.Module.state_dict(module)
-        self.start = {str(k): v.detach().cpu().clone() for k, v in state.items()
-                      if isinstance(v, self.torch.Tensor)}
+        self.starts[id(module)] = (module, {str(k): v.detach().cpu().clone() for k, v in state.items()
+                                            if isinstance(v, self.torch.Tensor)})
+        self.last_input = _args[0] if _args else None
+
+    def trained(self, optimizer: Any) -> Any:
+        """The watched network whose parameters the stepping optimizer holds (a network only looked at,
+        say a repaired copy forwarded as a "check", does not count)."""
+        stepped = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        best, overlap = None, 0
+        for module, _ in self.starts.values():
+            mine = sum(id(p) in stepped for p in self.torch.nn.Module.parameters(module))
+            if mine > overlap:
+                best, overlap = module, mine
+        return best
 
     def on_step(self, optimizer: Any, *_: Any) -> None:
-        """The first step: the optimizer, and the loader iterated last (the one that fed this step); stops
-        the training there, or at the first step of the next iteration of a loader when two are wanted."""
+        """Every step: the settings of each optimizer that stepped, at its first and its last step. The
+        first step also gives the network it trains and that network's start weights. A new iteration of a
+        loader: the loader that fed it, read now. The training stops at the first step, or at the first step
+        of the next iteration of a loader when two are wanted (a training watched for its first epoch)."""
+        record = self.stepped.get(id(optimizer))
+        if self.module is None:
+            self.module = self.trained(optimizer)
+            if self.module is not None:
+                self.start = self.starts[id(self.module)][1]
+        now = _optimizer(self.torch, optimizer, self.module)
+        if record is None:
+            self.stepped[id(optimizer)] = record = {"class": now["class"], "first": now["groups"], "steps": 0}
+        record["last"], record["steps"] = now["groups"], record["steps"] + 1
         if self.optimizer is None:
-            self.optimizer = _optimizer(self.torch, optimizer, self.module)
+            self.optimizer = now
+        self.steps += 1
         iteration = len(self.loaders) - 1
-        if not self.fed or (iteration >= 0 and iteration > self.fed[-1][0]):
+        if iteration < 0:                          # no DataLoader yet: a step taken before the training's
+            if self.steps >= NO_LOADER_STEPS:      # loop (or a loop without one, stopped after a while)
+                raise Captured()
+            return
+        if not self.fed or iteration > self.fed[-1][0]:
             loader = self.feeder()
             # Read now: a training may change its dataset in place between epochs (a table reshuffled).
             suffix = "" if not self.fed else "_next"
@@ -162,7 +195,7 @@ class _Watch:
                 self.read.append(({"kind": "unreadable", "error": f"{type(err).__name__}: {err}"[:300]},
                                   {}, loader is first))
             self.fed.append((iteration, loader))
-        if len(self.fed) >= self.wanted or iteration < 0:
+        if len(self.fed) >= self.wanted:
             raise Captured()
 
 
@@ -291,6 +324,9 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 
             handle.remove()
     try:
         answer["optimizer"] = watch.optimizer
+        answer["stepped"] = list(watch.stepped.values())
+        if watch.start is None and watch.starts:        # it ran, but no optimizer stepped
+            watch.start = next(iter(watch.starts.values()))[1]
         answer["started"] = watch.start is not None
         if watch.start is not None:
             tensors["start"] = watch.start

@@ -33,6 +33,16 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Stepped:
+    """An optimizer that stepped while the training was watched: its settings at its first and last step."""
+
+    optimizer_class: str
+    first: tuple[Group, ...]
+    last: tuple[Group, ...]
+    steps: int
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the kernel reported: whether training started and was stopped at its first step, the start
     weights, the optimizer, the training loader's settings and its dataset read twice."""
@@ -46,6 +56,7 @@ class Answer:
     probes: dict[str, torch.Tensor] = field(default_factory=dict)
     loader_next: dict[str, Any] | None = None   # task 1: the loader of the next epoch, read when it fed
     same_loader: bool | None = None             # task 1: the next epoch iterated the same loader object
+    stepped: tuple[Stepped, ...] = ()           # every optimizer that stepped while watched
 
 
 def _plain(value: object, depth: int = 0) -> bool:
@@ -74,6 +85,21 @@ def _groups(optimizer: object) -> tuple[str, tuple[Group, ...]]:
             raise BadEvidence("answer.json: a parameter group is malformed")
         groups.append(Group(dict(group["settings"]), tuple(group["params"])))
     return optimizer["class"][:200], tuple(groups)
+
+
+def _stepped(entries: object) -> tuple[Stepped, ...]:
+    if entries is None:
+        return ()
+    if type(entries) is not list or len(entries) > 100:
+        raise BadEvidence("answer.json: the optimizers that stepped are malformed")
+    out = []
+    for entry in entries:
+        if type(entry) is not dict or type(entry.get("steps")) is not int:
+            raise BadEvidence("answer.json: an optimizer that stepped is malformed")
+        cls, first = _groups({"class": entry.get("class"), "groups": entry.get("first")})
+        _, last = _groups({"class": entry.get("class"), "groups": entry.get("last")})
+        out.append(Stepped(cls, first, last, entry["steps"]))
+    return tuple(out)
 
 
 def _tensors(data: bytes) -> dict[str, Any]:
@@ -111,7 +137,7 @@ def _load(folder: Path) -> Answer:
     loader_next = found.get("loader_next") if type(found.get("loader_next")) is dict else None
     same = found.get("same_loader") if type(found.get("same_loader")) is bool else None
     return Answer(found.get("stopped") is True, error[:500], tensors["start"], cls, groups, loader,
-                  tensors["probes"], loader_next, same)
+                  tensors["probes"], loader_next, same, _stepped(found.get("stepped")))
 
 
 def load(folder: Path) -> Answer:

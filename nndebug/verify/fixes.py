@@ -182,7 +182,9 @@ def task2(answer: Answer, context: Context) -> Verdict:
         return early
     if not answer.groups:
         return failed(Line("не записано, какой оптимизатор сделал шаг", "no optimizer step was recorded"))
-    decays = [g.number("weight_decay") for g in answer.groups]
+    # Every optimizer that stepped while watched, at its first and last step: a decay put back later counts.
+    decays = [g.number("weight_decay") for g in answer.groups] + [
+        g.number("weight_decay") for s in answer.stepped for g in (*s.first, *s.last)]
     decay = max(decays)
     lr = max(g.number("lr") for g in answer.groups)
     name = answer.optimizer_class.rpartition(".")[2]
@@ -196,6 +198,10 @@ def task2(answer: Answer, context: Context) -> Verdict:
                            "причина не устранена",
                            f"weight decay {decay:g} is above a usual size (at most {maximum:g}): "
                            "the cause is still there"), measured, advice)
+    if len(answer.stepped) > 1:
+        return routed(Line(f"в обучении шагали {len(answer.stepped)} оптимизатора: какой из них ответ, "
+                           "по данным не решить", f"{len(answer.stepped)} optimizers stepped in the "
+                           "training: which one is the answer cannot be told from data"), measured)
     if not context.replayable:
         return routed(Line("в вашем варианте причина не в настройках оптимизатора, и по ним исправление "
                            "не проверить", "in your variant the cause is not in the optimizer's settings, "

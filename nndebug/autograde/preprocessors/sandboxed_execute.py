@@ -156,7 +156,7 @@ class SandboxedExecute(Execute):
                 await self._run_silently(RESTORE_GUARD)
             if self._evidence is not None and grade_id(cell) == self.graded_run_cell:
                 await self._run_silently(RESTORE_GUARD)
-                loaders = 2 if self._task() in config.ORDER_TASKS else 1
+                loaders = 2 if self._task() in config.WATCHED_TASKS else 1
                 await self._run_silently(CAPTURE.format(folder=str(self._evidence), epochs=self._epochs(),
                                                         loaders=loaders))
                 seal(self._evidence)
