@@ -10,11 +10,11 @@ optimizer that steps in the first epoch is seen):
   training loader (task 1: and the one of the next epoch): its class, sampler, batch sampler and settings
   are written as plain data, and its dataset is read twice, item by item in two random orders (the images
   and labels it returns);
-- at each network's first forward pass, its state (``nn.Module.state_dict``, the base method): the start
-  weights of the network the stepping optimizer trains are kept;
-- at every optimizer step, the optimizer's class and parameter groups (``Optimizer.state_dict``, the base
-  method), with the names of the parameters of each group: at the first and the last step of each optimizer
-  that stepped while watched.
+- at each network's first forward pass, its parameters and buffers themselves (not ``state_dict``, which
+  runs a module's own hooks): the start weights of the network the stepping optimizer trains are kept;
+- at every optimizer step, the optimizer's class and its parameter groups read as plain values (not
+  ``state_dict``, which runs an optimizer's own hooks), with the names of the parameters of each group: at
+  the first and the last step of each optimizer that stepped while watched.
 
 What leaves the kernel is data only: ``answer.json`` (plain JSON) and ``answer.pt`` (tensors). Everything here
 runs in the student's process and can be shaped by the student's code; the driver reads it with loaders that
@@ -135,7 +135,13 @@ class _Watch:
                 best, score = loader, value
         return best if best is not None else (self.loaders[-1] if self.loaders else None)
 
-    def on_forward(self, module: Any, _args: Any) -> None:
+    def on_forward(self, module: Any, args: Any) -> None:
+        try:
+            self._on_forward(module, args)
+        except Exception as err:  # noqa: BLE001 - said in the answer, never raised in the student's code
+            self.error = self.error or f"{type(err).__name__}: {str(err)[:200]}"
+
+    def _on_forward(self, module: Any, _args: Any) -> None:
         """Each network's first forward pass (nothing has stepped yet) gives its start weights; the input of
         the last one is kept, to tell which loader fed it."""
         nn = self.torch.nn
@@ -146,8 +152,9 @@ class _Watch:
             return                                  # a layer of the network, not the network
         if any(module in nn.Module.modules(other) for other, _ in self.starts.values()):
             return                                  # a part of a network already watched
-        state = nn.Module.state_dict(module)
-        self.starts[id(module)] = (module, {str(k): v.detach().cpu().clone() for k, v in state.items()
+        # Parameters and buffers themselves: not ``state_dict``, which runs the module's own hooks.
+        state = [*nn.Module.named_parameters(module), *nn.Module.named_buffers(module)]
+        self.starts[id(module)] = (module, {str(k): v.detach().cpu().clone() for k, v in state
                                             if isinstance(v, self.torch.Tensor)})
         self.last_input = _args[0] if _args else None
 
@@ -162,7 +169,17 @@ class _Watch:
                 best, overlap = module, mine
         return best
 
-    def on_step(self, optimizer: Any, *_: Any) -> None:
+    def on_step(self, optimizer: Any, *args: Any) -> None:
+        """Stop the training on anything that cannot be read (never an error inside the student's loop)."""
+        try:
+            self._on_step(optimizer)
+        except Captured:
+            raise
+        except Exception as err:  # noqa: BLE001 - said in the answer; the training stops here
+            self.error = f"{type(err).__name__}: {str(err)[:200]}"
+            raise Captured() from None
+
+    def _on_step(self, optimizer: Any) -> None:
         """Every step: the settings of each optimizer that stepped, at its first and its last step. The
         first step also gives the network it trains and that network's start weights. A new iteration of a
         loader: the loader that fed it, read now. The training stops at the first step, or at the first step
@@ -205,11 +222,11 @@ def _optimizer(torch: Any, optimizer: Any, module: Any) -> dict[str, Any]:
     names: dict[int, str] = {}
     if module is not None:
         names = {id(p): str(n) for n, p in torch.nn.Module.named_parameters(module)}
-    state = torch.optim.Optimizer.state_dict(optimizer)
     groups = []
-    for raw, reported in zip(optimizer.param_groups, state["param_groups"], strict=False):
-        settings = {str(k): _plain(v) for k, v in reported.items() if k != "params"}
-        params = list(raw["params"])
+    # The groups themselves, read as plain values: not ``state_dict``, which runs the object's own hooks.
+    for raw in list(object.__getattribute__(optimizer, "param_groups")):
+        settings = {str(k): _plain(v) for k, v in dict.items(raw) if k != "params"}
+        params = list(dict.__getitem__(raw, "params"))
         groups.append({"settings": settings, "params": [names.get(id(p), "") for p in params]})
     return {"class": _qualname(optimizer), "groups": groups}
 
@@ -322,6 +339,8 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 
         DataLoader.__iter__ = original_iter
         for handle in handles:
             handle.remove()
+    if watch.error:
+        answer["error"] = (answer["error"] + "; " if answer["error"] else "") + f"watching: {watch.error}"
     try:
         answer["optimizer"] = watch.optimizer
         answer["stepped"] = list(watch.stepped.values())

@@ -104,7 +104,11 @@ def _after(result: replay.Replay, verdict: Verdict) -> Verdict:
 
 
 def started(answer: Answer) -> Verdict | None:
-    """A verdict when the training never reached its first optimizer step."""
+    """A verdict when the training never reached its first optimizer step, or its answer could not be
+    read."""
+    if "watching:" in answer.error:
+        return routed(Line(f"ответ не удалось прочитать из обучения ({answer.error})",
+                           f"the answer could not be read from the training ({answer.error})"))
     if answer.error and not answer.stopped:
         return failed(Line(f"обучение упало с ошибкой: {answer.error}",
                            f"the training crashed: {answer.error}"),
