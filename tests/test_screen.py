@@ -54,6 +54,34 @@ class DecayTrainer(Trainer):
                 for p in self.model.parameters():
                     p.mul_(0.91)
 """),
+    "order_changed_after_the_first_epochs": (1, "training", """
+class LaterTrainer(Trainer):
+    def train(self, num_epochs):
+        for epoch in range(num_epochs):
+            loader = DataLoader(self.train_dataset, shuffle=epoch < 2, batch_size=self.batch_size)
+            for batch in loader:
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+"""),
+    "decay_put_back_after_the_first_epochs": (2, "training", """
+class LaterTrainer(Trainer):
+    def train(self, num_epochs):
+        for epoch in range(num_epochs):
+            if epoch >= 2:
+                for group in self.optimizer.param_groups:
+                    group['weight_decay'] = 0.9
+            super().train(1)
+"""),
+    "sampler_class_patched_through_an_instance": (1, "introspect", """
+sampler = DataLoader(mnist_train, shuffle=True).sampler
+sampler.__class__.__iter__ = lambda self: iter(range(len(self.data_source)))
+"""),
+    "global_step_hook": (2, "process", """
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+register_optimizer_step_pre_hook(lambda opt, args, kwargs: None)
+"""),
     "penalty_in_the_training_loss": (2, "training", """
 def run(model, opt):
     for batch in DataLoader(mnist_train, shuffle=True, batch_size=128):
@@ -129,6 +157,16 @@ def run(model, opt):
 
 # Honest complexity, written for these tests: each must pass.
 HONEST: dict[str, tuple[int, str]] = {
+    "learning_rate_halved_every_epoch": (2, """
+class HalvingTrainer(Trainer):
+    def train(self, num_epochs):
+        for epoch in range(num_epochs):
+            for group in self.optimizer.param_groups:
+                group['lr'] = 1e-2 * 0.5 ** epoch
+            if epoch % 2 == 0:
+                print('epoch', epoch)
+            super().train(1)
+""" + REBUILD.replace("Trainer(", "HalvingTrainer(")),
     "gradient_clipping_in_a_custom_loop": (2, """
 class ClipTrainer(Trainer):
     def train(self, num_epochs):

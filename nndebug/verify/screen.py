@@ -65,7 +65,10 @@ NAMES = _table({
                "os.spawnle os.spawnlp os.spawnlpe os.spawnv os.spawnve os.spawnvp os.spawnvpe os.posix_spawn "
                "os.posix_spawnp os.register_at_fork sys.addaudithook sys.settrace sys.setprofile "
                "torch.multiprocessing torch.distributed get_ipython IPython ipykernel jupyter_client zmq "
-               "faulthandler resource posix _posixsubprocess sys.monitoring",
+               "faulthandler resource posix _posixsubprocess sys.monitoring "
+               "torch.optim.optimizer.register_optimizer_step_pre_hook "
+               "torch.optim.optimizer.register_optimizer_step_post_hook torch.nn.modules.module "
+               "torch.utils.hooks torch.nn.modules.module.register_module_forward_pre_hook",
     "native": "ctypes _ctypes cffi mmap",
     "introspect": "gc inspect dis tracemalloc traceback sys._getframe sys._current_frames globals "
                   "locals vars",
@@ -82,7 +85,15 @@ ATTRS = _table({
     "introspect": "_getframe f_back f_globals f_locals f_builtins f_code gi_frame gi_code cr_frame ag_frame "
                   "tb_frame co_code co_consts __code__ __globals__ __closure__ __builtins__ __subclasses__ "
                   "__bases__ __base__ __mro__ __defaults__ __kwdefaults__ __dict__ __getattribute__ "
-                  "__setattr__ __delattr__ __self__ __func__ __wrapped__ __loader__ __spec__",
+                  "__setattr__ __delattr__ __self__ __func__ __wrapped__ __loader__ __spec__ __class__",
+    "process": "register_optimizer_step_pre_hook register_optimizer_step_post_hook register_step_pre_hook "
+               "register_step_post_hook register_module_forward_pre_hook register_module_forward_hook "
+               "register_module_full_backward_hook register_module_full_backward_pre_hook "
+               "register_module_backward_hook register_module_buffer_registration_hook "
+               "register_module_module_registration_hook register_module_parameter_registration_hook "
+               "_register_state_dict_hook register_state_dict_pre_hook register_state_dict_post_hook "
+               "_register_load_state_dict_pre_hook register_load_state_dict_pre_hook "
+               "register_load_state_dict_post_hook register_forward_pre_hook register_forward_hook",
     "encoded": "fromhex frombuffer from_bytes b64decode fromstring",
 })
 RENAMED = {"__class__", "__module__", "__qualname__", "__name__"}  # set on anything: a disguise
@@ -97,7 +108,7 @@ SPOOF_DUNDERS = set(
     "__init_subclass__ __class_getitem__".split())
 # Methods the recorder and the verifier read: overridden in a class, or set on an object.
 REPORTERS = {"state_dict", "load_state_dict", "named_parameters", "parameters", "buffers", "named_buffers",
-             "__call__"}
+             "__call__", "_save_to_state_dict", "_load_from_state_dict", "_apply", "named_modules", "modules"}
 OPTIMIZER_REPORTERS = {"step", "zero_grad", "add_param_group", "state_dict"}  # of an optimizer subclass
 STORED_REPORTERS = REPORTERS | {"param_groups", "defaults"}                    # set on any object
 VALUE_BASES = ("int float complex bool str bytes bytearray list tuple dict set frozenset numbers "
@@ -466,12 +477,13 @@ def _targets(target: ast.AST) -> set[str]:
 
 
 def _training(cell: _Cell) -> Iterator[Finding]:
-    """In a function that trains (calls ``.backward()`` or ``.step()``): weights changed in place in a loop
-    over the parameters, or a sum over the parameters (a penalty in the loss). The kit replays the answer
-    with its own training, so what a training does besides the optimizer would not be replayed."""
+    """In a function that trains (calls ``.backward()``, ``.step()`` or ``.train()``): weights changed in
+    place in a loop over the parameters, a sum over the parameters (a penalty in the loss), or settings that
+    change with the epoch. The kit replays the answer with its own training and watches the first epoch, so
+    what a training does besides the optimizer, or only later, would not be replayed."""
     for func in ast.walk(cell.tree):
         if not isinstance(func, FUNCTION) or id(func) in cell.skip \
-                or not _calls_any(func, {"backward", "step"}):
+                or not _calls_any(func, {"backward", "step", "train"}):
             continue
         for node in ast.walk(func):
             if isinstance(node, ast.For | ast.comprehension) and _calls_any(node.iter, PARAM_SOURCES):
@@ -490,10 +502,57 @@ def _training(cell: _Cell) -> Iterator[Finding]:
                                         for a in ast.walk(inner.target)):
                         yield Finding("training", "a parameter changed in place in a training loop",
                                       getattr(inner, "lineno", 0))
+            if isinstance(node, ast.For) and _calls_range(node.iter):
+                yield from _later_epochs(node)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum" \
                     and _calls_any(node, {"parameters", "named_parameters"}):
                 yield Finding("training", "a sum over the parameters (a penalty in the loss?)",
                               getattr(node, "lineno", 0))
+
+
+# What a training that changes after its first epochs changes: the loader's order, the optimizer, the weights.
+LATER_CHANGES = {"DataLoader", "shuffle", "sampler", "batch_sampler", "weight_decay", "param_groups",
+                 "description_df", "train_dataset", "sort_values", "sort_index", "sorted", "data", "fill_",
+                 "mul_", "zero_", "copy_", "normal_", "uniform_", "load_state_dict", "optimizer"}
+
+
+def _calls_range(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"range",
+                                                                                                "enumerate"}
+
+
+def _mentions(nodes: Iterable[ast.AST]) -> set[str]:
+    out: set[str] = set()
+    for node in (n for top in nodes for n in ast.walk(top)):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            out.add(node.attr)
+        elif isinstance(node, ast.keyword) and node.arg:
+            out.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out.add(node.value)
+    return out
+
+
+def _later_epochs(loop: ast.For) -> Iterator[Finding]:
+    """An ``if`` on the epoch (the loop's variable) that changes the loader, the optimizer or the weights:
+    the kit watches the first epoch of a training, so what a training does only later would not be seen."""
+    epoch = _targets(loop.target)
+    for node in ast.walk(loop):
+        if isinstance(node, ast.If | ast.IfExp) and epoch & _mentions([node.test]):
+            branches = [*node.body, *node.orelse] if isinstance(node, ast.If) else [node.body, node.orelse]
+            changed = _mentions(branches) & LATER_CHANGES
+            if changed:
+                yield Finding("training", f"the training changes {', '.join(sorted(changed)[:3])} after some "
+                              "epochs (the kit watches the first)", getattr(node, "lineno", 0))
+        elif isinstance(node, ast.keyword) and node.arg in LATER_CHANGES and epoch & _mentions([node.value]):
+            yield Finding("training", f"{node.arg}= depends on the epoch (the kit watches the first)",
+                          getattr(node.value, "lineno", 0))
+        elif isinstance(node, ast.Assign | ast.AugAssign) and epoch & _mentions([node.value]) and \
+                _mentions(node.targets if isinstance(node, ast.Assign) else [node.target]) & LATER_CHANGES:
+            yield Finding("training", "a setting of the training depends on the epoch (the kit watches the "
+                          "first)", getattr(node, "lineno", 0))
 
 
 def _store(cell: _Cell, node: ast.AST, line: int) -> Iterator[Finding]:
