@@ -68,6 +68,7 @@ def test_trainer_renders_differ_in_the_shuffle_line_only() -> None:
         assert changed[1] == "+" + changed[0][1:].replace("shuffle=False", "shuffle=True")
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_trainer_trains_one_step_on_cpu(module, grading_subset: Path, tmp_path: Path) -> None:
     torch.manual_seed(0)
     paths = {s: (str(grading_subset / s), str(grading_subset / f"{s}.csv")) for s in ("train", "val")}

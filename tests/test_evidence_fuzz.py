@@ -147,6 +147,7 @@ def tensor_cases(good: bytes) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_malformed_answer_tensors_are_refused_and_score_zero(tmp_path: Path, tensors_bytes: bytes,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -98,6 +98,7 @@ def run_setup(notebook: Path, work: Path, monkeypatch) -> dict:
 
 # --- the tree ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_student_tree_holds_only_what_students_get(published: tree.Published) -> None:
     tree_files = sorted(p.relative_to(published.student).as_posix() for p in published.student.rglob("*")
                         if p.is_file())
@@ -307,6 +308,7 @@ def errors(cell: nbformat.NotebookNode) -> list[dict]:
     return [o for o in cell.outputs if o["output_type"] == "error"]
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_published_notebook_fetches_verifies_and_reads_the_files(published, served, tmp_path, monkeypatch):
     point_at(monkeypatch, f"{served.url}/assets/mnist_data.zip", f"{served.url}/assets/pretrained_model.pt")
     cells = cells_by_id(published.student / TASK3)
@@ -409,6 +411,7 @@ def test_release_notebooks_check_no_hash_but_fetch_from_the_student_release() ->
         assert "drive.google.com/file" not in setup and "FILES = {" in setup
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_the_publish_verb_writes_dist_and_the_record(tmp_path: Path, monkeypatch, capsys) -> None:
     from nndebug.__main__ import main
     monkeypatch.setattr(record, "RECORD_FILE", tmp_path / "published.json")

@@ -158,6 +158,7 @@ def test_a_loader_built_anew_every_epoch_is_watched_for_two_epochs(tmp_path: Pat
 
 
 @pytest.mark.parametrize("options", [{"shift": 2}, {"normalise": True}], ids=["shifted", "normalised"])
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_augmented_items_are_matched_to_their_digits(options: dict, tmp_path: Path) -> None:
     found = captured(Trainer(DataLoader(Digits(**options), batch_size=128, shuffle=True), lr=0.01), tmp_path)
     rows = order.mapping(found, DATA)

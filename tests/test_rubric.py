@@ -367,6 +367,7 @@ def test_rubric_report_prints_the_figures(capsys) -> None:
     assert "task 1" in out and "confusion" in out and "answers scored differently" in out and "met" in out
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_rubric_report_prints_each_set_apart_beside_the_pretuning_figures(capsys) -> None:
     code = rubric_report.run(argparse.Namespace(corpus=None, rubric=None))
     out = capsys.readouterr().out

@@ -44,6 +44,7 @@ def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_a_manual_score_on_a_routed_answer_reaches_the_corpus_and_the_report(tmp_path, monkeypatch, capsys):
     assert judge(1, ROUTED).review and not judge(1, SURE).review
     root, out = course(tmp_path, monkeypatch), tmp_path / "ta"

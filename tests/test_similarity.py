@@ -99,6 +99,7 @@ def test_seed_answers_are_the_seed_notebooks():
             assert not missing, f"{task}.{part}: not in the seed notebook: {missing[:2]}"
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_report_written_by_the_command(tmp_path):
     made = build_class(seed=0)
     write_class(made, tmp_path)
@@ -146,6 +147,7 @@ def test_rare_features_find_pairs_without_all_pairs():
     assert candidate_pairs(docs, Rarity.of(docs.values(), 0.5), set()) == {(7, 8)}
 
 
+@pytest.mark.slow  # over a few seconds: kept out of make test-fast's two minutes
 def test_html_page_in_a_browser(tmp_path):
     from browser import screenshot
 
