@@ -115,6 +115,7 @@ def verify_data(data_dir: Path) -> Path:
 
 MODEL_TASKS: tuple[int, ...] = (3,)  # the tasks whose notebooks load pretrained_model.pt (setup, staging)
 WATCHED_TASKS: tuple[int, ...] = (1, 2)  # the tasks whose training is watched for its first epoch
+ORDER_TASKS: tuple[int, ...] = (1,)  # the tasks whose answer is the order: their datasets are read
 
 
 def mnist_dir() -> Path | None:

@@ -103,8 +103,9 @@ class _Tap:
 class _Watch:
     """The watchers of one capture."""
 
-    def __init__(self, torch: Any, loaders: int) -> None:
+    def __init__(self, torch: Any, loaders: int, probe: bool = True) -> None:
         self.torch = torch
+        self.probe = probe                      # read the datasets (task 1's answer is the order)
         self.wanted = loaders                   # training loaders to see (task 1: two epochs' worth)
         self.loaders: list[Any] = []            # every DataLoader iteration, in order
         self.fed: list[tuple[int, Any]] = []    # (iteration, loader) that fed a step, one per new iteration
@@ -207,7 +208,7 @@ class _Watch:
             suffix = "" if not self.fed else "_next"
             first = self.fed[0][1] if self.fed else None
             try:
-                self.read.append(_loader(self.torch, loader, suffix) + (loader is first,))
+                self.read.append(_loader(self.torch, loader, suffix, self.probe) + (loader is first,))
             except Exception as err:  # noqa: BLE001 - the verifier says the loader could not be read
                 self.read.append(({"kind": "unreadable", "error": f"{type(err).__name__}: {err}"[:300]},
                                   {}, loader is first))
@@ -262,8 +263,9 @@ def _fetch(dataset: Any, indices: list[int], chunk: int = 128) -> list[Any]:
     return out
 
 
-def _loader(torch: Any, loader: Any, suffix: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
-    """The training loader's settings as data, and the tensors of its dataset read twice."""
+def _loader(torch: Any, loader: Any, suffix: str = "",
+            probe: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The training loader's settings as data, and (``probe``) the tensors of its dataset read twice."""
     data = torch.utils.data
     if loader is None:
         return {"kind": "none"}, {}
@@ -285,6 +287,8 @@ def _loader(torch: Any, loader: Any, suffix: str = "") -> tuple[dict[str, Any], 
         info["dataset_kind"] = "iterable"
         return info, {}
     info["dataset_kind"] = "map"
+    if not probe:
+        return info, {}
     size = len(dataset)
     if not 0 < size <= MAX_PROBE:
         info["dataset_kind"] = "too large"
@@ -307,7 +311,8 @@ def _loader(torch: Any, loader: Any, suffix: str = "") -> tuple[dict[str, Any], 
                   f"probe_orders{suffix}": torch.stack(orders)}
 
 
-def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 1) -> None:
+def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 1,
+            probe: bool = True) -> None:
     """Start ``namespace['trainer'].train(epochs)``, stop it at its first optimizer step (``loaders=2``: at
     the first step of the second iteration of a training loader, so that a loader built anew every epoch is
     seen twice) and write what was taken to ``folder`` (``answer.json``, ``answer.pt``)."""
@@ -316,7 +321,7 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 
     from torch.optim.optimizer import register_optimizer_step_pre_hook
     from torch.utils.data import DataLoader
 
-    watch = _Watch(torch, loaders)
+    watch = _Watch(torch, loaders, probe)
     original_iter = DataLoader.__iter__
 
     def __iter__(self: Any) -> Any:  # noqa: N807 - DataLoader's own method, wrapped

@@ -78,7 +78,8 @@ def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
             out = folder / "evidence"
             out.mkdir()
             answer_capture.capture(namespace, str(out), config.kit().tasks[variant.task].epochs,
-                                   2 if variant.task in config.WATCHED_TASKS else 1)
+                                   2 if variant.task in config.WATCHED_TASKS else 1,
+                                   variant.task in config.ORDER_TASKS)
         return out
     finally:
         os.chdir(here)

@@ -41,7 +41,7 @@ from nndebug.course.nbcells import grade_id, is_test_cell
 INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
 RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"
 CAPTURE = ("__import__('nndebug.kernel.answer', fromlist=['capture']).capture(get_ipython().user_ns, "
-           "{folder!r}, {epochs}, {loaders})")
+           "{folder!r}, {epochs}, {loaders}, {probe})")
 REPLAYED = ("[not run at grading: the kit took your fix's answer at the first training step and trained the "
             "network again with its own code; the verdict below says how it went]\n")
 SKIPPED = "[not run at grading: the verdicts do not need this given cell]\n"
@@ -158,7 +158,8 @@ class SandboxedExecute(Execute):
                 await self._run_silently(RESTORE_GUARD)
                 loaders = 2 if self._task() in config.WATCHED_TASKS else 1
                 await self._run_silently(CAPTURE.format(folder=str(self._evidence), epochs=self._epochs(),
-                                                        loaders=loaders))
+                                                        loaders=loaders,
+                                                        probe=self._task() in config.ORDER_TASKS))
                 seal(self._evidence)
                 cell.outputs = [new_output("stream", name="stdout", text=REPLAYED)]
                 return cell
