@@ -110,6 +110,11 @@ lint: venv
 test: venv lint
 	$(PY) -m pytest -q --durations=25
 
+# The whole independent fix corpus (46 fixes, each replayed): `make test` grades a sample of 12.
+.PHONY: test-corpus
+test-corpus: venv
+	NN_DEBUG_CORPUS_FULL=1 $(PY) -m pytest -q tests/test_fix_corpus.py --durations=10
+
 # Everything but the tests that run notebooks or train (marked slow): minutes, for the edit-test loop.
 .PHONY: test-fast
 test-fast: venv lint
