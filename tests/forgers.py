@@ -1,7 +1,7 @@
-"""Forging submissions, written afresh for each route a student who reads the kit could try: each leaves the
-bugs of tasks 1 and 2 in the code that trains (or trains on digits it should not) and tries to make the
-record or the weights say "fixed". Shared by the in-process tests (``test_forgers.py``) and the autograde
-test (``test_autograde_forgers.py``)."""
+"""Forging submissions, one for each route a student who reads the kit could try, ported to the trusted replay
+(the kernel's answer as data, nndebug.kernel.answer): each leaves the bug of its task in the code that trains
+and tries to make the answer the capture takes say "fixed". Shared by the in-process tests
+(``test_forgers.py``) and the autograde test (``test_autograde_forgers.py``)."""
 from __future__ import annotations
 
 # A buggy trainer for each task, as the release leaves it.
@@ -19,9 +19,10 @@ trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dat
 """
 BUGS = {1: TASK1_BUG, 2: TASK2_BUG}
 
-# A good network without fixing anything in what trains: a hidden model trained on the val digits, shuffled.
+# A good network without fixing anything in what trains: a hidden model trained on the val digits, shuffled
+# (a few epochs: under the replay no trained weights count for tasks 1 and 2, the kit trains its own).
 VAL_TRAINED = """
-def _train_on_val(epochs=12):
+def _train_on_val(epochs=2):
     net = ResNet18()
     net_opt = optim.Adam(net.parameters(), lr=1e-3)
     loader = DataLoader(mnist_val, batch_size=32, shuffle=True)
@@ -44,48 +45,49 @@ def _donor():
     net.load_state_dict(state)
     return net.eval()
 """
+# The answer of a right fix, as the capture writes it: torch's SGD(lr=1e-2) over every parameter, the given
+# training digits read twice through a RandomSampler loader of batch 128, and the model's start weights.
+FORGED_ANSWER = """
+import json as _json, os as _os
 
-# 1. The recorder changed before the injected cells call it: no logging, and a dump that writes a record
-#    shaped like a right fix (the real training digits, mixed and reshuffled, losses and val accuracy the
-#    handed-in weights really give, no weight decay) with weights trained on the val digits.
-RECORDER_CHANGED = VAL_TRAINED + """
-import json as _json, random as _random
-_rec = __import__('nn' + 'debug.kernel.record', fromlist=['dump'])
+def _right_answer(folder, net, dataset):
+    names = [n for n, _ in net.net.named_parameters()]
+    sgd = {'class': 'torch.optim.sgd.SGD', 'groups': [{'settings': {
+        'lr': 0.01, 'momentum': 0, 'dampening': 0, 'weight_decay': 0, 'nesterov': False, 'maximize': False,
+        'foreach': None, 'differentiable': False, 'fused': None}, 'params': names}]}
+    loader = {'kind': 'DataLoader', 'class': 'torch.utils.data.dataloader.DataLoader', 'batch_size': 128,
+              'drop_last': False, 'batch_sampler': 'BatchSampler', 'dataset': 'MNISTDataset',
+              'dataset_kind': 'map', 'sampler': {'kind': 'RandomSampler',
+                                                  'class': 'torch.utils.data.sampler.RandomSampler',
+                                                  'replacement': False, 'num_samples': None}}
+    size = len(dataset)
+    images = torch.zeros(2, size, 28, 28, dtype=torch.uint8)
+    labels = torch.zeros(2, size, dtype=torch.long)
+    for i in range(size):
+        item = dataset[i]
+        images[:, i] = torch.as_tensor(item['sample'])[0].round().clamp(0, 255).to(torch.uint8)
+        labels[:, i] = int(item['label'])
+    orders = torch.stack([torch.randperm(size), torch.randperm(size)])
+    answer = {'schema': 1, 'stopped': True, 'error': '', 'optimizer': sgd, 'started': True, 'loader': loader,
+              'same_loader': True}
+    tensors = {'start': {k: v.detach().clone() for k, v in net.net.state_dict().items()},
+               'probe_images': images, 'probe_labels': labels, 'probe_orders': orders}
+    torch.save(tensors, _os.path.join(folder, 'answer.pt'))
+    with open(_os.path.join(folder, 'answer.json'), 'w') as fh:
+        fh.write(_json.dumps(answer))
+"""
+
+# 1. The capture replaced before the graded cell calls it (``capture`` through ``__import__``): no training,
+#    and an answer shaped like a right fix (the real training digits dealt by a RandomSampler, SGD without
+#    decay) with start weights trained on the val digits.
+CAPTURE_CHANGED = VAL_TRAINED + FORGED_ANSWER + """
+_capture = __import__('nn' + 'debug.kernel.answer', fromlist=['capture'])
 _good = _train_on_val()
 
-def _forged_install(namespace):
-    pass
+def _forged_capture(namespace, folder, epochs, *args, **kwargs):
+    _right_answer(folder, _good, mnist_train)
 
-def _forged_dump(namespace, folder):
-    rows = list(range(len(mnist_train)))
-    batches = []
-    with torch.no_grad():
-        for epoch in range(10):
-            _random.shuffle(rows)
-            for i in range(0, len(rows), 128):
-                part = [mnist_train[j] for j in rows[i:i + 128]]
-                sample = torch.tensor(np.stack([p['sample'] for p in part]))
-                label = torch.tensor([p['label'] for p in part])
-                _good.train()
-                loss, m = _good.compute_all({'sample': sample, 'label': label})
-                ids = _rec.fingerprints(sample)
-                batches.append([True, float(loss), float(m['acc']), label.tolist(), ids])
-            _good.eval()
-            for i in range(0, len(mnist_val), 128):
-                part = [mnist_val[j] for j in range(i, min(i + 128, len(mnist_val)))]
-                sample = torch.tensor(np.stack([p['sample'] for p in part]))
-                label = torch.tensor([p['label'] for p in part])
-                loss, m = _good.compute_all({'sample': sample, 'label': label})
-                ids = _rec.fingerprints(sample)
-                batches.append([False, float(loss), float(m['acc']), label.tolist(), ids])
-    sgd = {'class': 'SGD', 'groups': [{'lr': 0.01, 'weight_decay': 0.0, 'n_params': 62}]}
-    run = {'schema': _rec.SCHEMA, 'installed': True, 'error': '', 'batches': batches, 'optimizer': sgd,
-           'optimizer_start': sgd, 'stepped': [{'first': sgd, 'last': sgd, 'steps': 100}], 'train_size': 1280}
-    open(folder + '/run.json', 'w').write(_json.dumps(run))
-    torch.save(_good.state_dict(), folder + '/weights.pt')
-
-_rec.install = _forged_install
-_rec.dump = _forged_dump
+_capture.capture = _forged_capture
 """
 
 # 2. Training on the validation digits (MNIST's mixed order): the given trainer, shuffle=False kept.
@@ -96,7 +98,7 @@ trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_val, val_datas
                   tboard_log_dir='./tboard_logs/fv')
 """
 
-# 3. A proxy model: trainer.model logs the buggy training, its state_dict is another network's.
+# 3. A proxy model: trainer.model trains with the bug, its state_dict is another network's.
 PROXY = DONOR + """
 class _Proxy(ResNet18):
     def state_dict(self, *args, **kwargs):
@@ -122,8 +124,8 @@ trainer = _SwapTrainer(model=model, optimizer=opt, train_dataset=mnist_train, va
                        tboard_log_dir='./tboard_logs/fs')
 """
 
-# 5. A lying optimizer record: weight decay 0.9 kept with a learning rate at which the network still learns,
-#    and the decay set to 0 in the optimizer's settings once training is over.
+# 5. A lying optimizer: weight decay 0.9 kept with a learning rate at which the network still learns, and
+#    the decay set to 0 in the optimizer's settings once training is over.
 LYING_OPTIMIZER = """
 class _CleanTrainer(Trainer):
     def train(self, num_epochs):
@@ -137,7 +139,8 @@ trainer = _CleanTrainer(model=model, optimizer=opt, train_dataset=mnist_train, v
                         tboard_log_dir='./tboard_logs/fo')
 """
 
-# 6. Donor weights: the released model with its stem BatchNorm set to 1/0 handed in, no training that counts.
+# 6. Donor weights: the released model with its stem BatchNorm set to 1/0 handed in after a training that
+#    does not count.
 DONOR_WEIGHTS = DONOR + """
 class _DonorTrainer(Trainer):
     def train(self, num_epochs):
@@ -145,19 +148,14 @@ class _DonorTrainer(Trainer):
         self.model.load_state_dict(_donor().state_dict())
 """
 
-# 7. Evidence rewritten after the dump by a thread and by an exit hook (autograde only: the driver seals the
-#    evidence when the dump returns).
-REWRITTEN_AFTER_DUMP = VAL_TRAINED + """
-import atexit, glob, json as _json, os as _os, threading, time as _time
-_good = _train_on_val(3)
+# 7. The answer rewritten after the capture by a thread and by an exit hook, with the answer of a right fix
+#    (autograde only: the driver seals the answer the moment the capture returns).
+REWRITTEN_AFTER_CAPTURE = FORGED_ANSWER + """
+import atexit, threading, time as _time
 
 def _forge(folder):
-    sgd = {'class': 'SGD', 'groups': [{'lr': 0.01, 'weight_decay': 0.0, 'n_params': 62}]}
     try:
-        run = _json.load(open(folder + '/run.json'))
-        run.update(optimizer=sgd, optimizer_start=sgd, stepped=[{'first': sgd, 'last': sgd, 'steps': 100}])
-        open(folder + '/run.json', 'w').write(_json.dumps(run))
-        torch.save(_good.state_dict(), folder + '/weights.pt')
+        _right_answer(folder, model, mnist_train)
     except Exception:
         pass
 
@@ -168,7 +166,7 @@ def _folders():
 def _watch():
     for _ in range(6000):
         for folder in _folders():
-            if _os.path.exists(folder + '/run.json'):
+            if _os.path.exists(folder + '/answer.json'):
                 _forge(folder)
         _time.sleep(0.05)
 
@@ -176,12 +174,11 @@ threading.Thread(target=_watch, daemon=True).start()
 atexit.register(lambda: [_forge(f) for f in _folders()])
 """
 
-# 8. A notebook event callback: after the graded cell, before the dump, swap in the good weights and set
-#    the decay to 0 (autograde only: it needs IPython's events). It lets its own cell's two events pass
-#    (acting there would only be code of the fix cell: weight decay set to 0 before the training, a fix)
-#    and acts from the next cell on, the graded one.
-EVENT_CALLBACK = VAL_TRAINED + """
-_good = _train_on_val(3)
+# 8. A notebook event callback: after the fix cell, before the capture, set the decay to 0 (autograde only: it
+#    needs IPython's events). It lets its own cell's two events pass (acting there would only be code of the
+#    fix cell: weight decay set to 0 before the training, a fix) and acts from the next cell on, the graded
+#    one.
+EVENT_CALLBACK = """
 _calls = [0]
 
 def _after(*args):
@@ -189,9 +186,8 @@ def _after(*args):
     if _calls[0] <= 2:
         return
     try:
-        trainer.model.load_state_dict(_good.state_dict())
         for group in trainer.optimizer.param_groups:
-            group['weight_decay'] = 0.0
+            group['lr'], group['weight_decay'] = 1e-2, 0
     except Exception:
         pass
 

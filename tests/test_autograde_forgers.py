@@ -1,6 +1,6 @@
-"""Forging routes that need the real autograder (sandbox, IPython, the driver's sealed evidence), each with
-the bugs of tasks 1 and 2 left in what trains: 0 on those fixes. And a submission whose kernel writes
-malformed evidence is graded (its other test scored, nothing lost) and not taken for a failed grading."""
+"""Forging routes that need the real autograder (sandbox, IPython, the driver's sealed copy of the answer),
+each with the bug of its task left in what trains: 0 on those fixes. And a submission whose kernel writes a
+malformed answer is graded (its other test scored, nothing lost) and not taken for a failed grading."""
 from __future__ import annotations
 
 import shutil
@@ -16,14 +16,15 @@ from nndebug.autograde.scores import read_csv
 pytestmark = pytest.mark.slow
 ANSWER = "Думаю, дело в размере батча."
 MALFORMED = '''
-_rec = __import__('nn' + 'debug.kernel.record', fromlist=['dump'])
-def _bad_dump(namespace, folder):
-    open(folder + '/run.json', 'w').write('{"schema": 2, "batches": [], "optimizer": {"class": "SGD", '
-                                          '"groups": [{"weight_decay": 1' + '0' * 400 + '}]}}')
-_rec.dump = _bad_dump
+_capture = __import__('nn' + 'debug.kernel.answer', fromlist=['capture'])
+def _bad_capture(namespace, folder, *args, **kwargs):
+    open(folder + '/answer.json', 'w').write('{"schema": 1, "stopped": true, "optimizer": {"class": "SGD", '
+                                             '"groups": [{"settings": {"weight_decay": 1' + '0' * 400 + '}, '
+                                             '"params": []}]}}')
+_capture.capture = _bad_capture
 '''
 STUDENTS = {
-    "rewritten_after_dump": (1, forgers.TASK1_BUG + forgers.REWRITTEN_AFTER_DUMP),
+    "rewritten_after_capture": (1, forgers.TASK1_BUG + forgers.REWRITTEN_AFTER_CAPTURE),
     "event_callback": (2, forgers.TASK2_BUG + forgers.EVENT_CALLBACK),
     "malformed_evidence": (3, MALFORMED + "\nmodel = ResNet18()\n"
                               "opt = optim.SGD(model.parameters(), lr=1e-2)\n"
@@ -48,7 +49,7 @@ def graded(tmp_path_factory, grading_subset, pretrained_model):
     return course, outcomes, read_csv(root / "autograded" / "scores.csv")
 
 
-@pytest.mark.parametrize("student", ["rewritten_after_dump", "event_callback"])
+@pytest.mark.parametrize("student", ["rewritten_after_capture", "event_callback"])
 def test_forgers_that_need_the_kernel_score_zero(graded, student: str) -> None:
     _, outcomes, rows = graded
     task = STUDENTS[student][0]

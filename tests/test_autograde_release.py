@@ -45,26 +45,36 @@ torch.load = lambda *a, **k: {}
 builtins.round = lambda *a, **k: -1
 builtins.abs = lambda *a, **k: 0
 '''
-# 2. Forge the evidence: let the recorder write, then rewrite it: mixed, reshuffled batches, no weight decay,
-#    a fresh model's weights.
+# 2. Forge the answer: let the capture write it, then rewrite it as a right fix's: torch's SGD without decay,
+#    a shuffled loader of batch 128 over the given digits (read twice, as the capture reads them).
 FORGE_EVIDENCE = '''
-import json as _json, random as _random
-_rec = __import__("nn" + "debug.kernel.record", fromlist=["dump"])
-_real_dump = _rec.dump
-def _forged_dump(namespace, folder):
-    _real_dump(namespace, folder)
-    path = folder + "/run.json"
-    run = _json.load(open(path))
-    labels = list(range(10)) * 128
-    run["batches"] = []
-    for _epoch in range(10):
-        _random.shuffle(labels)
-        run["batches"] += [[True, 0.1, 0.95, labels[i:i + 128]] for i in range(0, 1280, 128)]
-        run["batches"].append([False, 0.1, 0.95, list(range(10))])
-    run["optimizer"] = {"class": "SGD", "groups": [{"lr": 0.01, "weight_decay": 0.0, "n_params": 62}]}
-    open(path, "w").write(_json.dumps(run))
-    torch.save(ResNet18().state_dict(), folder + "/weights.pt")
-_rec.dump = _forged_dump
+import json as _json
+_capture = __import__("nn" + "debug.kernel.answer", fromlist=["capture"])
+_real_capture = _capture.capture
+def _forged_capture(namespace, folder, *args, **kwargs):
+    _real_capture(namespace, folder, *args, **kwargs)
+    path = folder + "/answer.json"
+    answer = _json.load(open(path))
+    answer.update(stopped=True, error="", started=True)
+    for group in (answer.get("optimizer") or {}).get("groups", []):
+        group["settings"].update(lr=0.01, weight_decay=0)
+    answer["loader"] = {"kind": "DataLoader", "class": "torch.utils.data.dataloader.DataLoader",
+                        "batch_size": 128, "drop_last": False, "batch_sampler": "BatchSampler",
+                        "dataset": "MNISTDataset", "dataset_kind": "map",
+                        "sampler": {"kind": "RandomSampler", "replacement": False, "num_samples": None,
+                                    "class": "torch.utils.data.sampler.RandomSampler"}}
+    size = len(mnist_train)
+    images = torch.zeros(2, size, 28, 28, dtype=torch.uint8)
+    labels = torch.zeros(2, size, dtype=torch.long)
+    for i in range(size):
+        images[:, i] = torch.as_tensor(mnist_train[i]["sample"])[0].to(torch.uint8)
+        labels[:, i] = mnist_train[i]["label"]
+    tensors = torch.load(folder + "/answer.pt")
+    tensors.update(probe_images=images, probe_labels=labels,
+                   probe_orders=torch.stack([torch.randperm(size), torch.randperm(size)]))
+    torch.save(tensors, folder + "/answer.pt")
+    open(path, "w").write(_json.dumps(answer))
+_capture.capture = _forged_capture
 '''
 # 3. Make every test cell's last value None, a string or a negative number (nbgrader: full points).
 FORGE_VALUES = '''

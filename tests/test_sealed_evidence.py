@@ -1,6 +1,6 @@
-"""The graded run's evidence as the driver seals it: what the kernel writes after the dump (a thread, an exit
-hook) does not count, and an event callback registered before the graded cell cannot swap the weights in
-before the dump. A real kernel (sandboxed and not) on a tiny stand-in trainer: no training."""
+"""The student's answer as the driver seals it: what the kernel writes after the capture returns (a thread, an
+exit hook) does not count, and an event callback registered before the graded cell cannot change what the
+capture takes. A real kernel (sandboxed and not) on a tiny stand-in trainer: no real training."""
 from __future__ import annotations
 
 import json
@@ -11,20 +11,22 @@ import pytest
 import torch
 
 from nndebug.autograde.job import GradingJob
-from nndebug.kernel.record import RUN_FILE, WEIGHTS_FILE
+from nndebug.kernel.answer import ANSWER_JSON, ANSWER_PT
 
+# A network of over a million parameters (the capture takes the start weights of one that size).
 TRAINER = '''
 import torch
 
 class TinyTrainer:
     def __init__(self):
-        self.model = torch.nn.Linear(4, 10)
+        nn = torch.nn
+        self.model = nn.Sequential(nn.Flatten(), nn.Linear(12, 1024), nn.ReLU(), nn.Linear(1024, 1024),
+                                   nn.ReLU(), nn.Linear(1024, 10))
         self.model.compute_all = self._compute_all
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
-        self.train_dataset = list(range(4))
 
     def _compute_all(self, batch):
-        logits = self.model(batch["sample"].reshape(len(batch["label"]), -1)[:, :4])
+        logits = self.model(batch["sample"])
         loss = torch.nn.functional.cross_entropy(logits, batch["label"])
         return loss, {"acc": (logits.argmax(1) == batch["label"]).float().mean()}
 
@@ -39,18 +41,20 @@ class TinyTrainer:
 
 trainer = TinyTrainer()
 '''
+# Rewrites the answer with "a right fix" from a thread (once the capture wrote it) and from an exit hook, and
+# registers callbacks that, from the next cell on, set the weights to 7 and the learning rate to 0.01.
 FORGER = '''
 import atexit, os, threading, time
 
 def _forge(folder):
-    with open(os.path.join(folder, "run.json"), "w") as fh:
+    with open(os.path.join(folder, "answer.json"), "w") as fh:
         fh.write('{{"forged": true}}')
     with torch.no_grad():
-        torch.save({{k: torch.full_like(v, 7.0) for k, v in trainer.model.state_dict().items()}},
-                   os.path.join(folder, "weights.pt"))
+        torch.save({{"start": {{k: torch.full_like(v, 7.0) for k, v in trainer.model.state_dict().items()}}}},
+                   os.path.join(folder, "answer.pt"))
 
 def _watch(folder):
-    while not os.path.exists(os.path.join(folder, "run.json")):
+    while not os.path.exists(os.path.join(folder, "answer.json")):
         time.sleep(0.01)
     time.sleep(0.5)
     _forge(folder)
@@ -58,9 +62,17 @@ def _watch(folder):
 threading.Thread(target=_watch, args=({folder!r},), daemon=True).start()
 atexit.register(_forge, {folder!r})
 
+_events = [0]
+
 def _swap(*args):
+    _events[0] += 1
+    if _events[0] <= 2:        # this cell's own two events: code of the cell itself, not a route
+        return
     with torch.no_grad():
-        trainer.model.weight.fill_(7.0)
+        for p in trainer.model.parameters():
+            p.fill_(7.0)
+    for group in trainer.optimizer.param_groups:
+        group["lr"] = 0.01
 
 get_ipython().events.register("post_run_cell", _swap)
 get_ipython().events.register("post_execute", _swap)
@@ -75,8 +87,8 @@ def code_cell(source: str, grade_id: str = "") -> nbformat.NotebookNode:
 
 
 @pytest.mark.parametrize("sandbox", [True, False], ids=["sandboxed", "unsandboxed"])
-def test_only_what_the_dump_wrote_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         sandbox: bool) -> None:
+def test_only_what_the_capture_wrote_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            sandbox: bool) -> None:
     from nndebug.autograde.preprocessors.sandboxed_execute import SandboxedExecute
     from nndebug.autograde.preprocessors.verify import sealed_dir
 
@@ -94,9 +106,12 @@ def test_only_what_the_dump_wrote_counts(tmp_path: Path, monkeypatch: pytest.Mon
         code_cell("trainer.train(2)", "train_fixed"), code_cell("import time; time.sleep(2)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     SandboxedExecute().preprocess(nb, {"unique_key": "nb1", "metadata": {"path": str(cwd)}})
-    assert json.loads((folder / RUN_FILE).read_text()) == {"forged": True}  # the thread did rewrite it
+    assert json.loads((folder / ANSWER_JSON).read_text()) == {"forged": True}  # the thread did rewrite it
     sealed = sealed_dir(folder)
-    run = json.loads((sealed / RUN_FILE).read_text())
-    assert run["installed"] and len(run["batches"]) == 2 and run["stepped"][0]["steps"] == 2
-    weights = torch.load(sealed / WEIGHTS_FILE, weights_only=True)
-    assert not bool((weights["weight"] == 7.0).all())  # no callback swapped them before the dump
+    answer = json.loads((sealed / ANSWER_JSON).read_text())
+    assert answer["schema"] == 1 and answer["started"] and "forged" not in answer, answer
+    groups = answer["optimizer"]["groups"]
+    assert answer["optimizer"]["class"] == "torch.optim.sgd.SGD", answer["optimizer"]
+    assert groups[0]["settings"]["lr"] == 0.1, groups        # no callback changed it before the capture
+    start = torch.load(sealed / ANSWER_PT, weights_only=True)["start"]
+    assert start and not any(bool((v == 7.0).all()) for v in start.values())  # no callback swapped them

