@@ -677,6 +677,9 @@ trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dat
 RIGHT_1 = ("DataLoader обучения создан с shuffle=False, а train.csv отсортирован по лейблу: каждый батч из "
            "одного класса, и сеть забывает прошлые цифры. Исправление: shuffle=True.")
 
+# Graded alone (each stops the whole class run today): the fix cell's last value displays a fake verdict
+# record (and a broken PNG); a lone surrogate in the explanation.
+CRASH_BUNDLE_STUDENT = Student(3, TASK3_BUG + CRASH_BUNDLE, kind="verdict path")
 # A lone surrogate in the explanation: valid JSON ("\\ud800"), but no UTF-8 file can hold it.
 SURROGATE_STUDENT = Student(1, TASK1_BUG, "Причина \ud800 в батчах", kind="verdict path")
 
@@ -684,7 +687,6 @@ AUTOGRADED: dict[str, Student] = {
     "capture_replaced": Student(2, TASK2_BUG + FORGED_CAPTURE, kind=CAPTURE),
     "racing_thread": Student(2, TASK2_BUG + RACING_THREAD, kind="threads"),
     "packaged_digits": Student(3, PACKAGED_DIGITS + TASK3_BUG, kind=ELSEWHERE),
-    "crash_bundle": Student(1, TASK1_BUG + CRASH_BUNDLE, kind="verdict path"),
     "huge_explanation": Student(3, TASK3_BUG, HUGE_EXPLANATION, kind="verdict path"),
     "control_shifted": Student(1, SHIFTED, RIGHT_1, control=True),
     "control_eval_mode": Student(3, EVAL_MODE, control=True),

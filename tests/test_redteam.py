@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from redteam import (
     AUTOGRADED,
+    CRASH_BUNDLE_STUDENT,
     IN_PROCESS,
     SURROGATE_STUDENT,
     Student,
@@ -141,18 +142,35 @@ def test_the_kernel_reads_no_packaged_digits(graded) -> None:
     assert "PACKAGED-DIGITS-READ" not in text and "PACKAGED-DIGITS-" in text, text[-2000:]
 
 
-def test_routed_report_and_feedback_survive_the_crafted_outputs(graded) -> None:
-    """A fix cell whose output carries a fake verdict record and a broken PNG, a 2.8 MB explanation with a
-    code span never closed, a lone surrogate: every page and report is written and readable."""
+def test_routed_report_and_feedback_are_written(graded) -> None:
+    """The screened routes are listed for a person; every route's feedback page is written and readable (the
+    2.8 MB explanation with a code span never closed included)."""
     course, _, _ = graded
     report = (course.autograded / "routed.md").read_text(encoding="utf-8")
-    for student in ("capture_replaced", "racing_thread"):
+    for student in ("capture_replaced", "racing_thread", "packaged_digits"):
         assert f"## {student}," in report, report[:3000]
-    assert "## crash_bundle," not in report      # its fake record does not route (nor score) anything
     for student, entry in ROUTES.items():
         page = course.feedback / student / course.assignment / f"{config.notebook(entry.task)}.html"
         assert page.is_file() and page.stat().st_size > 1000, page
         page.read_text(encoding="utf-8")
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
+    "open route (verdict path): a fake verdict record (application/vnd.nndebug.verdict+json with a 'routed' "
+    "entry whose 'why' is not a dict) in the output of the student's own fix cell is read by "
+    "nndebug/autograde/routed.py notebook_rows (it reads every cell's outputs, not only the test cells'); "
+    "kind() calls row.why.get and raises AttributeError out of autograde(): routed.md is not written and "
+    "the class run fails after grading"))
+def test_a_fake_verdict_record_in_a_fix_cell_breaks_nothing(tmp_path: Path, grading_subset,
+                                                            pretrained_model) -> None:
+    """Graded alone: graded, its fix 0, routed.md written without it."""
+    course = course_with(tmp_path, {"crash_bundle": CRASH_BUNDLE_STUDENT})
+    outcomes = {o.student: o for o in autograde(course, echo=lambda *_: None)}
+    rows = read_csv(tmp_path / "autograded" / "scores.csv")
+    assert outcomes["crash_bundle"].status == "graded", outcomes["crash_bundle"].problems
+    mine = {r["grade_id"]: float(r["score"] or 0) for r in rows if r["student_id"] == "crash_bundle"}
+    assert mine and all(v == 0 for k, v in mine.items() if k.startswith("task3_fix")), mine
+    assert "## crash_bundle," not in (course.autograded / "routed.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=(
