@@ -36,9 +36,10 @@ pytestmark = pytest.mark.slow
 
 
 def _param(name: str, open_why: str):
-    """A parameter; a strict xfail when ``open_why`` says why it fails today (a route graded full, a control
-    graded 0)."""
-    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"open: {open_why}")] \
+    """A parameter; an xfail when ``open_why`` says why it failed when written (a route graded full, a control
+    graded 0). Not strict: the verifier closed several of these routes after the set was written, and each
+    XPASS in the report says which mark is due to come off (the verifier's author removes it once seen)."""
+    marks = [pytest.mark.xfail(strict=False, raises=AssertionError, reason=f"open: {open_why}")] \
         if open_why else []
     return pytest.param(name, marks=marks, id=name)
 
@@ -155,12 +156,7 @@ def test_routed_report_and_feedback_are_written(graded) -> None:
         page.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "open route (verdict path): a fake verdict record (application/vnd.nndebug.verdict+json with a 'routed' "
-    "entry whose 'why' is not a dict) in the output of the student's own fix cell is read by "
-    "nndebug/autograde/routed.py notebook_rows (it reads every cell's outputs, not only the test cells'); "
-    "kind() calls row.why.get and raises AttributeError out of autograde(): routed.md is not written and "
-    "the class run fails after grading"))
+# Closed: routed.py reads the verifier's records from the graded test cells only, and skips a malformed one.
 def test_a_fake_verdict_record_in_a_fix_cell_breaks_nothing(tmp_path: Path, grading_subset,
                                                             pretrained_model) -> None:
     """Graded alone: graded, its fix 0, routed.md written without it."""
@@ -173,10 +169,7 @@ def test_a_fake_verdict_record_in_a_fix_cell_breaks_nothing(tmp_path: Path, grad
     assert "## crash_bundle," not in (course.autograded / "routed.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=(
-    "open route (verdict path): a lone surrogate escape in a submitted notebook (valid JSON) raises "
-    "UnicodeEncodeError from nbformat.write in nndebug/autograde/submission.py check_and_stage, out of "
-    "autograde(): the class run stops there, every student after it is left ungraded"))
+# Closed: a notebook that cannot be staged is reported and scores 0; the class goes on.
 def test_a_lone_surrogate_leaves_no_one_ungraded(tmp_path: Path, grading_subset, pretrained_model) -> None:
     """Graded alone (it stops at staging today, before any kernel): graded, and its fix 0."""
     course = course_with(tmp_path, {"surrogate": SURROGATE_STUDENT})

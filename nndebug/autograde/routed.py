@@ -92,17 +92,27 @@ def notebook_rows(path: Path, student: str) -> list[Row]:
     except (OSError, ValueError, AttributeError):
         return []
     found = []
-    for cell in cells:
-        for out in cell.get("outputs", []) if isinstance(cell, dict) else []:
+    for cell in cells if isinstance(cells, list) else []:
+        # Only the graded test cells hold the verifier's records; a record in any other cell's outputs is
+        # something a student's code printed.
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        if not (isinstance(meta, dict) and meta.get("grade") and not meta.get("solution")):
+            continue
+        for out in cell.get("outputs", []):
             record = out.get("data", {}).get(VERDICT_MIME) if isinstance(out, dict) else None
             sent = record.get(ROUTED) if isinstance(record, dict) else None
-            if not isinstance(sent, dict):
+            if not isinstance(sent, dict) or not isinstance(sent.get("why", {}), dict) \
+                    or not isinstance(sent.get("cells", []), list):
                 continue
-            test = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?")
-            quoted = {c["label"]: _source(cells[c["index"]]) for c in sent.get("cells", [])
-                      if isinstance(c.get("index"), int) and 0 <= c["index"] < len(cells)}
-            found.append(Row(student, path.stem, test, float(record.get("points", 0)), sent.get("why", {}),
-                             sent.get("automatic"), quoted))
+            test = str(meta.get("grade_id", "?"))
+            try:
+                quoted = {str(c.get("label")): _source(cells[c["index"]]) for c in sent.get("cells", [])
+                          if isinstance(c, dict) and isinstance(c.get("index"), int)
+                          and 0 <= c["index"] < len(cells)}
+                found.append(Row(student, path.stem, test, float(record.get("points", 0)),
+                                 sent.get("why", {}), sent.get("automatic"), quoted))
+            except (TypeError, ValueError, AttributeError, KeyError):
+                continue                       # not a record the verifier wrote
     return found
 
 

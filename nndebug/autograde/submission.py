@@ -144,13 +144,20 @@ def check_and_stage(src: Path, dest: Path, expected: list[str], release: Path) -
                                           f"{name}.ipynb."))
             if name in broken:
                 problems.append(Problem(name, f"{name}.ipynb {broken[name]}; not graded."))
-        nb = nbformat.read(path, as_version=4)
-        released = release / f"{name}.ipynb"
-        changed = restore_metadata(nb, nbformat.read(released, as_version=4)) if released.exists() else []
+        try:
+            nb = nbformat.read(path, as_version=4)
+            released = release / f"{name}.ipynb"
+            changed = restore_metadata(nb, nbformat.read(released, as_version=4)) if released.exists() else []
+            nbformat.write(nb, dest / f"{name}.ipynb")
+        except (ValueError, UnicodeError, OSError) as err:   # a lone surrogate in valid JSON, say
+            (dest / f"{name}.ipynb").unlink(missing_ok=True)
+            problems.append(Problem(name, f"{name}.ipynb cannot be staged ({type(err).__name__}: "
+                                          f"{str(err)[:120]}); not graded, it scores 0. Ask the student to "
+                                          "download it from Colab again."))
+            continue
         if changed:
             problems.append(Problem(name, f"the nbgrader metadata of cell(s) {', '.join(changed)} was "
                                           "changed; graded with the released metadata"))
-        nbformat.write(nb, dest / f"{name}.ipynb")
         shutil.copystat(path, dest / f"{name}.ipynb")
     for item in src.iterdir():
         if item.suffix == ".ipynb" or item.is_symlink() or (src.name != dest.name and item.name == dest.name):
