@@ -3,9 +3,10 @@ and that a tier over its budget is a failure."""
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
-from budget_plugin import Outcome, budgets, record, tier_of
+from budget_plugin import BUDGET_FILE, Outcome, budgets, record, tier_of
 
 PATHS = ["tests"]
 
@@ -21,7 +22,9 @@ def test_only_complete_runs_of_a_tier_are_judged() -> None:
 
 def test_a_tier_past_its_budget_is_over_and_recorded(tmp_path: Path) -> None:
     limits = budgets()
-    assert limits["fast"] <= 120 and limits["full"] <= 45 * 60     # issue 29: 2 minutes, 45 with setup
+    assert limits["fast"] <= 120 and limits["full"] <= 85 * 60     # issue 29: 2 minutes; CI's 90 with setup
+    goal = tomllib.loads(BUDGET_FILE.read_text())["tiers"]["full"]["goal"]
+    assert goal <= 45 * 60                                         # the goal: 45 minutes with setup
     over = Outcome("fast", limits["fast"] + 1, limits["fast"])
     assert over.over and "OVER BUDGET" in over.line()
     assert not Outcome("full", limits["full"] - 1, limits["full"]).over
