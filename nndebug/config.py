@@ -114,8 +114,9 @@ def verify_data(data_dir: Path) -> Path:
 
 
 MODEL_TASKS: tuple[int, ...] = (3,)  # the tasks whose notebooks load pretrained_model.pt (setup, staging)
-WATCHED_TASKS: tuple[int, ...] = (1, 2)  # the tasks whose training is watched for its first epoch
+WATCHED_TASKS: tuple[int, ...] = (1, 2, 3)  # the tasks whose training is watched for its first epoch
 ORDER_TASKS: tuple[int, ...] = (1,)  # the tasks whose answer is the order: their datasets are read
+END_TASKS: tuple[int, ...] = MODEL_TASKS  # the tasks whose trained network is also kept where the watch stops
 
 
 def mnist_dir() -> Path | None:

@@ -194,8 +194,11 @@ def test_attack_from_a_real_fix_cell_is_contained(graded):
     nb = nbformat.read(course.autograded / "attacker" / course.assignment / f"{task2}.ipynb", as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "CONTAINED" in text and "LEAKED" not in text
+    # The fix is right, but the cell opens paths outside the staged ones: the screen sends it to a person
+    # (0 until a TA scores it), never to full marks automatically.
     got, top = task_score(rows, "attacker", "task2_fix")
-    assert top > 0 and got == top
+    assert top > 0 and got == 0
+    assert "## attacker," in (course.autograded / "routed.md").read_text(encoding="utf-8")
     assert "is missing" in " ".join(p.message for p in outcomes["attacker"].problems)
 
 

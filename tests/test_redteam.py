@@ -36,10 +36,10 @@ pytestmark = pytest.mark.slow
 
 
 def _param(name: str, open_why: str):
-    """A parameter; an xfail when ``open_why`` says why it failed when written (a route graded full, a control
-    graded 0). Not strict: the verifier closed several of these routes after the set was written, and each
-    XPASS in the report says which mark is due to come off (the verifier's author removes it once seen)."""
-    marks = [pytest.mark.xfail(strict=False, raises=AssertionError, reason=f"open: {open_why}")] \
+    """A parameter; a strict xfail when ``open_why`` says why it fails today (a route graded full, a control
+    graded 0). Strict: the day the verifier closes it the test fails as XPASS, and the mark comes off (only
+    the routes confirmed open in the last run are marked: redteam.Route.open)."""
+    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"open: {open_why}")] \
         if open_why else []
     return pytest.param(name, marks=marks, id=name)
 

@@ -312,7 +312,7 @@ def _loader(torch: Any, loader: Any, suffix: str = "",
 
 
 def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 1,
-            probe: bool = True) -> None:
+            probe: bool = True, end: bool = False) -> None:
     """Start ``namespace['trainer'].train(epochs)``, stop it at its first optimizer step (``loaders=2``: at
     the first step of the second iteration of a training loader, so that a loader built anew every epoch is
     seen twice) and write what was taken to ``folder`` (``answer.json``, ``answer.pt``)."""
@@ -346,6 +346,14 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 
             handle.remove()
     if watch.error:
         answer["error"] = (answer["error"] + "; " if answer["error"] else "") + f"watching: {watch.error}"
+    if end and watch.module is not None:              # the trained network where the watch stopped
+        try:
+            module = watch.module
+            state = [*torch.nn.Module.named_parameters(module), *torch.nn.Module.named_buffers(module)]
+            tensors["end"] = {str(k): v.detach().cpu().clone() for k, v in state
+                              if isinstance(v, torch.Tensor)}
+        except Exception as err:  # noqa: BLE001 - said in the answer
+            answer["error"] = (answer["error"] + "; " if answer["error"] else "") + f"watching: {err}"
     try:
         answer["optimizer"] = watch.optimizer
         answer["stepped"] = list(watch.stepped.values())

@@ -79,7 +79,8 @@ def graded_run(variant: Variant, fix: str, folder: Path) -> Path:
             out.mkdir()
             answer_capture.capture(namespace, str(out), config.kit().tasks[variant.task].epochs,
                                    2 if variant.task in config.WATCHED_TASKS else 1,
-                                   variant.task in config.ORDER_TASKS)
+                                   variant.task in config.ORDER_TASKS,
+                                   variant.task in config.END_TASKS)
         return out
     finally:
         os.chdir(here)

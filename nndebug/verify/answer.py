@@ -57,6 +57,7 @@ class Answer:
     loader_next: dict[str, Any] | None = None   # task 1: the loader of the next epoch, read when it fed
     same_loader: bool | None = None             # task 1: the next epoch iterated the same loader object
     stepped: tuple[Stepped, ...] = ()           # every optimizer that stepped while watched
+    end: dict[str, torch.Tensor] | None = None  # task 3: the trained network where the watch stopped
 
 
 def _plain(value: object, depth: int = 0) -> bool:
@@ -111,17 +112,19 @@ def _tensors(data: bytes) -> dict[str, Any]:
         raise BadEvidence(f"answer.pt cannot be read as tensors ({type(err).__name__})") from None
     if type(state) is not dict:
         raise BadEvidence("answer.pt is not a dict of tensors")
+    for key in ("start", "end"):
+        weights = state.get(key)
+        if weights is not None and (type(weights) is not dict or len(weights) > MAX_TENSORS or not all(
+                type(k) is str and type(v) is torch.Tensor for k, v in weights.items())):
+            raise BadEvidence(f"answer.pt: the {key} weights are not a {{name: tensor}} state_dict")
+        for name, tensor in (weights or {}).items():
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                raise BadEvidence(f"answer.pt: {name[:80]} holds values that are not finite")
     start = state.get("start")
-    if start is not None and (type(start) is not dict or len(start) > MAX_TENSORS or not all(
-            type(k) is str and type(v) is torch.Tensor for k, v in start.items())):
-        raise BadEvidence("answer.pt: the start weights are not a {name: tensor} state_dict")
-    for name, tensor in (start or {}).items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            raise BadEvidence(f"answer.pt: {name[:80]} holds values that are not finite")
     probes = {k: v for k, v in state.items() if k.startswith("probe_")}
     if not all(type(v) is torch.Tensor for v in probes.values()):
         raise BadEvidence("answer.pt: the dataset's items are not tensors")
-    return {"start": start, "probes": probes}
+    return {"start": start, "end": state.get("end"), "probes": probes}
 
 
 def _load(folder: Path) -> Answer:
@@ -137,7 +140,7 @@ def _load(folder: Path) -> Answer:
     loader_next = found.get("loader_next") if type(found.get("loader_next")) is dict else None
     same = found.get("same_loader") if type(found.get("same_loader")) is bool else None
     return Answer(found.get("stopped") is True, error[:500], tensors["start"], cls, groups, loader,
-                  tensors["probes"], loader_next, same, _stepped(found.get("stepped")))
+                  tensors["probes"], loader_next, same, _stepped(found.get("stepped")), tensors["end"])
 
 
 def load(folder: Path) -> Answer:

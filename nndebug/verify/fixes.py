@@ -269,6 +269,13 @@ def task3(answer: Answer, context: Context) -> Verdict:
         return failed(Line("в модели остались нулевые веса, и сигнал через них не проходит",
                            "some weights are still all zero, and no signal passes through them"),
                       measured, advice)
+    if answer.end is not None:       # broken again while it trained (the first epoch is watched)
+        ended = start_weights(Answer(True, "", answer.end, "", (), {}))
+        again = measure.dead_tensors(measure.model_from(ended))
+        if again:
+            return failed(Line(f"во время обучения веса снова обнулены: {', '.join(again)}",
+                               f"the weights are zeroed again during the training: {', '.join(again)}"),
+                          measured, advice)
     most = threshold("task3_max_pretrained_distance")
     if not kept <= most:
         return failed(Line(f"предобученные веса не используются (расстояние {kept:.2f} > {most})",

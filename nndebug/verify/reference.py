@@ -41,7 +41,8 @@ def graded_run(task: int, fix: str, folder: Path, data_dir: Path, model_file: Pa
             exec(given_cell(task, "experiment"), namespace)  # noqa: S102 - the kit's own cells and fixes
             exec(fix, namespace)  # noqa: S102
             answer_capture.capture(namespace, str(out), config.kit().tasks[task].epochs,
-                                   2 if task in config.WATCHED_TASKS else 1, task in config.ORDER_TASKS)
+                                   2 if task in config.WATCHED_TASKS else 1, task in config.ORDER_TASKS,
+                                   task in config.END_TASKS)
         return out
     finally:
         os.chdir(here)

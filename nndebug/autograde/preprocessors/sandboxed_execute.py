@@ -41,7 +41,7 @@ from nndebug.course.nbcells import grade_id, is_test_cell
 INSTALL_GUARD = "__import__('nndebug.kernel.guard', fromlist=['install']).install()"
 RESTORE_GUARD = "__import__('nndebug.kernel.guard', fromlist=['restore']).restore()"
 CAPTURE = ("__import__('nndebug.kernel.answer', fromlist=['capture']).capture(get_ipython().user_ns, "
-           "{folder!r}, {epochs}, {loaders}, {probe})")
+           "{folder!r}, {epochs}, {loaders}, {probe}, {end})")
 REPLAYED = ("[not run at grading: the kit took your fix's answer at the first training step and trained the "
             "network again with its own code; the verdict below says how it went]\n")
 SKIPPED = "[not run at grading: the verdicts do not need this given cell]\n"
@@ -159,7 +159,8 @@ class SandboxedExecute(Execute):
                 loaders = 2 if self._task() in config.WATCHED_TASKS else 1
                 await self._run_silently(CAPTURE.format(folder=str(self._evidence), epochs=self._epochs(),
                                                         loaders=loaders,
-                                                        probe=self._task() in config.ORDER_TASKS))
+                                                        probe=self._task() in config.ORDER_TASKS,
+                                                        end=self._task() in config.END_TASKS))
                 seal(self._evidence)
                 cell.outputs = [new_output("stream", name="stdout", text=REPLAYED)]
                 return cell
