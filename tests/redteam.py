@@ -690,10 +690,7 @@ AUTOGRADED: dict[str, Student] = {
     "control_shifted": Student(1, SHIFTED, RIGHT_1, control=True),
     "control_eval_mode": Student(3, EVAL_MODE, control=True),
     "control_custom_loop": Student(2, CUSTOM_LOOP, control=True),
-    "control_adamw": Student(2, ADAMW, control=True, open=(
-        "verifier bug: AdamW's betas (a list in the settings) lie at depth 7 of answer.json's 'stepped' "
-        "record, and nndebug/verify/answer.py _plain refuses depth > 6: 'answer.json does not have the "
-        "expected schema', an honest fix scored 0")),
+    "control_adamw": Student(2, ADAMW, control=True),
 }
 
 

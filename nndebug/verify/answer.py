@@ -61,7 +61,7 @@ class Answer:
 
 
 def _plain(value: object, depth: int = 0) -> bool:
-    if depth > 6:
+    if depth > 8:             # answer.json's deepest: stepped > [] > {} > first > [] > {} > settings > betas
         return False
     if value is None or type(value) in (bool, int, float, str):
         return True

@@ -99,6 +99,15 @@ def _replayed(result: replay.Replay) -> Line:
                 f"grading digits: {result.accuracy:.3f}")
 
 
+def _curves(run: Callable[[], replay.Replay]) -> dict[str, list[float]]:
+    """The replay's curves of an answer whose cause is still there, for the feedback's plot only (the verdict
+    is 0 already); none when it cannot be replayed."""
+    try:
+        return run().curves
+    except Exception:  # noqa: BLE001 - a plot is not worth a verdict
+        return {}
+
+
 def _after(result: replay.Replay, verdict: Verdict) -> Verdict:
     return dataclasses.replace(verdict, accuracy=result.accuracy)
 
@@ -161,7 +170,7 @@ def task1(answer: Answer, context: Context) -> Verdict:
     if mixing < threshold("task1_min_mixing"):
         return failed(Line("батчи обучения не перемешаны: в каждом почти один класс",
                            "the training batches are not mixed: each holds almost one class"),
-                      measured, advice)
+                      measured, advice, _curves(lambda: replay.task1(dealt, context.data_dir)))
     result = replay.task1(dealt, context.data_dir)
     measured += (_replayed(result),)
     not_learned = _learned(1, result.accuracy, context, measured, advice, result.curves)
@@ -201,7 +210,8 @@ def task2(answer: Answer, context: Context) -> Verdict:
         return failed(Line(f"weight decay {decay:g} больше обычного (не больше {maximum:g}): "
                            "причина не устранена",
                            f"weight decay {decay:g} is above a usual size (at most {maximum:g}): "
-                           "the cause is still there"), measured, advice)
+                           "the cause is still there"), measured, advice,
+                      _curves(lambda: replay.task2(answer, context.data_dir, epochs(2))))
     if len(answer.stepped) > 1:
         return routed(Line(f"в обучении шагали {len(answer.stepped)} оптимизатора: какой из них ответ, "
                            "по данным не решить", f"{len(answer.stepped)} optimizers stepped in the "
@@ -268,7 +278,8 @@ def task3(answer: Answer, context: Context) -> Verdict:
     if dead or not depends:
         return failed(Line("в модели остались нулевые веса, и сигнал через них не проходит",
                            "some weights are still all zero, and no signal passes through them"),
-                      measured, advice)
+                      measured, advice, _curves(lambda: replay.task3(copy.deepcopy(model), weights,
+                                                                     context.data_dir, epochs(3))))
     if answer.end is not None:       # broken again while it trained (the first epoch is watched)
         ended = start_weights(Answer(True, "", answer.end, "", (), {}))
         again = measure.dead_tensors(measure.model_from(ended))

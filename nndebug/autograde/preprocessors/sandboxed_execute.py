@@ -53,6 +53,17 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+def training_error(sealed: Path) -> str:
+    """The error the student's training raised before its first step, from the sealed answer ("": none)."""
+    from nndebug.verify import answer as answer_io
+
+    try:
+        found = answer_io.load(sealed)
+    except Exception:  # noqa: BLE001 - an unusable answer is the verdict's to say
+        return ""
+    return found.error if found.error and not found.stopped else ""
+
+
 class SandboxedExecute(Execute):
     """Execute every notebook in a sandboxed kernel under the kit's limits."""
 
@@ -161,8 +172,11 @@ class SandboxedExecute(Execute):
                                                         loaders=loaders,
                                                         probe=self._task() in config.ORDER_TASKS,
                                                         end=self._task() in config.END_TASKS))
-                seal(self._evidence)
+                sealed = seal(self._evidence)
                 cell.outputs = [new_output("stream", name="stdout", text=REPLAYED)]
+                crashed = training_error(sealed)
+                if crashed:          # the report and the verdict name the training's own error
+                    cell.outputs.append(error_output("TrainingError", crashed))
                 return cell
             return await self.async_execute_cell(cell, index, store_history=True)
         except DeadKernelError:
