@@ -312,8 +312,8 @@ SITES: dict[str, tuple[tuple[str, Rule], ...]] = {
             "val_dataset=mnist_val,\n                  tboard_log_dir={dir})",
             "trainer = Trainer(\n    model=model,\n    optimizer=opt,\n    train_dataset=mnist_train,\n"
             "    val_dataset=mnist_val,\n    tboard_log_dir={dir},\n)",
-            "trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,\n"
-            "                  tboard_log_dir={dir})"), forced=True)),
+            "trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train,\n"
+            "<align>val_dataset=mnist_val,\n<align>tboard_log_dir={dir})"), forced=True)),
         ("quotes", quotes),
     ),
     "tensorboard": (

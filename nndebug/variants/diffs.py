@@ -1,4 +1,4 @@
-"""How much a diff shows: changed lines between students' notebooks of one task, and against the shared example.
+"""How much a diff shows: changed lines between students' notebooks of a task, and against the shared example.
 
 The measure (docs/variants.md): ``difflib.unified_diff`` of the code and markdown cells' sources joined
 (answer cells left out: every release holds the same stubs there), the lines starting with ``+`` or ``-``
@@ -68,7 +68,8 @@ def measure(students: int = 30, key: bytes = DEMO_KEY, lang: str = "ru") -> list
 def table(figures: list[Figures], students: int) -> str:
     """The figures as a markdown table."""
     lines = [f"changed lines over a class of {students} (pairs: {students * (students - 1) // 2} a task)", "",
-             "| task | pairs: min | pairs: median | vs the shared example: min | median |", "|---|---|---|---|---|"]
+             "| task | pairs: min | pairs: median | vs the shared example: min | median |",
+             "|---|---|---|---|---|"]
     lines += [f"| {config.notebook(f.task)} | {f.pair_min} | {f.pair_median:g} | {f.seed_min} | "
               f"{f.seed_median:g} |" for f in figures]
     return "\n".join(lines)
