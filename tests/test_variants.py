@@ -12,7 +12,7 @@ from variant_kit import KEY, variants_on
 
 from nndebug import config
 from nndebug.course import assemble
-from nndebug.variants import assign, families, grading, render, rubric_point, secret
+from nndebug.variants import assign, decoys, families, grading, render, rubric_point, secret
 
 ALL = [v for t in families.FAMILIES for v in families.family(t)]
 CAUSE_WORDS = ("decay", "penalty", "l2", "shuffle", "zero", "bug", "sorted", "order", "ошибка")
@@ -164,12 +164,16 @@ def test_grading_restores_the_given_cells_of_the_students_variant(monkeypatch, t
         monkeypatch.setenv(name, value)
     seed_nb = assemble.build(2)  # what nbgrader restores: the seed's given cells
     graded, _ = VariantCells().preprocess(seed_nb, {"unique_key": "task2_optimizer"})
-    assert grading.carried(graded, 2) == [families.variant(2, 2)]
+    draw = decoys.student_draw("ann", KEY)  # the student's own cells: their variant, with their decoys
+    assert {c.id: c.source for c in graded.cells if c.id in render.given_cells(families.variant(2, 2))} == \
+        render.given_cells(families.variant(2, 2), draw=draw)
     assert grading.variant_of(job.variant, "task2_optimizer") == families.variant(2, 2)
     assert variant_job.context(job, "task3_pretrained")["variant_zeroed"] == families.variant(3, 1).zeroed
     assert variant_job.context(plain, "task3_pretrained") == {}
-    untouched, _ = VariantCells().preprocess(assemble.build(1), {"unique_key": "task1_shuffle"})
-    assert nbformat.writes(untouched) == nbformat.writes(assemble.build(1))
+    seed_variant, _ = VariantCells().preprocess(assemble.build(1), {"unique_key": "task1_shuffle"})
+    assert nbformat.writes(seed_variant) != nbformat.writes(assemble.build(1))  # the seed's bug, their decoys
+    assert {c.id: c.source for c in seed_variant.cells if c.id in render.given_cells(families.seed(1))} == \
+        render.given_cells(families.seed(1), draw=draw)
 
 
 def test_the_variant_rubric_point_takes_a_third_and_leaves_variants_off_alone():

@@ -63,6 +63,8 @@ def run(root: Path = config.ROOT, out_dir: Path | None = None, *, threshold: flo
     authors += [extract.seed_author(), *extract.reference_authors()]
     release = sorted(p for p in (root / "release").glob(f"{config.assignment()}*") if p.is_dir())
     boilerplate = extract.release_boilerplate(release or None)
+    own = extract.own_given([a.name for a in authors if a.kind == "student"])  # with variants: their decoys
+    boilerplate = extract.joined(boilerplate, own)
     pairs = compare.compare(authors, boilerplate, settings.common_share, config.TASKS)
     sources = ("seed", "reference (ru, en)") + ((f"{len(archived)} archived submission(s)",)
                                                 if folder is not None else ())

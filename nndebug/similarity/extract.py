@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
-from nndebug.course.nbcells import grade_id, is_answer
+from nndebug.course.nbcells import grade_id, is_answer, is_given
 
 PARTS = ("explanation", "fix")
 ANSWER_ID = re.compile(r"^task(\d+)_(explanation|fix)$")
@@ -174,3 +174,31 @@ def release_boilerplate(folders: list[Path] | None = None) -> Boilerplate:
                 text = clean("".join(source) if isinstance(source, list) else str(source))
                 (code if cell.get("cell_type") == "code" else markdown).append(text)
     return Boilerplate(tuple(markdown), tuple(code))
+
+
+def own_given(students: list[str]) -> Boilerplate:
+    """With variants on, the given cells of every student's own notebooks (their variant and decoys, both
+    languages) as nobody's text: an answer that copies its given code scores as if it copied the shared
+    example's, so decoys neither make two honest students alike nor hide a copy (docs/similarity.md).
+    Empty with variants off (the release notebooks are every student's)."""
+    from nndebug.variants import assign, decoys, render
+
+    if not assign.enabled() or not students:
+        return Boilerplate((), ())
+    from nndebug.variants import secret
+
+    key = secret.load()
+    markdown, code = [], []
+    for student in students:
+        chosen, draw = assign.assign(student, key), decoys.student_draw(student, key)
+        for task in config.TASKS:
+            for lang in ("ru", "en"):
+                for cell in render.build(chosen.of(task), lang, draw).cells:
+                    if is_given(cell):
+                        (code if cell.cell_type == "code" else markdown).append(clean(cell.source))
+    return Boilerplate(tuple(markdown), tuple(code))
+
+
+def joined(*parts: Boilerplate) -> Boilerplate:
+    """Several boilerplates as one."""
+    return Boilerplate(tuple(t for p in parts for t in p.markdown), tuple(t for p in parts for t in p.code))

@@ -4,6 +4,7 @@
   show STUDENT...     which variant of each task these students get
   whois TOKEN...      the student a published tree's (or a handed-in notebook's) owner token belongs to
   fidelity            every variant buggy vs. its reference fix on the grading data (``make fidelity``)
+  diffs               changed lines a diff shows between students' notebooks and against the shared example
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     fidelity = sub.add_parser("fidelity")
     fidelity.add_argument("--out", type=Path, default=config.DOCS_DIR / "fidelity_variants.md")
     fidelity.add_argument("--tasks", type=int, nargs="+", default=list(config.TASKS))
+    diffs_p = sub.add_parser("diffs")
+    diffs_p.add_argument("--students", type=int, default=30)
+    diffs_p.add_argument("--lang", choices=("ru", "en"), default="ru")
     args = parser.parse_args(argv)
     from nndebug.variants import assign
 
@@ -39,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         built = models.build_all(force=args.force)
         print(f"variants: {len(built)} task-3 variant model(s) built" if built
               else "variants: every task-3 variant model is up to date")
+        return 0
+    if args.verb == "diffs":
+        from nndebug.variants import diffs
+
+        print(diffs.table(diffs.measure(args.students, lang=args.lang), args.students))
         return 0
     if args.verb == "show":
         for student in args.students:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from nndebug import config
-from nndebug.variants import assign, families, render
+from nndebug.variants import assign, decoys, families, render
 from nndebug.variants.families import Variant
 
 TOKEN_KEY = "nndebug"            # notebook metadata[TOKEN_KEY]["owner"]: the owner token of a published copy
@@ -104,12 +105,26 @@ def _given(nb: nbformat.NotebookNode) -> dict[str, str]:
             and not c.metadata["nbgrader"].get("grade") and c.metadata["nbgrader"].get("grade_id")}
 
 
-def carried(nb: nbformat.NotebookNode, task: int) -> list[Variant]:
+def draws(nb: nbformat.NotebookNode, key: bytes | None = None) -> list[int | None]:
+    """The decoy draws ``nb``'s given cells may carry: none (the shared example's) and, with variants on,
+    those of its owner token (a published notebook's decoys: :mod:`nndebug.variants.decoys`)."""
+    token = token_of(nb)
+    if not token or (key is None and not assign.enabled()):
+        return [None]
+    if key is None:
+        from nndebug.variants import secret
+
+        key = secret.load()
+    return [None, decoys.draw_for(key, token)]
+
+
+def carried(nb: nbformat.NotebookNode, task: int, key: bytes | None = None) -> list[Variant]:
     """The variants of ``task`` whose given cells ``nb`` holds where the family's variants differ (several
-    when they differ only in the model file; none when the student edited them)."""
+    when they differ only in the model file; none when the student edited them), with or without the
+    decoys of its owner token."""
     family, theirs, found = families.family(task), _given(nb), set()
-    for lang in ("ru", "en"):  # an English notebook's given code is the English rendering
-        cells = {v.index: {k: " ".join(s.split()) for k, s in render.given_cells(v, lang).items()}
+    for lang, draw in itertools.product(("ru", "en"), draws(nb, key)):  # English: the English rendering
+        cells = {v.index: {k: " ".join(s.split()) for k, s in render.given_cells(v, lang, draw).items()}
                  for v in family}
         differing = {k for k in cells[0] if len({cells[v.index].get(k) for v in family}) > 1}
         found |= {v.index for v in family if all(theirs.get(k) == cells[v.index][k] for k in differing)}
@@ -142,7 +157,7 @@ def check(student: str, staged: Path, key: bytes | None = None) -> list[tuple[st
         except Exception:  # noqa: BLE001 - reported by the submission checks
             continue
         own = mine.of(task)
-        found = carried(nb, task)
+        found = carried(nb, task, key)
         theirs = token_of(nb)
         notes = []
         if found and own not in found:
@@ -158,12 +173,14 @@ def check(student: str, staged: Path, key: bytes | None = None) -> list[tuple[st
 
 
 def edited_given(student: str, path: Path, key: bytes | None = None) -> list[str]:
-    """Given cells of ``path`` whose code differs from the student's own variant's (in every language)."""
+    """Given cells of ``path`` whose code differs from the student's own variant's (in every language, with
+    the student's decoys or without)."""
     task = task_of(path.stem)
     if task is None:
         return []
     own = assign.assign(student, key).of(task)
-    ours = [{k: " ".join(s.split()) for k, s in render.given_cells(own, lang).items()}
-            for lang in ("ru", "en")]
+    draw = decoys.student_draw(student, key) if assign.enabled() else None
+    ours = [{k: " ".join(s.split()) for k, s in render.given_cells(own, lang, d).items()}
+            for lang in ("ru", "en") for d in dict.fromkeys((draw, None))]
     theirs = _given(nbformat.read(str(path), as_version=4))
     return [k for k in ours[0] if k in theirs and all(theirs[k] != lang.get(k, ours[0][k]) for lang in ours)]

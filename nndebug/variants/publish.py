@@ -9,6 +9,10 @@ are release assets named by their hash (``pretrained_model_<sha256[:12]>.pt``; v
 and ``dist/links/<student_id>.txt`` (one per student, for the LMS) hold each student's links; they are
 personal data and stay out of the student repository.
 
+Each student's notebooks carry their decoys (:mod:`nndebug.variants.decoys`: harmless differences in the given
+cells, so a diff against a classmate's or the shared example does not single out the planted lines), the
+checksums of the cells they change written anew.
+
 A student who opens a classmate's link gets the classmate's notebooks: handed in, they carry the
 classmate's variant and owner token, are graded against the student's own variant and are listed in
 ``autograded/report.md`` for a person.
@@ -30,7 +34,7 @@ from nndebug.collect.roster import Roster
 from nndebug.course import assemble, colab
 from nndebug.course.record import MODEL_NAME, PublishError, sha256_of
 from nndebug.release import build as release
-from nndebug.variants import assign, families, grading, models, render, secret
+from nndebug.variants import assign, decoys, families, grading, models, render, secret
 
 TREES = "s"                 # dist/student/s/<token>/
 ENGLISH = assemble.ENGLISH_FOLDER
@@ -101,6 +105,21 @@ def _personal(nb: nbformat.NotebookNode, notebook: str, lang: str, token: str,
     return nb
 
 
+def _checksums(nb: nbformat.NotebookNode, russian: nbformat.NotebookNode | None) -> nbformat.NotebookNode:
+    """The nbgrader checksums of ``nb``'s cells computed anew (a released cell's checksum would tell a
+    decoyed cell from one the variant changed); an English notebook takes its Russian one's metadata, as the
+    English release does."""
+    from nbgrader.utils import compute_checksum
+
+    for index, cell in enumerate(nb.cells):
+        info = cell.metadata.get("nbgrader")
+        if russian is not None and info is not None:
+            cell.metadata["nbgrader"] = russian.cells[index].metadata["nbgrader"]
+        elif info is not None and "checksum" in info:
+            info["checksum"] = compute_checksum(cell)
+    return nb
+
+
 def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
                 roster_path: Path | None = None) -> tuple[list[StudentTree], list[Path]]:
     """Write every student's tree, the task-3 model assets and the links; return the trees and the
@@ -121,6 +140,8 @@ def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
     for student in roster.students:
         chosen = assign.assign(student.student_id, key)
         token = grading.owner_token(key, student.student_id)
+        draw = decoys.draw_for(key, token)
+        russian: dict[int, nbformat.NotebookNode] = {}
         links = {}
         for lang in ("ru", "en"):
             folder = student_dir / TREES / token / ("" if lang == "ru" else ENGLISH)
@@ -129,6 +150,8 @@ def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
                 variant = chosen.of(task)
                 name = f"{config.kit().tasks[task].notebook}.ipynb"
                 nb = nbformat.read(str(releases[(variant.index, lang)] / name), as_version=4)
+                nb = _checksums(decoys.apply(nb, task, draw), russian.get(task))
+                russian.setdefault(task, nb)
                 nb = _personal(nb, name, lang, token, variant, seed_hash)
                 (folder / name).write_text(release.normalize(nbformat.writes(nb)), encoding="utf-8")
                 shown = name if lang == "ru" else f"{ENGLISH}/{name}"

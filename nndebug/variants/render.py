@@ -2,7 +2,9 @@
 
 The seed's source (``notebooks/`` + shared cells) stays the one source: a variant changes the given cells it
 names (exact text, found exactly once, or a ValueError naming the cell and the text) and puts its reference
-fix and explanation between the solution markers. Variant 0 is the seed's notebook, unchanged.
+fix and explanation between the solution markers. Variant 0 is the seed's notebook, unchanged. With a
+student's decoy draw (:mod:`nndebug.variants.decoys`) it is that student's own notebook: what ``make publish``
+gives them and grading restores.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import nbformat
 
 from nndebug.course import assemble
 from nndebug.course.authoring import INLINE_INCLUDE
+from nndebug.variants import decoys
 from nndebug.variants.families import Variant
 
 BEGIN, END = "### BEGIN SOLUTION\n", "\n### END SOLUTION"
@@ -44,9 +47,10 @@ def _between_markers(cell: nbformat.NotebookNode, text: str, variant: Variant) -
     cell.source = source[:start + len(BEGIN)] + text + source[end:]
 
 
-def given_cells(variant: Variant, lang: str = "ru") -> dict[str, str]:
-    """{cell id: source} of the variant's given code cells (what grading restores)."""
-    return {cell.id: cell.source for cell in build(variant, lang).cells
+def given_cells(variant: Variant, lang: str = "ru", draw: int | None = None) -> dict[str, str]:
+    """{cell id: source} of the variant's given code cells (what grading restores), with the decoys of
+    ``draw`` (None: none)."""
+    return {cell.id: cell.source for cell in build(variant, lang, draw).cells
             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("locked")
             and not cell.metadata["nbgrader"].get("grade")}
 
@@ -71,6 +75,8 @@ def apply(notebook: nbformat.NotebookNode, variant: Variant, lang: str = "ru") -
     return notebook
 
 
-def build(variant: Variant, lang: str = "ru") -> nbformat.NotebookNode:
-    """The nbgrader source notebook of ``variant``'s task, as that variant."""
-    return apply(assemble.build(variant.task, lang), variant, lang)
+def build(variant: Variant, lang: str = "ru", draw: int | None = None) -> nbformat.NotebookNode:
+    """The nbgrader source notebook of ``variant``'s task, as that variant; with a student's decoy ``draw``
+    (:func:`decoys.student_draw`), as that student's."""
+    notebook = apply(assemble.build(variant.task, lang), variant, lang)
+    return notebook if draw is None else decoys.apply(notebook, variant.task, draw)

@@ -23,13 +23,12 @@ class VariantCells(NbGraderPreprocessor):
         job = job_for(resources)
         if job is None or not job.variant:
             return nb, resources
-        from nndebug.variants import grading, render
+        from nndebug.variants import decoys, grading, render
 
         variant = grading.variant_of(job.variant, (resources or {}).get("unique_key", ""))
-        if variant is None or variant.is_seed:
+        if variant is None:
             return nb, resources
-        edited = {edit.cell for edit in variant.edits}  # the other given cells are the seed's, as restored
-        given = {k: v for k, v in render.given_cells(variant).items() if k in edited}
+        given = render.given_cells(variant, draw=decoys.student_draw(job.student))
         for cell in nb.cells:
             if cell.cell_type == "code" and is_given(cell) and grade_id(cell) in given:
                 cell.source = given[grade_id(cell)]
