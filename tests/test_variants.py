@@ -157,7 +157,7 @@ def test_grading_restores_the_given_cells_of_the_students_variant(monkeypatch, t
     monkeypatch.setattr(models, "stale", lambda variant: [])
     plain = GradingJob(student="ann", assignment=config.assignment(), submission=tmp_path, evidence=tmp_path,
                        verdicts=tmp_path, release=tmp_path)
-    job = variant_job.personal(dataclasses.replace(plain, variant=variant_job.resolve("ann")))
+    job = variant_job.personal(dataclasses.replace(plain, variant=variant_job.resolve(tmp_path, "ann")))
     assert job.variant == "task1v0 task2v2 task3v1"
     assert job.inputs.model == models.model_file(families.variant(3, 1))
     assert job.inputs.model_for("task3_pretrained") == job.inputs.model
@@ -209,7 +209,7 @@ def test_given_cells_are_checked_against_the_students_own_variant_in_either_lang
 
     variants_on(monkeypatch, tmp_path, pins=("ann 1=3 2=1 3=0",))
     job = GradingJob(student="ann", assignment=config.assignment(), submission=tmp_path, evidence=tmp_path,
-                     verdicts=tmp_path, release=tmp_path, variant=variant_job.resolve("ann"))
+                     verdicts=tmp_path, release=tmp_path, variant=variant_job.resolve(tmp_path, "ann"))
     for lang in ("ru", "en"):
         path = tmp_path / lang / "task1_shuffle.ipynb"
         assemble.write(render.build(families.variant(1, 3), lang), path)

@@ -228,7 +228,7 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     state, base = load_state(course), grading_fingerprint(course)
     outcomes = []
     for student in selected:
-        variant = variant_job.resolve(student)      # the one lookup: the job carries it from here
+        variant = variant_job.resolve(course.root, student)  # the one lookup: the job carries it from here
         stamp = fingerprint(course.submitted(student),
                             f"{base}|extension={extension_of(student)}{variant_job.stamp(variant)}")
         previous = state.get(student, {})

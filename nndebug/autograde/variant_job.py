@@ -21,6 +21,7 @@ from nbgrader.utils import compute_checksum
 from nndebug.autograde import given_cells
 from nndebug.autograde.job import GradingJob
 from nndebug.autograde.submission import OwnRelease
+from nndebug.course import demo
 from nndebug.variants import assign
 from nndebug.variants import grading as variant_grading
 from nndebug.variants import personal as own_notebook
@@ -31,10 +32,11 @@ def enabled() -> bool:
     return assign.enabled()
 
 
-def resolve(student: str) -> str | None:
-    """The student's variants (``task1v2 task2v0 task3v1``; None with variants off): the one lookup of a
-    grading run, carried in the job from there on."""
-    return variant_grading.label_for(student)
+def resolve(root: Path, student: str) -> str | None:
+    """The student's variants (``task1v2 task2v0 task3v1``): the one lookup of a grading run, carried in
+    the job from there on. None with variants off, and in ``make demo``'s course (its samples are the seed's
+    notebooks, never a class's students)."""
+    return None if demo.is_demo(root) else variant_grading.label_for(student)
 
 
 def personal(job: GradingJob) -> GradingJob:

@@ -19,6 +19,7 @@ import csv
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,11 +45,12 @@ class StudentTree:
     links: dict[str, str]   # "task1_shuffle.ipynb" / "en/task1_shuffle.ipynb" -> its Colab link
 
 
-def _variant_releases(root: Path) -> dict[tuple[int, str], Path]:
-    """{(variant index, lang): release folder} of every variant index, through nbgrader (solutions out)."""
+def _variant_releases(root: Path, indices: Iterable[int] | None = None) -> dict[tuple[int, str], Path]:
+    """{(variant index, lang): release folder} of every variant index (or of ``indices``), through nbgrader
+    (solutions out)."""
     out = {}
     count = max(len(families.family(t)) for t in config.TASKS)
-    for index in range(count):
+    for index in range(count) if indices is None else indices:
         for lang in ("ru", "en"):
             source = root / f"source_{index}_{lang}" / config.assignment()
             source.mkdir(parents=True)
