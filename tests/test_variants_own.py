@@ -140,12 +140,15 @@ def published(tmp_path_factory):
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_a_student_who_edited_nothing_is_told_nothing(published, lang):
     root, _ = published
-    job = dataclasses.replace(job_of(root), submission=root / "staged" / lang)
+    job = dataclasses.replace(job_of(root), submission=root / "staged" / lang / config.assignment())
     assert job.variant == "task1v2 task2v2 task3v2"
     notebooks = [config.kit().tasks[t].notebook for t in config.TASKS]
     problems = check_and_stage(root / lang / "ann" / config.assignment(), job.submission, notebooks,
                                job.release, variant_job.own_release(job))
     assert problems == []                          # no "nbgrader metadata ... was changed"
+    seed_only = check_and_stage(root / lang / "ann" / config.assignment(), root / "seed" / lang /
+                                config.assignment(), notebooks, job.release)
+    assert any("`experiment`" in p.message or "experiment" in p.message for p in seed_only)  # it bites
     assert variant_job.problems(job) == []         # her own variant and token: no COPY?
     for notebook in notebooks:
         path = job.submission / f"{notebook}.ipynb"
@@ -158,8 +161,8 @@ def test_a_student_who_edited_nothing_is_told_nothing(published, lang):
 @pytest.mark.slow
 def test_an_edited_given_cell_is_still_told(published):
     root, _ = published
-    job = dataclasses.replace(job_of(root), submission=root / "staged" / "edited")
-    src = root / "edited-src"
+    job = dataclasses.replace(job_of(root), submission=root / "staged" / "edited" / config.assignment())
+    src = root / "edited-src" / config.assignment()
     shutil.copytree(root / "ru" / "ann" / config.assignment(), src)
     path = src / "task2_optimizer.ipynb"
     nb = nbformat.read(str(path), as_version=4)
