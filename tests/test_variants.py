@@ -2,6 +2,7 @@
 cause, assignment is HMAC-keyed and pinnable, variants off changes nothing, copies are told apart."""
 from __future__ import annotations
 
+import dataclasses
 import stat
 import subprocess
 
@@ -66,8 +67,8 @@ def test_variants_off_every_student_gets_the_seed():
         chosen = assign.assign(student)
         assert all(v.is_seed for v in chosen.variants.values())
     assert grading.label_for("alice") is None
-    assert grading.stamp("alice") == ""
-    assert grading.check("alice", config.ROOT) == []
+    assert grading.stamp(None) == ""
+    assert grading.check("alice", None, config.ROOT) == []
 
 
 def test_assignment_is_keyed_deterministic_and_spread(monkeypatch, tmp_path):
@@ -138,8 +139,9 @@ def test_a_swapped_notebook_is_flagged_and_an_own_one_is_not(monkeypatch, tmp_pa
             nb = render.build(assign.assign(student).of(task))
             nb.metadata[grading.TOKEN_KEY] = {"owner": grading.owner_token(KEY, student)}
             nbformat.write(nb, folder / f"{config.kit().tasks[task].notebook}.ipynb")
-    assert grading.check("ann", tmp_path / "ann") == []
-    flagged = dict(grading.check("ann", tmp_path / "ben"))
+    label = assign.assign("ann").label
+    assert grading.check("ann", label, tmp_path / "ann") == []
+    flagged = dict(grading.check("ann", label, tmp_path / "ben"))
     assert set(flagged) == {config.kit().tasks[t].notebook for t in (1, 2)}
     assert "task1v2" in flagged["task1_shuffle"] and "graded against task1v1" in flagged["task1_shuffle"]
     assert "owner token" in flagged["task2_optimizer"]
@@ -155,7 +157,7 @@ def test_grading_restores_the_given_cells_of_the_students_variant(monkeypatch, t
     monkeypatch.setattr(models, "stale", lambda variant: [])
     plain = GradingJob(student="ann", assignment=config.assignment(), submission=tmp_path, evidence=tmp_path,
                        verdicts=tmp_path, release=tmp_path)
-    job = variant_job.personal(plain)
+    job = variant_job.personal(dataclasses.replace(plain, variant=variant_job.resolve(tmp_path, "ann")))
     assert job.variant == "task1v0 task2v2 task3v1"
     assert job.inputs.model == models.model_file(families.variant(3, 1))
     assert job.inputs.model_for("task3_pretrained") == job.inputs.model
@@ -207,16 +209,19 @@ def test_variants_settings_are_typed_and_optional(tmp_path):
 
 def test_given_cells_are_checked_against_the_students_own_variant_in_either_language(monkeypatch, tmp_path):
     from nndebug.autograde import variant_job
+    from nndebug.autograde.job import GradingJob
 
     variants_on(monkeypatch, tmp_path, pins=("ann 1=3 2=1 3=0",))
+    job = GradingJob(student="ann", assignment=config.assignment(), submission=tmp_path, evidence=tmp_path,
+                     verdicts=tmp_path, release=tmp_path, variant=variant_job.resolve(tmp_path, "ann"))
     for lang in ("ru", "en"):
         path = tmp_path / lang / "task1_shuffle.ipynb"
         assemble.write(render.build(families.variant(1, 3), lang), path)
-        assert variant_job.edited_message("ann", path) == ""
+        assert variant_job.edited_message(job, path) == ""
     other = tmp_path / "other" / "task1_shuffle.ipynb"
     assemble.write(render.build(families.variant(1, 1)), other)
-    assert "`trainer`" in variant_job.edited_message("ann", other)
-    assert "`experiment`" in variant_job.edited_message("ann", other)  # v3 sorts the table there, v1 not
+    assert "`trainer`" in variant_job.edited_message(job, other)
+    assert "`experiment`" in variant_job.edited_message(job, other)  # v3 sorts the table there, v1 not
 
 
 @pytest.mark.parametrize("variant", ALL, ids=lambda v: v.key)

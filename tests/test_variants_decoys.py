@@ -169,8 +169,6 @@ def test_publish_decoys_the_released_notebook_as_grading_regenerates_it(lang):
 
 
 def test_grading_sees_through_the_decoys_of_the_owner(monkeypatch, tmp_path):
-    from nndebug.autograde import variant_job
-
     variants_on(monkeypatch, tmp_path, pins=("ann 1=1 2=3", "ben 1=2 2=3"))
     for student in ("ann", "ben"):
         folder = tmp_path / student
@@ -182,9 +180,11 @@ def test_grading_sees_through_the_decoys_of_the_owner(monkeypatch, tmp_path):
             nb.metadata[grading.TOKEN_KEY] = {"owner": token}
             assert grading.carried(nb, task) == [variant]
             nbformat.write(nb, folder / f"{config.notebook(task)}.ipynb")
-            assert variant_job.edited_message(student, folder / f"{config.notebook(task)}.ipynb") == ""
-    assert grading.check("ann", tmp_path / "ann") == []
-    flagged = dict(grading.check("ann", tmp_path / "ben"))
+            assert grading.edited_given(grading.assign.assign(student),
+                                        folder / f"{config.notebook(task)}.ipynb") == []
+    ann = grading.label_for("ann")
+    assert grading.check("ann", ann, tmp_path / "ann") == []
+    flagged = dict(grading.check("ann", ann, tmp_path / "ben"))
     assert "carries variant task1v2" in flagged["task1_shuffle"]
     assert "owner token" in flagged["task2_optimizer"] and "carries variant" not in flagged["task2_optimizer"]
     # ben's trainer cell in ann's notebook: edited against ann's own cells
@@ -195,7 +195,7 @@ def test_grading_sees_through_the_decoys_of_the_owner(monkeypatch, tmp_path):
     path = tmp_path / "edited" / "task2_optimizer.ipynb"
     path.parent.mkdir()
     nbformat.write(nb, path)
-    assert "`trainer`" in variant_job.edited_message("ann", path)
+    assert grading.edited_given(grading.assign.assign("ann"), path) == ["trainer"]
 
 
 def _fix(cells: dict[str, str]) -> str:

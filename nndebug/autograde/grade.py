@@ -57,13 +57,14 @@ class Outcome:
     stale: bool = False             # failed, and the grade kept is an earlier submission's (or settings')
 
 
-def grading_job(course: Course, student: str, staged: Path) -> GradingJob:
+def grading_job(course: Course, student: str, staged: Path, variant: str | None = None) -> GradingJob:
     """What the nbgrader process (its preprocessors and kernel managers) needs to grade this student (with
-    per-student variants: their variants and their task-3 model)."""
+    per-student variants: their variants, looked up once by the caller, and their task-3 model)."""
     return variant_job.personal(GradingJob(
         student=student, assignment=course.assignment, submission=staged, evidence=course.evidence(student),
         verdicts=course.verdicts(student), release=course.root / "release" / course.assignment,
-        inputs=course.inputs, limits=course.limits, sandbox=course.sandbox, timings=course.timings))
+        inputs=course.inputs, limits=course.limits, sandbox=course.sandbox, timings=course.timings,
+        variant=variant))
 
 
 def nbgrader_env(job: GradingJob) -> dict[str, str]:
@@ -72,19 +73,22 @@ def nbgrader_env(job: GradingJob) -> dict[str, str]:
     return {**job.to_env(), "TQDM_DISABLE": "1"}
 
 
-def grade_student(course: Course, student: str, notebooks: list[str]) -> Outcome:
-    """Grade one student's submission; on failure, keep the previous result."""
+def grade_student(course: Course, student: str, notebooks: list[str], variant: str | None = None) -> Outcome:
+    """Grade one student's submission (``variant``: their variants, :func:`variant_job.resolve`); on
+    failure, keep the previous result."""
     staged = course.work / "submitted" / student / course.assignment
-    problems = check_and_stage(course.submitted(student), staged, notebooks,
-                               course.root / "release" / course.assignment)
+    release = course.root / "release" / course.assignment
     try:
-        job = grading_job(course, student, staged)
+        job = grading_job(course, student, staged, variant)
     except FileNotFoundError as err:  # a variant's model missing or stale: nothing graded, nothing lost
+        problems = check_and_stage(course.submitted(student), staged, notebooks, release)
         return Outcome(student, "failed", [*problems, Problem("", f"could not be graded: {err}")])
-    problems += [Problem(nb, text) for nb, text in variant_job.problems(student, staged)]
+    problems = check_and_stage(course.submitted(student), staged, notebooks, release,
+                               variant_job.own_release(job))
+    problems += [Problem(nb, text) for nb, text in variant_job.problems(job)]
     for path in sorted(staged.glob("*.ipynb")):
-        if variant_job.enabled():  # against the student's own variant
-            edits = variant_job.edited_message(student, path)
+        if job.variant:  # against the student's own notebook
+            edits = variant_job.edited_message(job, path)
         else:
             edits = given_cells.check_files(path, course.root / "release" / course.assignment / path.name,
                                             english_release(course.root, course.assignment, path.stem))
@@ -224,15 +228,16 @@ def autograde(course: Course, *, shard: tuple[int, int] | None = None, students:
     state, base = load_state(course), grading_fingerprint(course)
     outcomes = []
     for student in selected:
+        variant = variant_job.resolve(course.root, student)  # the one lookup: the job carries it from here
         stamp = fingerprint(course.submitted(student),
-                            f"{base}|extension={extension_of(student)}{variant_job.stamp(student)}")
+                            f"{base}|extension={extension_of(student)}{variant_job.stamp(variant)}")
         previous = state.get(student, {})
         if not force and previous.get("fingerprint") == stamp and previous.get("status") != "failed":
             echo(f"autograde: {student}: unchanged since the last run; kept")
             outcomes.append(Outcome(student, "skipped", [Problem(**p) for p in previous.get("problems", [])]))
             continue
         echo(f"autograde: {student}: grading")
-        outcome = grade_student(course, student, notebooks)
+        outcome = grade_student(course, student, notebooks, variant)
         echo(f"autograde: {student}: {outcome.status}" + (f", {len(outcome.problems)} problem(s)"
                                                           if outcome.problems else ""))
         history = previous.get("submissions", [])

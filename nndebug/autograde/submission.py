@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,20 +50,24 @@ def notebook_problem(path: Path) -> str:
     return ""
 
 
-def restore_metadata(nb: nbformat.NotebookNode, released: nbformat.NotebookNode) -> list[str]:
+def restore_metadata(nb: nbformat.NotebookNode, released: nbformat.NotebookNode,
+                     *also: nbformat.NotebookNode) -> list[str]:
     """Put back the released nbgrader metadata of graded and answer cells; the grade ids changed.
 
     nbgrader stops on a cell whose metadata names a grade cell it does not know (say, an answer cell
-    turned into a graded one); a cell with an unknown grade id loses its nbgrader metadata.
+    turned into a graded one); a cell with an unknown grade id loses its nbgrader metadata. A cell's
+    metadata as in one of ``also`` (the student's own release: per-student variants) is theirs, kept.
     """
     original = {_grade_id(c): c.metadata["nbgrader"] for c in released.cells if _grade_id(c)}
+    others = [{_grade_id(c): c.metadata["nbgrader"] for c in other.cells if _grade_id(c)} for other in also]
     changed = []
     for cell in nb.cells:
         grade_id = _grade_id(cell)
         if not grade_id and "nbgrader" not in cell.get("metadata", {}):
             continue
         if grade_id in original:
-            if cell.metadata["nbgrader"] != original[grade_id]:
+            if cell.metadata["nbgrader"] != original[grade_id] and \
+                    all(cell.metadata["nbgrader"] != other.get(grade_id) for other in others):
                 cell.metadata["nbgrader"] = dict(original[grade_id])
                 changed.append(grade_id)
         else:
@@ -97,8 +102,13 @@ def pick(name: str, found: list[Path], src: Path, problems: list[Problem]) -> Pa
     return chosen
 
 
-def check_and_stage(src: Path, dest: Path, expected: list[str], release: Path) -> list[Problem]:
+OwnRelease = Callable[[str, nbformat.NotebookNode], list[nbformat.NotebookNode]]
+
+
+def check_and_stage(src: Path, dest: Path, expected: list[str], release: Path,
+                    own: OwnRelease | None = None) -> list[Problem]:
     """Copy the gradable part of ``src`` to ``dest`` (metadata as released); the problems of the rest.
+    ``own(notebook, released)``: the student's own releases, whose metadata stand too (variants).
 
     A notebook is graded as the task its cells' grade ids name (``Copy of task1_shuffle.ipynb`` as
     ``task1_shuffle``), renamed files reported; notebooks directly in the student's folder are candidates
@@ -147,7 +157,10 @@ def check_and_stage(src: Path, dest: Path, expected: list[str], release: Path) -
         try:
             nb = nbformat.read(path, as_version=4)
             released = release / f"{name}.ipynb"
-            changed = restore_metadata(nb, nbformat.read(released, as_version=4)) if released.exists() else []
+            changed = []
+            if released.exists():
+                ours = nbformat.read(released, as_version=4)
+                changed = restore_metadata(nb, ours, *(own(name, ours) if own else ()))
             nbformat.write(nb, dest / f"{name}.ipynb")
         except (ValueError, UnicodeError, OSError) as err:   # a lone surrogate in valid JSON, say
             (dest / f"{name}.ipynb").unlink(missing_ok=True)

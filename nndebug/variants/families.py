@@ -25,6 +25,8 @@ class Cause:
 
     name: str
     phrases: tuple[str, ...]
+    shown_ru: str = ""                  # how the student's feedback names the point (their tensors, line)
+    shown_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Variant:
     zeroed: tuple[str, ...] = ()        # task 3: the tensors its model zeroes (variant 0: kit.toml [model])
     replayable: bool = True             # False: the cause lies where the answer replayed as data (the
                                         # loader's order, the optimizer, the start weights) does not reach
+    hint_ru: str = ""                   # the feedback's "where to look" for a fix that failed
+    hint_en: str = ""
 
     @property
     def key(self) -> str:
@@ -95,7 +99,11 @@ def _sorted_table(key: str) -> Edit:
 # stream): the seed's answer (a Trainer subclass with shuffle=True) leaves each of them in place.
 TASK1 = (
     Variant(1, 0, "the trainer's DataLoader has shuffle=False; train.csv is sorted by label 0..9",
-            cause=Cause("shuffle_false", ("shuffle false", "shuffle @neg", "@neg shuffle|перемешивать"))),
+            cause=Cause("shuffle_false", ("shuffle false", "shuffle @neg", "@neg shuffle|перемешивать"),
+                        "DataLoader обучения в `Trainer.train` создан с `shuffle=False`",
+                        "the training DataLoader in `Trainer.train` is built with `shuffle=False`"),
+            hint_ru="посмотрите, в каком порядке DataLoader обучения отдаёт примеры",
+            hint_en="look at the order in which the training DataLoader yields the digits"),
     Variant(1, 1, "MNISTDataset.__getitem__ ignores its index and reads the rows in turn (a counter); the "
                   "trainer's DataLoader has shuffle=False; train.csv sorted 0..9",
             edits=(Edit("mnist_dataset", ROWS_NONE, ROWS_NONE + "        self._next = 0\n"),
@@ -116,7 +124,13 @@ TASK1 = (
                            "digit, in the same order every epoch. Fix: `__getitem__` reads the row at the "
                            "index, and the training DataLoader gets `shuffle=True`.",
             cause=Cause("getitem_ignores_index", ("getitem", "_next|next|счётчик|counter",
-                                                   "индекс|index игнорировать|ignore|ignores"))),
+                                                   "индекс|index игнорировать|ignore|ignores"),
+                        "`MNISTDataset.__getitem__` не смотрит на индекс и читает строки по очереди "
+                        "(счётчик `self._next`)",
+                        "`MNISTDataset.__getitem__` ignores its index and reads the rows in turn (the "
+                        "counter `self._next`)"),
+            hint_ru="посмотрите, какую строку таблицы `MNISTDataset.__getitem__` отдаёт для индекса",
+            hint_en="look at which row of the table `MNISTDataset.__getitem__` returns for an index"),
     Variant(1, 2, "the experiment cell wraps the training set in an IterableDataset that yields the rows in "
                   "order (a DataLoader cannot shuffle it); train.csv sorted 0..9",
             edits=(Edit("experiment", VAL_LINE, VAL_LINE + "\n" + ROWS_CLASS + "\n\nmnist_train = "
@@ -133,7 +147,13 @@ TASK1 = (
                            "holds one digit, in the same order every epoch. Fix: the map-style dataset "
                            "`mnist_train.dataset` and a training DataLoader with `shuffle=True`.",
             cause=Cause("iterable_dataset", ("mnist обёрнут|обернуть|обёртка|wrapped|wrap|wraps|iterable|"
-                                              "terable|поток|stream",))),
+                                              "terable|поток|stream",),
+                        "ячейка эксперимента оборачивает `mnist_train` в `Rows` (`IterableDataset`), "
+                        "который DataLoader не может перемешать",
+                        "the experiment cell wraps `mnist_train` in `Rows` (an `IterableDataset`), which "
+                        "no DataLoader can shuffle"),
+            hint_ru="посмотрите, что за датасет ячейка эксперимента передаёт в `Trainer`",
+            hint_en="look at which dataset the experiment cell hands to the `Trainer`"),
     Variant(1, 3, "Trainer.__init__ wraps the training set in an IterableDataset that yields the rows in "
                   "order; the table is sorted by label in the class order 0, 3, 6, 9, 2, 5, 8, 1, 4, 7",
             edits=(Edit("trainer", "class Trainer:", ROWS_CLASS.lstrip("\n") + "\n\nclass Trainer:"),
@@ -152,7 +172,13 @@ TASK1 = (
                            "in the same order every epoch. Fix: a trainer without that wrapper and a "
                            "training DataLoader with `shuffle=True`.",
             cause=Cause("iterable_in_trainer", ("init обёртка|оборачивать|обёрнут|wrap|wraps|wrapper|"
-                                                 "iterable|terable|поток|stream",))),
+                                                 "iterable|terable|поток|stream",),
+                        "`Trainer.__init__` оборачивает датасет обучения в `Rows` (`IterableDataset`), "
+                        "который DataLoader не может перемешать",
+                        "`Trainer.__init__` wraps the training set in `Rows` (an `IterableDataset`), which "
+                        "no DataLoader can shuffle"),
+            hint_ru="посмотрите, что `Trainer.__init__` делает с датасетом обучения",
+            hint_en="look at what `Trainer.__init__` does to the training set"),
 )
 
 SEED_OPT = "opt = optim.SGD(model.parameters(), lr=10e-2, weight_decay=9e-1)"
@@ -169,7 +195,11 @@ trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train,
 
 TASK2 = (
     Variant(2, 0, "SGD(lr=0.1, weight_decay=0.9) in the experiment cell",
-            cause=Cause("sgd_weight_decay_0.9", ("@wd 0.9|9e-1", "weight_decay 9e-1|0.9"))),
+            cause=Cause("sgd_weight_decay_0.9", ("@wd 0.9|9e-1", "weight_decay 9e-1|0.9"),
+                        "`optim.SGD(..., weight_decay=9e-1)` в ячейке эксперимента",
+                        "`optim.SGD(..., weight_decay=9e-1)` in the experiment cell"),
+            hint_ru="посмотрите на настройки оптимизатора в ячейке эксперимента",
+            hint_en="look at the optimizer's settings in the experiment cell"),
     Variant(2, 1, "an L2 term 0.45 * sum(w**2) added to the loss in ResNet18.compute_all; SGD(lr=0.1)",
             edits=(Edit("resnet18", SEED_LOSS,
                         SEED_LOSS + " + 0.45 * sum((p ** 2).sum() for p in self.parameters())"),
@@ -183,7 +213,11 @@ TASK2 = (
                            "loss: weight decay 0.9, and with `lr=0.1` every SGD step multiplies the weights "
                            "by 0.91, pulling them to zero. Fix: drop the penalty from the loss.",
             cause=Cause("l2_in_loss", ("@wd loss|лосс|compute_all", "штраф|penalty loss|лосс",
-                                        "compute_all 0.45", "sum p 2")),
+                                        "compute_all 0.45", "sum p 2"),
+                        "L2-штраф `0.45 * sum(p ** 2)` в лоссе `ResNet18.compute_all`",
+                        "the L2 penalty `0.45 * sum(p ** 2)` in the loss of `ResNet18.compute_all`"),
+            hint_ru="посмотрите, из чего складывается лосс в `ResNet18.compute_all`",
+            hint_en="look at what the loss in `ResNet18.compute_all` is made of",
             replayable=False),
     Variant(2, 2, "the trainer multiplies every weight by 0.91 after each optimizer step; SGD(lr=0.1)",
             edits=(Edit("trainer", STEP, STEP + "                with torch.no_grad():\n"
@@ -199,7 +233,11 @@ TASK2 = (
                            "a weight decay written into the trainer, pulling the weights to zero faster "
                            "than the network learns. Fix: a trainer without that multiplication.",
             cause=Cause("decay_in_trainer", ("trainer|тренер @weights 0.91", "mul 0.91",
-                                              "trainer|тренер умножать|multiply")),
+                                              "trainer|тренер умножать|multiply"),
+                        "`Trainer.train` умножает все веса на 0.91 после каждого `optimizer.step()`",
+                        "`Trainer.train` multiplies every weight by 0.91 after each `optimizer.step()`"),
+            hint_ru="посмотрите, что `Trainer.train` делает с весами после шага оптимизатора",
+            hint_en="look at what `Trainer.train` does to the weights after the optimizer's step",
             replayable=False),
     Variant(2, 3, "Trainer.__init__ sets weight_decay=0.9 in every parameter group of the optimizer it is "
                   "given; SGD(lr=0.1)",
@@ -217,10 +255,18 @@ TASK2 = (
                            "weight decay of 0.9, and with `lr=0.1` every SGD step multiplies the weights by "
                            "0.91, pulling them to zero. Fix: a trainer that leaves the optimizer's settings "
                            "alone.",
-            cause=Cause("decay_set_by_trainer", ("init @wd|param|group|группа", "param groups"))),
+            cause=Cause("decay_set_by_trainer", ("init @wd|param|group|группа", "param groups"),
+                        "`Trainer.__init__` ставит `weight_decay=0.9` в каждую группу параметров "
+                        "оптимизатора",
+                        "`Trainer.__init__` sets `weight_decay=0.9` in every parameter group of the "
+                        "optimizer"),
+            hint_ru="посмотрите, что `Trainer.__init__` делает с оптимизатором, который ему передали",
+            hint_en="look at what `Trainer.__init__` does to the optimizer it is given"),
 )
 
 TASK3_MODULES = {1: "layer2.0", 2: "layer3.0", 3: "layer4.0"}
+TASK3_HINT = ("сравните тензоры state_dict из pretrained_model.pt со свежей моделью",
+              "compare the tensors of pretrained_model.pt's state_dict with a fresh model's")
 
 
 # Zeroed as a reset leaves a BatchNorm, then its affine zeroed: weight, bias, running_mean and the integer
@@ -266,16 +312,37 @@ def _task3(index: int) -> Variant:
                        "to zero too). Both paths of the block give 0, so after the ReLU the block outputs "
                        "zeros and the network the same vector for every input; no gradient flows back. "
                        "Fix: re-initialise those BatchNorms (weight 1, bias 0, fresh statistics).",
-        cause=Cause(f"zeroed_{layer}", (layer,)))  # the layer only: every block has a "downsample"
+        cause=Cause(f"zeroed_{layer}", (layer,),  # the layer only: every block has a "downsample"
+                    f"в `pretrained_model.pt` занулены BatchNorm первого блока `{layer}`: `{block}.bn2` и "
+                    f"`{block}.downsample.1`",
+                    f"`pretrained_model.pt` has the BatchNorms of the first block of `{layer}` zeroed: "
+                    f"`{block}.bn2` and `{block}.downsample.1`"),
+        hint_ru=TASK3_HINT[0], hint_en=TASK3_HINT[1])
 
 
 TASK3 = (
     Variant(3, 0, "pretrained_model.pt: the stem BatchNorm net.bn1 zeroed (kit.toml [model] zeroed)",
-            cause=Cause("zeroed_bn1", ("bn1", "@bn stem", "@bn после|after conv1|свёртка"))),
+            cause=Cause("zeroed_bn1", ("bn1", "@bn stem", "@bn после|after conv1|свёртка"),
+                        "в `pretrained_model.pt` занулены `net.bn1.weight` и `net.bn1.bias` (BatchNorm после "
+                        "первой свёртки)",
+                        "`pretrained_model.pt` has `net.bn1.weight` and `net.bn1.bias` zeroed (the BatchNorm "
+                        "after the first convolution)"),
+            hint_ru=TASK3_HINT[0], hint_en=TASK3_HINT[1]),
     *(_task3(i) for i in (1, 2, 3)),
 )
 
 FAMILIES: dict[int, tuple[Variant, ...]] = {1: TASK1, 2: TASK2, 3: TASK3}
+
+# rubric.toml's cause concept of each task names the seed's bug (shuffle=False, weight_decay=0.9, bn1); a
+# student of another variant reads it in these words (ru, en) instead: the task's cause, not the seed's.
+TASK_CAUSE: dict[int, tuple[str, str]] = {
+    1: ("причина: обучение получает примеры не перемешанными, в порядке train.csv (отсортирован по меткам)",
+        "cause: the training gets the digits unshuffled, in the order of train.csv (sorted by label)"),
+    2: ("причина: слишком сильный weight decay (L2-регуляризация), стягивающий веса к нулю",
+        "cause: a weight decay far too strong (L2 regularization) pulling the weights to zero"),
+    3: ("причина: в предобученных весах занулены слои BatchNorm",
+        "cause: the pretrained weights have BatchNorm layers zeroed"),
+}
 
 
 def family(task: int) -> tuple[Variant, ...]:

@@ -1,13 +1,15 @@
 """Grading with variants: each student graded against their own variant, and copies flagged for a person.
 
-The driver (:mod:`nndebug.autograde.grade`) puts the student's variants in their grading job
-(``GradingJob.variant``: :func:`label_for`, e.g. ``task1v2 task2v0 task3v1``) and stages the model of their
-task-3 variant (:func:`model_for`); in the nbgrader process the ``VariantCells`` preprocessor restores the
-given cells of the student's variant (nbgrader restored the seed's) and the Verify preprocessor judges fix
-and explanation against it (:func:`context`). :func:`check` tells which variant a submitted notebook carries
-(its given cells; its owner token, written by ``make publish``) and says so when it is not the student's
-own: the notebook is still graded against the owner's variant, and the problem is listed in
-``autograded/report.md``. With variants off nothing here runs.
+The driver (:mod:`nndebug.autograde.grade`) looks a student's variants up once (:func:`label_for`, e.g.
+``task1v2 task2v0 task3v1``) and puts them in their grading job (``GradingJob.variant``) with the model of
+their task-3 variant (:func:`model_for`); everything after reads the label: the given cells and metadata
+checked against the student's own notebook (:func:`assignment`, :func:`edited_given`, regenerated through
+:mod:`.personal`), the ``VariantCells`` preprocessor that restores them (nbgrader restored the seed's), and
+the Verify preprocessor that judges fix and explanation against the variant (:func:`context`).
+:func:`check` tells which variant a submitted notebook carries (its given cells; its owner token, written
+by ``make publish``) and says so when it is not the student's own: the notebook is still graded against
+the owner's variant, and the problem is listed in ``autograded/report.md``. With variants off nothing here
+runs.
 """
 from __future__ import annotations
 
@@ -40,8 +42,13 @@ def owner_token(key: bytes, student: str) -> str:
 
 def label_for(student: str) -> str | None:
     """The grading job's ``variant``: the student's variants as ``task1v2 task2v0 task3v1``; None with
-    variants off."""
+    variants off. The one lookup of a student's variants in a grading run."""
     return assign.assign(student).label if assign.enabled() else None
+
+
+def assignment(student: str, label: str) -> assign.Assignment:
+    """The student's variants as the job's ``label`` names them."""
+    return assign.Assignment(student, parse_label(label))
 
 
 def parse_label(label: str) -> dict[int, Variant]:
@@ -85,18 +92,21 @@ def context(label: str | None, notebook: str) -> dict[str, Any]:
     if variant is None:
         return {}
     from nndebug.variants import rubric_point
+    from nndebug.verify.verdict import Line
 
     zeroed = None if variant.is_seed or variant.task != 3 else variant.zeroed
-    return {"variant_zeroed": zeroed, "cause": rubric_point.rule(variant), "replayable": variant.replayable}
+    advice = Line(variant.hint_ru, variant.hint_en or variant.hint_ru) if variant.hint_ru else None
+    return {"variant_zeroed": zeroed, "cause": rubric_point.rule(variant), "replayable": variant.replayable,
+            "names_en": rubric_point.english(variant), "advice": advice}
 
 
-def stamp(student: str) -> str:
-    """What grading ``student`` depends on from variants (their variants, the variants code): "" with
-    variants off."""
-    if not assign.enabled():
+def stamp(label: str | None) -> str:
+    """What grading a student of ``label`` depends on from variants (their variants, the variants code): ""
+    with variants off."""
+    if not label:
         return ""
     code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))))
-    return f"|variants {assign.assign(student).label} {code.hexdigest()[:16]}"
+    return f"|variants {label} {code.hexdigest()[:16]}"
 
 
 def _given(nb: nbformat.NotebookNode) -> dict[str, str]:
@@ -136,16 +146,16 @@ def token_of(nb: nbformat.NotebookNode) -> str:
     return str(meta.get("owner", "")) if isinstance(meta, dict) else ""
 
 
-def check(student: str, staged: Path, key: bytes | None = None) -> list[tuple[str, str]]:
+def check(student: str, label: str | None, staged: Path, key: bytes | None = None) -> list[tuple[str, str]]:
     """[(notebook, message)] for notebooks of ``staged`` that carry another variant or another student's
-    owner token than ``student``'s; graded against ``student``'s own variant regardless."""
-    if not assign.enabled():
+    owner token than ``student``'s (of variants ``label``); graded against their own variant regardless."""
+    if not label:
         return []
     if key is None:
         from nndebug.variants import secret
 
         key = secret.load()
-    mine = assign.assign(student, key)
+    mine = assignment(student, label)
     token = owner_token(key, student)
     out = []
     for path in sorted(staged.glob("*.ipynb")):
@@ -172,15 +182,15 @@ def check(student: str, staged: Path, key: bytes | None = None) -> list[tuple[st
     return out
 
 
-def edited_given(student: str, path: Path, key: bytes | None = None) -> list[str]:
-    """Given cells of ``path`` whose code differs from the student's own variant's (in every language, with
-    the student's decoys or without)."""
+def edited_given(chosen: assign.Assignment, path: Path) -> list[str]:
+    """Given cells of ``path`` whose code differs from the student's own (``chosen``'s notebook, regenerated
+    through :mod:`.personal`) in every language, with the student's decoys or without."""
+    from nndebug.variants import personal
+
     task = task_of(path.stem)
     if task is None:
         return []
-    own = assign.assign(student, key).of(task)
-    draw = decoys.student_draw(student, key) if assign.enabled() else None
-    ours = [{k: " ".join(s.split()) for k, s in render.given_cells(own, lang, d).items()}
-            for lang in ("ru", "en") for d in dict.fromkeys((draw, None))]
+    ours = [{k: " ".join(s.split()) for k, s in personal.given_cells(chosen, task, lang, decoyed).items()}
+            for lang in ("ru", "en") for decoyed in (True, False)]
     theirs = _given(nbformat.read(str(path), as_version=4))
     return [k for k in ours[0] if k in theirs and all(theirs[k] != lang.get(k, ours[0][k]) for lang in ours)]

@@ -23,6 +23,7 @@ import csv
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,10 @@ import nbformat
 from nndebug import config
 from nndebug.collect.roster import Roster
 from nndebug.course import assemble, colab
-from nndebug.course.record import MODEL_NAME, PublishError, sha256_of
+from nndebug.course.record import MODEL_NAME, PublishError
 from nndebug.release import build as release
-from nndebug.variants import assign, decoys, families, grading, models, render, secret
+from nndebug.variants import assign, decoys, families, grading, models, personal, render, secret
+from nndebug.variants.personal import model_asset
 
 TREES = "s"                 # dist/student/s/<token>/
 ENGLISH = assemble.ENGLISH_FOLDER
@@ -47,18 +49,12 @@ class StudentTree:
     links: dict[str, str]   # "task1_shuffle.ipynb" / "en/task1_shuffle.ipynb" -> its Colab link
 
 
-def model_asset(variant: families.Variant) -> str:
-    """The release asset name of a task-3 variant's model: its hash, never its bug."""
-    if variant.is_seed:
-        return MODEL_NAME
-    return f"pretrained_model_{sha256_of(models.model_file(variant))[:12]}.pt"
-
-
-def _variant_releases(root: Path) -> dict[tuple[int, str], Path]:
-    """{(variant index, lang): release folder} of every variant index, through nbgrader (solutions out)."""
+def _variant_releases(root: Path, indices: Iterable[int] | None = None) -> dict[tuple[int, str], Path]:
+    """{(variant index, lang): release folder} of every variant index (or of ``indices``), through nbgrader
+    (solutions out)."""
     out = {}
     count = max(len(families.family(t)) for t in config.TASKS)
-    for index in range(count):
+    for index in range(count) if indices is None else indices:
         for lang in ("ru", "en"):
             source = root / f"source_{index}_{lang}" / config.assignment()
             source.mkdir(parents=True)
@@ -85,22 +81,19 @@ def _colab(path_in_repo: str) -> str:
 
 
 def _personal(nb: nbformat.NotebookNode, notebook: str, lang: str, token: str,
-              variant: families.Variant, seed_hash: str) -> nbformat.NotebookNode:
-    """The released notebook with the student's badge, owner token and (task 3) model download."""
+              chosen: assign.Assignment, task: int) -> nbformat.NotebookNode:
+    """The released notebook with the student's badge, owner token and own code (:mod:`.personal`: task
+    3's model download)."""
     seed_path = notebook if lang == "ru" else f"{ENGLISH}/{notebook}"
     own_path = f"{TREES}/{token}/{seed_path}"
     for cell in nb.cells:
         cell.source = cell.source.replace(_colab(seed_path), _colab(own_path))
-        if variant.task == 3 and not variant.is_seed and cell.get("id") == "setup":
-            seed_url = colab.release_asset_url(MODEL_NAME)
-            if seed_url not in cell.source:
-                raise PublishError("variants: task 3's setup cell does not download the model from the "
-                                   "release assets; with variants on leave kit.toml [downloads] model_url "
-                                   "and model_drive_id empty (each variant's model is its own asset)")
-            cell.source = cell.source.replace(seed_url, colab.release_asset_url(model_asset(variant)))
-            if seed_hash:
-                own_hash = sha256_of(models.model_file(variant))
-                cell.source = cell.source.replace(repr(seed_hash), repr(own_hash))
+        if task == 3 and not chosen.of(task).is_seed and cell.get("id") == "setup" \
+                and colab.release_asset_url(MODEL_NAME) not in cell.source:
+            raise PublishError("variants: task 3's setup cell does not download the model from the "
+                               "release assets; with variants on leave kit.toml [downloads] model_url "
+                               "and model_drive_id empty (each variant's model is its own asset)")
+    nb = personal.own_code(nb, chosen, task, lang)
     nb.metadata[grading.TOKEN_KEY] = {"owner": token}
     return nb
 
@@ -135,7 +128,6 @@ def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
         shutil.copyfile(models.model_file(variant), assets / model_asset(variant))
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nndebug-variants-")))
     releases = _variant_releases(tmp)
-    seed_hash = sha256_of(config.MODEL_FILE)
     trees = []
     for student in roster.students:
         chosen = assign.assign(student.student_id, key)
@@ -152,7 +144,7 @@ def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
                 nb = nbformat.read(str(releases[(variant.index, lang)] / name), as_version=4)
                 nb = _checksums(decoys.apply(nb, task, draw), russian.get(task))
                 russian.setdefault(task, nb)
-                nb = _personal(nb, name, lang, token, variant, seed_hash)
+                nb = _personal(nb, name, lang, token, chosen, task)
                 (folder / name).write_text(release.normalize(nbformat.writes(nb)), encoding="utf-8")
                 shown = name if lang == "ru" else f"{ENGLISH}/{name}"
                 links[shown] = _colab(f"{TREES}/{token}/{shown}")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,15 +21,18 @@ def without_stub(text: str, stub: str) -> str:
     return "\n".join(line for line in text.splitlines() if line.strip() not in given)
 
 
-def verdict(task: int, text: str, stub: str = "", cause: CauseRule | None = None
-            ) -> tuple[Verdict, rubric.ExplanationVerdict]:
+def verdict(task: int, text: str, stub: str = "", cause: CauseRule | None = None,
+            names_en: Mapping[str, str] | None = None) -> tuple[Verdict, rubric.ExplanationVerdict]:
     """The test's verdict and the rubric's (points named, missed or contradicted, confidence); ``cause``
-    (the student's variant's, variants on) folds in a point for naming the specific cause."""
+    (the student's variant's, variants on) folds in a point for naming the specific cause, and
+    ``names_en`` gives the English of the point names it adds (rubric.toml's ``name_en`` the others')."""
     answer = without_stub(text, stub) if stub else text
     found = rubric.judge(task, answer)
     if cause is not None:
         found = cause(found, answer)
-    english = partial(english_name, task)        # rubric.toml name_en: English feedback in English
+    def english(name: str) -> str:               # English feedback in English
+        return (names_en or {}).get(name) or english_name(task, name)
+
     measured = tuple(Line(f"названо: {name}", f"named: {english(name)}") for name in found.named)
     measured += tuple(Line(f"не названо: {name}", f"missing: {english(name)}") for name in found.missing)
     reason = None

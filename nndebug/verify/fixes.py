@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +31,25 @@ __all__ = ["RULES", "CauseRule", "Context", "threshold"]
 CauseRule = Callable[[Any, str], Any]
 
 
+# Where a failed fix should look, by task (a student's variant brings its own: Context.advice).
+ADVICE = {
+    1: Line("посмотрите, в каком порядке DataLoader обучения отдаёт примеры",
+            "look at the order in which the training DataLoader yields the digits"),
+    2: Line("посмотрите, что каждый шаг обучения делает с весами (оптимизатор, лосс, тренер)",
+            "look at what every training step does to the weights (optimizer, loss, trainer)"),
+    3: Line("сравните тензоры state_dict из pretrained_model.pt со свежей моделью",
+            "compare the tensors of pretrained_model.pt's state_dict with a fresh model's"),
+}
+
+
 @dataclass(frozen=True)
 class Context:
     """What the verifier knows from the kit's side: the notebook's grading data (the held-back digits lie
     beside it), the released model (the student's variant's), the reference fix's accuracy on the held-back
     digits when known and, with per-student variants, what the student's variant changes: the tensors its
-    model zeroes, the rubric point for naming its cause (None: the seed's) and whether an answer as data
-    reaches its cause."""
+    model zeroes, the rubric point for naming its cause (None: the seed's) and the English of the point
+    names it adds, whether an answer as data reaches its cause, and where a failed fix should look (None:
+    the task's own advice)."""
 
     data_dir: Path
     model_file: Path
@@ -45,6 +57,9 @@ class Context:
     variant_zeroed: tuple[str, ...] | None = None
     cause: CauseRule | None = None
     replayable: bool = True     # False: the variant's cause lies where no answer as data reaches it
+    names_en: Mapping[str, str] = field(default_factory=dict)
+    advice: Line | None = None
+
     @property
     def zeroed(self) -> set[str]:
         """Task 3: the tensors the student's pretrained_model.pt has zeroed."""
@@ -162,8 +177,7 @@ def task1(answer: Answer, context: Context) -> Verdict:
         Line(f"обучение видит {dealt.coverage:.0%} данных цифр обучения",
              f"the training sees {dealt.coverage:.0%} of the given training digits"),
     )
-    advice = Line("посмотрите, в каком порядке DataLoader обучения отдаёт примеры",
-                  "look at the order in which the training DataLoader yields the digits")
+    advice = context.advice or ADVICE[1]
     if dealt.coverage < threshold("min_training_digits"):
         return failed(Line("обучение видит не все данные цифры обучения",
                            "the training does not see the given training digits"), measured, advice)
@@ -203,8 +217,7 @@ def task2(answer: Answer, context: Context) -> Verdict:
     name = answer.optimizer_class.rpartition(".")[2]
     measured = (Line(f"оптимизатор: {name}, lr {lr:g}, weight_decay {decay:g}",
                      f"optimizer: {name}, lr {lr:g}, weight_decay {decay:g}"),)
-    advice = Line("посмотрите, что каждый шаг обучения делает с весами (оптимизатор, лосс, тренер)",
-                  "look at what every training step does to the weights (optimizer, loss, trainer)")
+    advice = context.advice or ADVICE[2]
     maximum = threshold("task2_max_weight_decay")
     if not all(d <= maximum for d in decays):
         return failed(Line(f"weight decay {decay:g} больше обычного (не больше {maximum:g}): "
@@ -273,8 +286,7 @@ def task3(answer: Answer, context: Context) -> Verdict:
         Line(f"расстояние начальных весов до pretrained_model.pt: {kept:.2f} от пути обучения",
              f"distance of the start weights to pretrained_model.pt: {kept:.2f} of its training path"),
     )
-    advice = Line("сравните тензоры state_dict из pretrained_model.pt со свежей моделью",
-                  "compare the tensors of pretrained_model.pt's state_dict with a fresh model's")
+    advice = context.advice or ADVICE[3]
     if dead or not depends:
         return failed(Line("в модели остались нулевые веса, и сигнал через них не проходит",
                            "some weights are still all zero, and no signal passes through them"),

@@ -131,7 +131,8 @@ class Judge:
         text = cell.source if cell is not None else ""
         try:
             result, found = explanation.verdict(task, text, self.stubs.get(f"task{task}_explanation", ""),
-                                                self.context.cause if self.context else None)
+                                                self.context.cause if self.context else None,
+                                                self.context.names_en if self.context else None)
         except Exception as err:  # noqa: BLE001 - fail closed for this test alone, for a person
             return crashed("verify", err)
         if self.keep is not None:

@@ -1,9 +1,10 @@
-"""Restore the given cells of the student's own variant (README: Per-student variants).
+"""Restore the given cells of the student's own notebook (README: Per-student variants).
 
 nbgrader restores locked cells from the gradebook, which holds the seed's notebook; with variants on this
-preprocessor, first of the autograde preprocessors, puts the given code cells of the student's variant (the
-grading job's ``variant``) in their place (by grade id), so the kernel runs the bugs this student got. A
-no-op with variants off.
+preprocessor, first of the autograde preprocessors, puts the student's own given code cells in their place
+(by grade id): their variant's, regenerated through the kit's per-student notebook code (task 3's setup
+cell with their model's hash among them), so the kernel runs the notebook this student got. A no-op with
+variants off.
 """
 from __future__ import annotations
 
@@ -17,18 +18,15 @@ from nndebug.course.nbcells import grade_id, is_given
 
 
 class VariantCells(NbGraderPreprocessor):
-    """Given code cells from the student's variant."""
+    """Given code cells from the student's own notebook."""
 
     def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
         job = job_for(resources)
         if job is None or not job.variant:
             return nb, resources
-        from nndebug.variants import decoys, grading, render
+        from nndebug.autograde import variant_job
 
-        variant = grading.variant_of(job.variant, (resources or {}).get("unique_key", ""))
-        if variant is None:
-            return nb, resources
-        given = render.given_cells(variant, draw=decoys.student_draw(job.student))
+        given = variant_job.given(job, (resources or {}).get("unique_key", ""))
         for cell in nb.cells:
             if cell.cell_type == "code" and is_given(cell) and grade_id(cell) in given:
                 cell.source = given[grade_id(cell)]

@@ -61,9 +61,12 @@ def edited_given_cells(nb: NotebookNode, notebook: str, job: GradingJob | None) 
     if path is None or not path.is_file():
         return None
     try:
-        others = [nbformat.read(str(folder / f"{notebook}.ipynb"), as_version=4) for folder in job.releases()
-                  if (folder / f"{notebook}.ipynb").is_file()]     # the English release's code, say
-        cells = given_cells.edited(nbformat.read(str(path), as_version=4), nb, *others)
+        if job.variant:  # against the student's own notebook, every language
+            cells = variant_job.edited(job, path)
+        else:
+            others = [nbformat.read(str(folder / f"{notebook}.ipynb"), as_version=4)
+                      for folder in job.releases() if (folder / f"{notebook}.ipynb").is_file()]  # English
+            cells = given_cells.edited(nbformat.read(str(path), as_version=4), nb, *others)
     except Exception:  # noqa: BLE001 - an unreadable file is reported by the driver
         return None
     if not cells:
