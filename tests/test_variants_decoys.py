@@ -24,6 +24,7 @@ DRAWS = (1, 2, 3, 2**63 + 5)
 SHARED = ("imports", "mnist_dataset", "resnet18", "trainer")
 
 
+@pytest.mark.slow  # seconds each: the full tier
 def test_every_pair_of_a_class_of_thirty_differs_in_twenty_lines_or_more():
     for figures in diffs.measure(30, KEY):
         assert figures.pair_min >= 20 and figures.seed_min >= 20, figures
@@ -34,6 +35,7 @@ def test_the_measure_counts_changed_lines():
     assert diffs.changed_lines("a\nb", "a\nb") == 0
 
 
+@pytest.mark.slow  # seconds each: the full tier
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_decoys_are_deterministic_and_touch_given_cells_only(lang):
     for variant in ALL:
@@ -109,6 +111,7 @@ def _classes(cells: dict[str, str]) -> types.ModuleType:
     return module
 
 
+@pytest.mark.slow  # seconds each: the full tier
 def test_the_given_classes_run_the_same(tmp_path):
     """The seed's given classes and two students' decoyed ones: the same methods and signatures, the same
     items, and one training step from one seed to the same weights and log line."""
@@ -168,6 +171,7 @@ def test_publish_decoys_the_released_notebook_as_grading_regenerates_it(lang):
                 assert meta(cell)["checksum"] == compute_checksum(cell)
 
 
+@pytest.mark.slow  # seconds each: the full tier
 def test_grading_sees_through_the_decoys_of_the_owner(monkeypatch, tmp_path):
     variants_on(monkeypatch, tmp_path, pins=("ann 1=1 2=3", "ben 1=2 2=3"))
     for student in ("ann", "ben"):
@@ -204,6 +208,7 @@ def _fix(cells: dict[str, str]) -> str:
     return trainer + "\n\n" + families.REBUILD_TASK1
 
 
+@pytest.mark.slow  # seconds each: the full tier
 def test_the_similarity_report_ignores_the_given_cells_of_each_student(monkeypatch, tmp_path):
     from nndebug.similarity import compare, extract
 
