@@ -102,6 +102,8 @@ class Grading:
     max_output_kb: int = key("output kept per cell")
     max_file_mb: int = key("size of any one file a kernel writes (RLIMIT_FSIZE): a write past it fails "
                            "inside the kernel", default=1024, minimum=1)
+    replay_wrong_fixes: bool = key("replay a fix whose cause is still there, for its feedback plot only (the "
+                                   "verdict is 0 without it)", default=False)
 
 
 @dataclass(frozen=True, kw_only=True)

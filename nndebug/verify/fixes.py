@@ -116,7 +116,10 @@ def _replayed(result: replay.Replay) -> Line:
 
 def _curves(run: Callable[[], replay.Replay]) -> dict[str, list[float]]:
     """The replay's curves of an answer whose cause is still there, for the feedback's plot only (the verdict
-    is 0 already); none when it cannot be replayed."""
+    is 0 already): none unless kit.toml [grading] ``replay_wrong_fixes``, and none when it cannot be
+    replayed."""
+    if not config.kit().grading.replay_wrong_fixes:
+        return {}
     try:
         return run().curves
     except Exception:  # noqa: BLE001 - a plot is not worth a verdict

@@ -164,15 +164,24 @@ class Verify(NbGraderPreprocessor):
         return routed.mark(verdict_outputs(verdict, worth, plot), verdict)
 
     def _plot(self, task: int, verdict: Verdict) -> bytes | None:
-        """The student's curves against the reference fix's (cached by the driver), when there are any."""
+        """The student's curves against the reference fix's (cached by the driver), when there are any; a fix
+        scored 0 on its cause without a replay (kit.toml [grading] ``replay_wrong_fixes``) gets the reference
+        fix's curves alone, to show what a fixed training looks like."""
         from nndebug.verify import plot, reference
 
-        if not plot.has_curves(verdict.curves):
+        mine = plot.has_curves(verdict.curves)
+        if not mine and (verdict.routed or verdict.fraction > 0):
             return None
         context = self._judge.context
         try:
             ref = reference.curves(task, context.data_dir, context.model_file, build=False) if context else {}
         except Exception:  # noqa: BLE001 - the kit's cache: the plot loses its reference line, not the row
             ref = {}
-        title = f"task {task}: your fix, trained again by the kit / ваше исправление, обученное китом заново"
+        if mine:
+            title = (f"task {task}: your fix, trained again by the kit / ваше исправление, обученное китом "
+                     "заново")
+        elif plot.has_curves(ref):
+            title = f"task {task}: the reference fix (yours keeps the cause) / эталонное исправление"
+        else:
+            return None
         return plot.training_png(verdict.curves, ref, title)
