@@ -287,13 +287,14 @@ class _Cell:
 
     def __init__(self, tree: ast.Module, given: Given) -> None:
         self.tree, self.given = tree, given
+        nodes = list(ast.walk(tree))
         found, plain = _imports(tree)
-        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        bound |= {n.name for n in ast.walk(tree)
+        bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        bound |= {n.name for n in nodes
                   if isinstance(n, FUNCTION | ast.ClassDef)}
         self.aliases = {k: v for k, v in given.aliases.items() if k not in bound or k in found} | found
         self.local = bound - set(found)
-        for node in ast.walk(tree):   # ``m = torch.optim``: m is torch.optim too
+        for node in nodes:   # ``m = torch.optim``: m is torch.optim too
             target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
             if isinstance(target, ast.Name) and isinstance(node.value, ast.Name | ast.Attribute) \
                     and self.dotted(node.value):
@@ -304,7 +305,7 @@ class _Cell:
         self.skip: set[int] = set()
         self.budget = MAX_STEPS   # steps left to resolve names: a cell cannot make the screen slow
         assigned: set[int] = set()
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     if isinstance(t, ast.Name):
@@ -321,34 +322,34 @@ class _Cell:
                 self.functions[node.name] = _params(node)
                 for arg, default in zip(reversed(node.args.args), reversed(node.args.defaults), strict=False):
                     self.bindings.setdefault(arg.arg, []).append(default)
-        for node in ast.walk(tree):   # a helper's parameters take what its calls pass
+        for node in nodes:   # a helper's parameters take what its calls pass
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                     and node.func.id in self.functions:
                 params = self.functions[node.func.id]
                 for name, value in [*zip(params, node.args, strict=False),
                                     *((k.arg, k.value) for k in node.keywords if k.arg)]:
                     self.bindings.setdefault(name, []).append(value)
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, FUNCTION):
                 for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
                     self.bindings.setdefault(arg.arg, [None])   # never passed a readable value
-        self._objects(tree)
+        self._objects(nodes)
 
-    def _objects(self, tree: ast.Module) -> None:
+    def _objects(self, nodes: list[ast.AST]) -> None:
         """What :meth:`made_here` reads: the cell's classes, its instance parameters (``self``), every
         parameter's name, the value each store target takes and the names called."""
-        self.params = {a.arg for n in ast.walk(tree) if isinstance(n, FUNCTION | ast.Lambda)
+        self.params = {a.arg for n in nodes if isinstance(n, FUNCTION | ast.Lambda)
                        for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs,
                                  *filter(None, (n.args.vararg, n.args.kwarg)))}
         self.values: dict[int, ast.expr] = {}            # id of a store target -> the value stored
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value is not None:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     self.values[id(target)] = node.value
-        self.callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        self.callees = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
         # Method names the cell may give another meaning: defined, stored, set (None: a name set unread).
-        self.redefined: set[str | None] = {n.name for n in ast.walk(tree) if isinstance(n, FUNCTION)}
-        for node in ast.walk(tree):
+        self.redefined: set[str | None] = {n.name for n in nodes if isinstance(n, FUNCTION)}
+        for node in nodes:
             if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
                 self.redefined.add(node.attr)
             elif isinstance(node, ast.Call) and self.dotted(node.func) in ("setattr", "delattr"):
@@ -357,8 +358,8 @@ class _Cell:
                     self.redefined.add(key.value)
                 elif not _made_by_call(node.args[2] if len(node.args) > 2 else None):
                     self.redefined.add(None)
-        defs = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
-        names = [n.name for n in ast.walk(tree) if isinstance(n, FUNCTION | ast.ClassDef)]
+        defs = [n for n in nodes if isinstance(n, ast.ClassDef)]
+        names = [n.name for n in nodes if isinstance(n, FUNCTION | ast.ClassDef)]
         meta: set[str] = set()
         for _ in defs:        # a class of classes (``type``'s subclass): its instances are classes
             meta |= {d.name for d in defs if any(self._meta_base(b, meta) for b in d.bases)}
@@ -746,7 +747,7 @@ def _method_store(cell: _Cell, obj: ast.AST, attr: str | None, value: ast.AST | 
     made = cell.made_here(obj)
     if made == "own" or cell.dotted(obj) in {f"<given>.{c}" for c in PATCHABLE}:
         return
-    shown = ast.unparse(obj)[:40] if isinstance(obj, ast.Name | ast.Attribute | ast.Call) else "…"
+    shown = ast.unparse(obj)[:40]
     if attr is None:
         if cell.made_here(value) is None and not _made_by_call(value):
             yield Finding("patch", f"setattr({shown}, <computed name>, …) (an object the cell did not make)",
@@ -771,7 +772,11 @@ def _made_by_call(value: ast.AST | None) -> bool:
 
 def _descriptor(cell: _Cell, value: ast.AST | None) -> bool:
     """``property(...)``, ``classmethod(...)`` and the like: what a class attribute binds."""
-    return isinstance(value, ast.Call) and cell.dotted(value.func) in DESCRIPTORS
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    return cell.dotted(func) in DESCRIPTORS \
+        or isinstance(func, ast.Name) and func.id in DESCRIPTORS and func.id not in cell.local
 
 
 def _call(cell: _Cell, node: ast.Call, line: int) -> Iterator[Finding]:
