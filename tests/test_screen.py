@@ -533,6 +533,7 @@ HOSTILE = {  # cells made to make a screen slow or make it raise
     "1,000 nested lists": "[" * 1_000 + "]" * 1_000,
     "a path built in 2,000 steps": "x = Path('a')\n" + "x = x / 'b'\n" * 2_000 + "x.read_text()\n",
     "29,000 characters of assignments": "x = 1\n" * 4_800,
+    "a name bound to itself 4,000 times, its attributes set": "a = a\n" * 4_000 + "a.b = 1\n" * 200,
     "a cell past the size limit": "x = 1\n" * 6_000,
 }
 

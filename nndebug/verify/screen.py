@@ -209,7 +209,8 @@ def given_context(sources: tuple[str, ...]) -> Given:
                 for t in node.targets if isinstance(t, ast.Name)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                instances[node.id] = made.get(id(node)) or "" if instances.get(node.id, "?") else ""
+                made_as = made.get(id(node), "")      # a name stored otherwise once is no instance
+                instances[node.id] = made_as if instances.get(node.id, made_as) else ""
             elif isinstance(node, FUNCTION | ast.ClassDef):
                 instances[node.name] = ""
         for node in tree.body:
@@ -394,8 +395,7 @@ class _Cell:
                       | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
             return "own"
         if isinstance(node, ast.IfExp):
-            kinds = {self.made_here(node.body, depth + 1), self.made_here(node.orelse, depth + 1)}
-            return None if None in kinds else "foreign" if "foreign" in kinds else "own"
+            return self._all_made_here([node.body, node.orelse], depth + 1)
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id in self.classes:
@@ -415,8 +415,17 @@ class _Cell:
             return None
         if node.id not in self.bindings:
             return self.given.instances.get(node.id) if node.id not in self.local else None
-        kinds = {self.made_here(value, depth + 1) for value in self.bindings[node.id]}
-        return None if None in kinds else "foreign" if "foreign" in kinds else "own"
+        return self._all_made_here(self.bindings[node.id], depth + 1)
+
+    def _all_made_here(self, values: Iterable[ast.AST | None], depth: int) -> str | None:
+        """"foreign" if one of ``values`` is, "own" if all are, None at the first that is unknown."""
+        kind = "own"
+        for value in values:
+            found = self.made_here(value, depth)
+            if found is None:
+                return None
+            kind = "foreign" if found == "foreign" else kind
+        return kind
 
     def dotted(self, node: ast.AST) -> str | None:
         """``nn.Module.state_dict`` as ``torch.nn.Module.state_dict``; None for anything but a name chain."""
