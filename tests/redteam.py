@@ -232,6 +232,29 @@ class ShuffleTrainer(Trainer):
         loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
 """ + LOOP + MAKE.format(cls="ShuffleTrainer")
 
+# DataLoader.__iter__ set by a lambda whose default arguments hold the class and the name.
+IN_ORDER = """
+_plain_iter = DataLoader.__iter__
+
+def _in_order(self):
+    return _plain_iter(DataLoader(self.dataset, batch_size=self.batch_size))
+"""
+SHUFFLED = """
+class ShuffleTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+""" + LOOP + MAKE.format(cls="ShuffleTrainer")
+LAMBDA_DEFAULT = IN_ORDER + """
+(lambda cls=DataLoader, name='__iter__': setattr(cls, name, _in_order))()
+""" + SHUFFLED
+
+# The class of a loader the cell made, bound to a name, and its __iter__ replaced.
+TYPE_OF_INSTANCE = IN_ORDER + """
+_loader_class = type(DataLoader(mnist_train))
+_loader_class.__iter__ = _in_order
+""" + SHUFFLED
+
 # Shuffled for the two epochs the capture can watch, sorted from the third on.
 SORTED_FROM_THIRD_EPOCH = """
 class LateTrainer(Trainer):
@@ -312,6 +335,33 @@ def add_decay(optimizer_class, rate):
     optimizer_class._init_group = decaying
 
 add_decay(optim.SGD, 1e-1 * 9e-1)
+""" + MAKE.format(cls="Trainer")
+
+# SGD._init_group wrapped (every step also shrinks the weights: weight decay 0.9 at lr 0.1) and put back by
+# ways the screen cannot follow by name: a loop variable, the module's namespace, functools, importlib.
+DECAYING = """
+def _decaying(plain):
+    def init_group(self, group, *args):
+        with torch.no_grad():
+            torch._foreach_mul_(group['params'], 1 - 1e-1 * 9e-1)
+        return plain(self, group, *args)
+    return init_group
+"""
+SGD_LOOP_VARIABLE = DECAYING + """
+for _cls in [optim.SGD]:
+    _cls._init_group = _decaying(_cls._init_group)
+""" + MAKE.format(cls="Trainer")
+SGD_MODULE_NAMESPACE = DECAYING + """
+vars(optim)['SGD']._init_group = _decaying(optim.SGD._init_group)
+""" + MAKE.format(cls="Trainer")
+SGD_FUNCTOOLS_SETATTR = DECAYING + """
+import functools
+functools.partial(setattr, optim.SGD, '_init_group')(_decaying(optim.SGD._init_group))
+""" + MAKE.format(cls="Trainer")
+SGD_IMPORT_MODULE = DECAYING + """
+import importlib
+_module = importlib.import_module('torch.optim')
+_module.SGD._init_group = _decaying(_module.SGD._init_group)
 """ + MAKE.format(cls="Trainer")
 
 # A float subclass that reports no decay and acts as 0.9.
@@ -487,8 +537,6 @@ NUMBERS, ELSEWHERE, ORDER, SCRATCH, CAPTURE, PATCHED = (
     "capture replaced or its hooks removed", "torch patched before the capture")
 WINDOW = ("the capture watches only the start of the training (tasks 1 and 2: the first epoch and the first "
           "step of the next; task 3: the first step): what the code does later is not seen")
-PATCHED_BY_HELPER = ("a torch class patched inside a helper function, the class passed as its argument, "
-                     "passes the screen (it flags C.x = ..., obj.__class__.x = ..., type(obj).x = ...)")
 
 # Graded in-process (a child process runs the student's code, the test process judges as the driver does).
 IN_PROCESS: dict[str, Route] = {
@@ -502,14 +550,19 @@ IN_PROCESS: dict[str, Route] = {
     "t1_sorted_from_third_epoch": Route(1, SORTED_FROM_THIRD_EPOCH, ORDER),
     "t1_dataset_ignores_index": Route(1, IGNORES_INDEX, ORDER),
     "t1_sampler_subclass": Route(1, SAMPLER_SUBCLASS, ORDER),
-    "t1_dataloader_iter_patched": Route(1, DATALOADER_PATCHED, PATCHED,
-                                        PATCHED_BY_HELPER + " (DataLoader.__iter__)"),
+    "t1_dataloader_iter_patched": Route(1, DATALOADER_PATCHED, PATCHED),
+    "t1_iter_set_by_lambda_defaults": Route(1, LAMBDA_DEFAULT, PATCHED),
+    "t1_iter_set_on_type_of_a_loader": Route(1, TYPE_OF_INSTANCE, PATCHED),
     "t2_decoy_step": Route(2, DECOY_STEP, NUMBERS),
     "t2_decay_in_trainer": Route(2, DECAY_IN_TRAINER, NUMBERS),
     "t2_decay_from_third_epoch": Route(2, DECAY_FROM_THIRD_EPOCH, NUMBERS),
     "t2_state_dict_hook": Route(2, STATE_DICT_HOOK, NUMBERS),
     "t2_global_step_hook": Route(2, GLOBAL_STEP_HOOK, PATCHED),
-    "t2_sgd_patched": Route(2, SGD_PATCHED, PATCHED, PATCHED_BY_HELPER + " (SGD._init_group)"),
+    "t2_sgd_patched": Route(2, SGD_PATCHED, PATCHED),
+    "t2_sgd_patched_through_a_loop_variable": Route(2, SGD_LOOP_VARIABLE, PATCHED),
+    "t2_sgd_patched_through_vars_of_optim": Route(2, SGD_MODULE_NAMESPACE, PATCHED),
+    "t2_sgd_patched_by_functools_setattr": Route(2, SGD_FUNCTOOLS_SETATTR, PATCHED),
+    "t2_sgd_patched_through_import_module": Route(2, SGD_IMPORT_MODULE, PATCHED),
     "t2_float_subclass_decay": Route(2, FLOAT_SUBCLASS, NUMBERS),
     "t2_numpy_decay": Route(2, NUMPY_DECAY, NUMBERS),
     "t2_optimizer_subclass": Route(2, OPTIMIZER_SUBCLASS, NUMBERS),

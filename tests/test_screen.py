@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import redteam
 from fix_variants import FIXES
 from independent_fixes import load
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -151,6 +152,15 @@ def run(model, opt):
     "socket": (1, "import", "import socket\nsocket.socket()\n"),
     "kit_recorder": (1, "import", "from nndebug.kernel import record\nrecord.dump = print\n"),
     "torchvision_datasets": (1, "import", "from torchvision import datasets\nds = datasets.MNIST('.')\n"),
+    "loader_method_shadowed_on_an_instance": (1, "patch", "loader = DataLoader(mnist_train, shuffle=True)\n"
+                                                          "loader._get_iterator = lambda: iter([])\n"),
+    "dunder_name_built_for_a_parameter": (1, "patch", "def put(c, f):\n    setattr(c, '__it' + 'er__', f)\n"
+                                                      "put(DataLoader, print)\n"),
+    "property_put_on_a_class_by_a_helper": (2, "patch", "def quiet(c):\n"
+                                                        "    c.settings = property(lambda self: {})\n"
+                                                        "quiet(optim.SGD)\n"),
+    "method_deleted_through_a_parameter": (1, "patch", "def drop(c):\n    del c._get_iterator\n"
+                                                       "drop(DataLoader)\n"),
     "too_long": (1, "size", "# x\n" * 10_000),
     "not_python": (1, "unreadable", "def (:\n"),
 }
@@ -383,6 +393,72 @@ def shuffled_train(self, num_epochs):
 
 Trainer.train = shuffled_train
 """ + REBUILD),
+    "trainer_subclass_stores_its_own_settings": (1, """
+class Normalised(Dataset):
+    def __init__(self, base, mean=0.1307, std=0.3081):
+        self.base, self.mean, self.std, self.size = base, mean, std, len(base)
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, i):
+        item = dict(self.base[i])
+        item['sample'] = (item['sample'] - self.mean) / self.std
+        return item
+
+def with_transform(dataset, transform):
+    dataset.transform = transform
+    return dataset
+
+class OwnLoopTrainer(Trainer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mean, self.size, self.history = 0.0, 0, []
+
+    def train(self, num_epochs):
+        loader = DataLoader(Normalised(self.train_dataset), shuffle=True, batch_size=self.batch_size)
+        self.size = len(loader)
+        for _ in range(num_epochs):
+            self.model.train()
+            for batch in loader:
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                self.history.append(loss.item())
+            self.mean = float(np.mean(self.history[-self.size:]))
+
+mnist_val = with_transform(mnist_val, None)
+""" + REBUILD.replace("Trainer(", "OwnLoopTrainer(")),
+    "bound_train_method_and_layer_surgery": (3, """
+import types
+
+def shuffled_train(self, num_epochs):
+    loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+    for _ in range(num_epochs):
+        for batch in loader:
+            loss, _ = self.model.compute_all(batch)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+
+def freeze(module):
+    for p in module.parameters():
+        p.requires_grad = False
+
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+for name, m in list(model.net.named_children()):
+    if isinstance(m, nn.BatchNorm2d) and not m.weight.any():
+        setattr(model.net, name, nn.BatchNorm2d(m.num_features))
+freeze(model.net.conv1)
+model.net.fc = nn.Linear(model.net.fc.in_features, 10)
+opt = optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+opt.param_groups[0]['weight_decay'] = 0
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/surgery')
+trainer.train = types.MethodType(shuffled_train, trainer)
+"""),
     "subset_each_epoch_and_checkpoint_dir": (1, """
 from torch.utils.data import Subset
 import os
@@ -421,6 +497,17 @@ def test_honest_complexity_passes(name: str) -> None:
     assert screen.screen(code, given(task)) == [], name
 
 
+PATCHES = sorted(n for n, r in redteam.IN_PROCESS.items() if r.kind == redteam.PATCHED)
+
+
+@pytest.mark.parametrize("name", PATCHES)
+def test_every_red_team_route_that_patches_torch_is_flagged(name: str) -> None:
+    """The red team's patches of torch (tests/redteam.py, graded end to end in test_redteam.py), screened
+    alone: each is sent to a person whatever its replay says."""
+    route = redteam.IN_PROCESS[name]
+    assert screen.screen(route.code, given(route.task)), name
+
+
 def test_every_right_fix_of_the_corpora_passes() -> None:
     """The independent corpus and the fix variants: no fix labelled right is flagged (and neither is any
     wrong one: they are wrong in what they train, not in how they are written)."""
@@ -446,6 +533,7 @@ HOSTILE = {  # cells made to make a screen slow or make it raise
     "1,000 nested lists": "[" * 1_000 + "]" * 1_000,
     "a path built in 2,000 steps": "x = Path('a')\n" + "x = x / 'b'\n" * 2_000 + "x.read_text()\n",
     "29,000 characters of assignments": "x = 1\n" * 4_800,
+    "a name bound to itself 4,000 times, its attributes set": "a = a\n" * 4_000 + "a.b = 1\n" * 200,
     "a cell past the size limit": "x = 1\n" * 6_000,
 }
 

@@ -114,6 +114,19 @@ STORED_REPORTERS = REPORTERS | {"param_groups", "defaults"}                    #
 VALUE_BASES = ("int float complex bool str bytes bytearray list tuple dict set frozenset numbers "
                "torch.Tensor torch.nn.Parameter torch.nn.parameter numpy.ndarray numpy.generic").split()
 PATCHABLE = {"Trainer"}            # given classes a fix may patch (a new train method)
+# Stored as an attribute of an object the cell did not make: a class attribute the descriptor protocol binds.
+DESCRIPTORS = {"property", "classmethod", "staticmethod", "functools.cached_property",
+               "functools.partialmethod", "types.MethodType"}
+# Modules whose classes' method names a store on an object the cell did not make may not use.
+TORCH_CLASS_MODULES = ("torch.nn", "torch.optim", "torch.optim.lr_scheduler", "torch.utils.data",
+                       "torch.utils.data.dataloader", "torch.utils.data.sampler")
+CLASS_RETURNING = {"storage_type", "type", "as_subclass"}   # torch methods whose result may be a class
+# Without torch (a screen run elsewhere): the methods the capture and the replay rely on.
+CORE_METHODS = set("""
+    step zero_grad add_param_group forward train eval apply to cpu cuda float double half type parameters
+    named_parameters modules named_modules children named_children state_dict load_state_dict backward
+    register_hook requires_grad_ detach clone copy_ mul_ add_ sub_ div_ fill_ zero_ normal_ uniform_
+    reset_parameters get_lr get_last_lr set_epoch""".split())
 ALLOWED_STORES = {"torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark", "os.environ"}
 SAFE_MAGICS = {"matplotlib", "pinfo", "pinfo2", "tensorboard", "autoreload", "who", "whos"}
 SAFE_EXTENSIONS = {"tensorboard", "autoreload"}
@@ -157,6 +170,7 @@ class Given:
     signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function or class -> params
     classes: frozenset[str] = frozenset()
     functions: frozenset[str] = frozenset()                    # ast.dump of every given function
+    instances: dict[str, str] = field(default_factory=dict)    # name bound to ``C(...)`` -> "own"/"foreign"
 
 
 def _imports(tree: ast.AST) -> tuple[dict[str, str], set[str]]:
@@ -181,6 +195,7 @@ def _params(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool = False) 
 def given_context(sources: tuple[str, ...]) -> Given:
     """The imports, string constants, signatures and classes of the given cells (unparsable ones skipped)."""
     aliases, modules, constants, signatures, classes, functions = {}, set(), {}, {}, set(), set()
+    instances: dict[str, str] = {}      # name -> the class it is bound to at the top ("": something else)
     for source in sources:
         try:
             tree = ast.parse(_ipython(source))
@@ -190,6 +205,14 @@ def given_context(sources: tuple[str, ...]) -> Given:
         aliases.update(found)
         modules |= plain
         functions |= {ast.dump(n) for n in ast.walk(tree) if isinstance(n, FUNCTION)}
+        made = {id(t): _class_call(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                made_as = made.get(id(node), "")      # a name stored otherwise once is no instance
+                instances[node.id] = made_as if instances.get(node.id, made_as) else ""
+            elif isinstance(node, FUNCTION | ast.ClassDef):
+                instances[node.name] = ""
         for node in tree.body:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
                     and isinstance(node.value.value, str):
@@ -202,7 +225,45 @@ def given_context(sources: tuple[str, ...]) -> Given:
                             None)
                 if init is not None:
                     signatures[node.name] = _params(init, method=True)
-    return Given(aliases, frozenset(modules), constants, signatures, frozenset(classes), frozenset(functions))
+    return Given(aliases, frozenset(modules), constants, signatures, frozenset(classes), frozenset(functions),
+                 {n: "own" if cls in classes else "foreign" for n, cls in instances.items() if cls})
+
+
+def _class_call(node: ast.AST) -> str:
+    """The class called in ``Name(...)`` or ``a.b.Name(...)`` (a capitalised name: a class, in given code)."""
+    if not isinstance(node, ast.Call):
+        return ""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name if name[:1].isupper() else ""
+
+
+@lru_cache(maxsize=1)
+def torch_methods() -> frozenset[str]:
+    """The public method names of the classes of torch a fix meets (tensors, modules, optimizers, schedulers,
+    loaders, datasets, samplers): stored on an object the cell did not make, such a name replaces a method."""
+    import inspect
+
+    try:
+        import importlib
+
+        import torch
+        modules = [importlib.import_module(m) for m in TORCH_CLASS_MODULES]
+    except ImportError:
+        return frozenset(CORE_METHODS)
+    found = (v for m in modules for v in vars(m).values() if inspect.isclass(v))
+    classes = {torch.Tensor, torch.nn.Parameter} | {c for c in found if c.__module__.startswith("torch.")}
+    names = set(CORE_METHODS)
+    for cls in classes:
+        for name in dir(cls):
+            try:
+                value = inspect.getattr_static(cls, name)
+            except AttributeError:
+                continue
+            if not name.startswith("_") and (inspect.isroutine(value)
+                                             or isinstance(value, staticmethod | classmethod)):
+                names.add(name)
+    return frozenset(names)
 
 
 def _ipython(source: str) -> str:
@@ -227,13 +288,14 @@ class _Cell:
 
     def __init__(self, tree: ast.Module, given: Given) -> None:
         self.tree, self.given = tree, given
+        nodes = list(ast.walk(tree))
         found, plain = _imports(tree)
-        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        bound |= {n.name for n in ast.walk(tree)
+        bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        bound |= {n.name for n in nodes
                   if isinstance(n, FUNCTION | ast.ClassDef)}
         self.aliases = {k: v for k, v in given.aliases.items() if k not in bound or k in found} | found
         self.local = bound - set(found)
-        for node in ast.walk(tree):   # ``m = torch.optim``: m is torch.optim too
+        for node in nodes:   # ``m = torch.optim``: m is torch.optim too
             target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
             if isinstance(target, ast.Name) and isinstance(node.value, ast.Name | ast.Attribute) \
                     and self.dotted(node.value):
@@ -244,7 +306,7 @@ class _Cell:
         self.skip: set[int] = set()
         self.budget = MAX_STEPS   # steps left to resolve names: a cell cannot make the screen slow
         assigned: set[int] = set()
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     if isinstance(t, ast.Name):
@@ -261,17 +323,109 @@ class _Cell:
                 self.functions[node.name] = _params(node)
                 for arg, default in zip(reversed(node.args.args), reversed(node.args.defaults), strict=False):
                     self.bindings.setdefault(arg.arg, []).append(default)
-        for node in ast.walk(tree):   # a helper's parameters take what its calls pass
+        for node in nodes:   # a helper's parameters take what its calls pass
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                     and node.func.id in self.functions:
                 params = self.functions[node.func.id]
                 for name, value in [*zip(params, node.args, strict=False),
                                     *((k.arg, k.value) for k in node.keywords if k.arg)]:
                     self.bindings.setdefault(name, []).append(value)
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, FUNCTION):
                 for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
                     self.bindings.setdefault(arg.arg, [None])   # never passed a readable value
+        self._objects(nodes)
+
+    def _objects(self, nodes: list[ast.AST]) -> None:
+        """What :meth:`made_here` reads: the cell's classes, its instance parameters (``self``), every
+        parameter's name, the value each store target takes and the names called."""
+        self.params = {a.arg for n in nodes if isinstance(n, FUNCTION | ast.Lambda)
+                       for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs,
+                                 *filter(None, (n.args.vararg, n.args.kwarg)))}
+        self.values: dict[int, ast.expr] = {}            # id of a store target -> the value stored
+        for node in nodes:
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value is not None:
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    self.values[id(target)] = node.value
+        self.callees = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+        # Method names the cell may give another meaning: defined, stored, set (None: a name set unread).
+        self.redefined: set[str | None] = {n.name for n in nodes if isinstance(n, FUNCTION)}
+        for node in nodes:
+            if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+                self.redefined.add(node.attr)
+            elif isinstance(node, ast.Call) and self.dotted(node.func) in ("setattr", "delattr"):
+                key = node.args[1] if len(node.args) > 1 else None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    self.redefined.add(key.value)
+                elif not _made_by_call(node.args[2] if len(node.args) > 2 else None):
+                    self.redefined.add(None)
+        defs = [n for n in nodes if isinstance(n, ast.ClassDef)]
+        names = [n.name for n in nodes if isinstance(n, FUNCTION | ast.ClassDef)]
+        meta: set[str] = set()
+        for _ in defs:        # a class of classes (``type``'s subclass): its instances are classes
+            meta |= {d.name for d in defs if any(self._meta_base(b, meta) for b in d.bases)}
+        self.classes = {d.name for d in defs if d.name not in meta and names.count(d.name) == 1
+                        and d.name not in self.bindings and d.name not in self.params}
+        self.own: set[int] = set()                       # ids of the names that are a method's instance
+        for cls in (d for d in defs if d.name not in meta):
+            for method in cls.body:
+                args = [*method.args.posonlyargs, *method.args.args] if isinstance(method, FUNCTION) else []
+                if not args or method.name in SPOOF_DUNDERS or not all(
+                        (self.dotted(d.func if isinstance(d, ast.Call) else d) or "").startswith("torch.")
+                        for d in method.decorator_list):
+                    continue
+                uses = list(_uses(method, args[0].arg))
+                if all(isinstance(n.ctx, ast.Load) for n in uses):
+                    self.own |= {id(n) for n in uses}
+
+    def _meta_base(self, base: ast.expr, meta: set[str]) -> bool:
+        if isinstance(base, ast.Name) and base.id in meta:
+            return True
+        name = self.dotted(base) if not isinstance(base, ast.Name) or base.id not in self.local else base.id
+        return name is None or name.rpartition(".")[2] in ("type", "ABCMeta", "EnumMeta", "EnumType") \
+            or name.endswith("Meta")
+
+    def made_here(self, node: ast.AST | None, depth: int = 0) -> str | None:
+        """What object ``node`` is, if the cell shows it: "own" (a literal, an instance of a class of the cell
+        or of the given code, a method's ``self``), "foreign" (an instance of an imported class), None (a
+        class, a module, a function, a parameter, what a call or an attribute returns: unknown)."""
+        if node is None or depth > 8 or not self._step():
+            return None
+        if isinstance(node, ast.Constant | ast.JoinedStr | ast.List | ast.Tuple | ast.Set | ast.Dict
+                      | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            return "own"
+        if isinstance(node, ast.IfExp):
+            return self._all_made_here([node.body, node.orelse], depth + 1)
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in self.classes:
+                return "own"
+            if isinstance(func, ast.Attribute) and func.attr in torch_methods() - CLASS_RETURNING \
+                    and not {func.attr, None} & self.redefined and self.made_here(func.value, depth + 1):
+                return "foreign"          # torch's own method of an instance: a module, a tensor
+            name = self.dotted(func) or ""
+            if name.startswith("<given>.") or name in DESCRIPTORS:
+                return "own" if name.startswith("<given>.") else None
+            return "foreign" if name.rpartition(".")[2][:1].isupper() else None
+        if not isinstance(node, ast.Name):
+            return None
+        if id(node) in self.own:
+            return "own"
+        if node.id in self.params:
+            return None
+        if node.id not in self.bindings:
+            return self.given.instances.get(node.id) if node.id not in self.local else None
+        return self._all_made_here(self.bindings[node.id], depth + 1)
+
+    def _all_made_here(self, values: Iterable[ast.AST | None], depth: int) -> str | None:
+        """"foreign" if one of ``values`` is, "own" if all are, None at the first that is unknown."""
+        kind = "own"
+        for value in values:
+            found = self.made_here(value, depth)
+            if found is None:
+                return None
+            kind = "foreign" if found == "foreign" else kind
+        return kind
 
     def dotted(self, node: ast.AST) -> str | None:
         """``nn.Module.state_dict`` as ``torch.nn.Module.state_dict``; None for anything but a name chain."""
@@ -356,6 +510,18 @@ class _Cell:
         return False
 
 
+def _uses(scope: ast.AST, name: str) -> Iterator[ast.Name]:
+    """The names ``name`` in ``scope``, leaving out inner functions that take a parameter of that name."""
+    for child in ast.iter_child_nodes(scope):
+        if isinstance(child, FUNCTION | ast.Lambda) and child is not scope and name in {
+                a.arg for a in (*child.args.posonlyargs, *child.args.args, *child.args.kwonlyargs)}:
+            continue
+        if isinstance(child, ast.Name) and child.id == name:
+            yield child
+        if not isinstance(child, ast.arguments):
+            yield from _uses(child, name)
+
+
 def _product(parts: list[set[str]]) -> Iterator[tuple[str, ...]]:
     combos: list[tuple[str, ...]] = [()]
     for options in parts:
@@ -428,6 +594,9 @@ def _check(cell: _Cell) -> Iterator[Finding]:
                 yield Finding("patch", f"{node.id} = (a module of the given code)", line)
             if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
                 yield from _store(cell, node, line)
+            if isinstance(node, ast.Name) and id(node) not in cell.callees \
+                    and cell.dotted(node) in ("setattr", "delattr"):
+                yield Finding("patch", f"{node.id} passed as a value (a store the screen cannot read)", line)
         elif isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
             yield from _store(cell, node, line)
         elif isinstance(node, ast.Call):
@@ -572,6 +741,51 @@ def _store(cell: _Cell, node: ast.AST, line: int) -> Iterator[Finding]:
     if isinstance(node, ast.Attribute) and (node.attr in STORED_REPORTERS
                                             or node.attr in OPTIMIZER_REPORTERS and not own):
         yield Finding("patch", f".{node.attr} = (read by the recorder)", line)
+    if isinstance(node, ast.Attribute):
+        yield from _method_store(cell, node.value, node.attr, cell.values.get(id(node)), line)
+
+
+def _method_store(cell: _Cell, obj: ast.AST, attr: str | None, value: ast.AST | None,
+                  line: int) -> Iterator[Finding]:
+    """A method stored into (or deleted from) an object the cell did not make. On an object the screen
+    cannot show to be an instance (a parameter, a loop variable, a class, a module, what a call or an
+    attribute returns, a name the cell does not bind): a dunder, a private name, a method name of torch's
+    classes, a descriptor, or a computed name with a value that is not an instance; on an instance of an
+    imported class (``DataLoader(...)``): a private name or a method name of torch's classes. Honest stores
+    pass: ``self.x``, ``trainer.optimizer``, ``dataset.transform``, ``model.fc``, ``p.requires_grad``."""
+    made = cell.made_here(obj)
+    if made == "own" or cell.dotted(obj) in {f"<given>.{c}" for c in PATCHABLE}:
+        return
+    shown = ast.unparse(obj)[:40]
+    if attr is None:
+        if cell.made_here(value) is None and not _made_by_call(value):
+            yield Finding("patch", f"setattr({shown}, <computed name>, …) (an object the cell did not make)",
+                          line)
+        return
+    dunder = attr.startswith("__") and attr.endswith("__")
+    method = attr.startswith("_") and not dunder or attr in torch_methods()
+    if made is None and (dunder or method or _descriptor(cell, value)):
+        yield Finding("patch", f"{shown}.{attr} = (on an object the cell did not make: a class?)", line)
+    elif made == "foreign" and method:
+        yield Finding("patch", f"{shown}.{attr} = (a method of a torch object replaced)", line)
+
+
+def _made_by_call(value: ast.AST | None) -> bool:
+    """``C(...)``, ``a.C(...)`` or ``x.m(...)`` with ``m`` a method of torch's (``get_submodule``): by its
+    look, an instance a class or torch made, not a function."""
+    func = value.func if isinstance(value, ast.Call) else None
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name[:1].isupper() and name not in ("MethodType", "FunctionType") \
+        or isinstance(func, ast.Attribute) and name in torch_methods() - CLASS_RETURNING
+
+
+def _descriptor(cell: _Cell, value: ast.AST | None) -> bool:
+    """``property(...)``, ``classmethod(...)`` and the like: what a class attribute binds."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    return cell.dotted(func) in DESCRIPTORS \
+        or isinstance(func, ast.Name) and func.id in DESCRIPTORS and func.id not in cell.local
 
 
 def _call(cell: _Cell, node: ast.Call, line: int) -> Iterator[Finding]:
@@ -591,6 +805,11 @@ def _call(cell: _Cell, node: ast.Call, line: int) -> Iterator[Finding]:
         if name in ("setattr", "delattr"):
             if target is not None and not target.startswith(tuple(f"<given>.{c}" for c in PATCHABLE)):
                 yield Finding("patch", f"{name}({target.replace('<given>.', '')}, …)", line)
+            value = node.args[2] if name == "setattr" and len(node.args) > 2 else None
+            keys = cell.paths(key) if const is None and key is not None else None
+            readable = sorted(keys) if keys and not any(WILD in k for k in keys) else [const]
+            for attr in readable:
+                yield from _method_store(cell, node.args[0], attr, value, line)
             if const in RENAMED | SPOOF_DUNDERS | REPORTERS:
                 yield Finding("spoof", f"{name}(…, {const!r})", line)
     elif name == "type" and len(node.args) == 3:
