@@ -19,7 +19,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", action="store_true",
                         help="only say whether data/pretrained_model.pt is the published model")
     parser.add_argument("--fetch-model", action="store_true",
-                        help="download the published pretrained_model.pt into data/ and check its hash")
+                        help="download every published model (the seed's and each variant's) into data/ and "
+                             "check its hash")
+
+
+def fetch_models() -> list[Path]:
+    """Every model published.json records, fetched to where grading reads it (hash checked)."""
+    made = record.read_record()
+    if made is None:
+        return [record.fetch_published(record.MODEL_NAME, config.MODEL_FILE)]  # its error names the fix
+    from nndebug.variants import grading, models
+
+    out = []
+    for key, name in record.published_models(made):
+        dest = models.model_file(grading.parse_label(key)[3]) if key else config.MODEL_FILE
+        out.append(record.fetch_published(name, dest))
+    return out
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(config.ROOT) if path.is_relative_to(config.ROOT) else path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,33 +47,39 @@ def run(args: argparse.Namespace) -> int:
             print(record.status_line())
             return 0
         if args.fetch_model:
-            path = record.fetch_published(record.MODEL_NAME, config.MODEL_FILE)
-            print(f"publish: fetched the published model into {path.relative_to(config.ROOT)}")
+            for path in fetch_models():
+                print(f"publish: fetched the published model into {_shown(path)} (SHA-256 checked)")
             return 0
         from nndebug.publish import tree  # nbgrader and nbformat only when publishing
         from nndebug.variants import assign
 
-        extra = None
-        if assign.enabled():  # per-student variants: every student's own tree and links too
+        extra, variant_models = None, None
+        if assign.enabled():  # per-student variants: every student's own tree, models and links
             from nndebug.variants import publish as variant_publish
 
-            extra = variant_publish.extra_trees
-        done = tree.publish(args.dist, release_root=args.root, force=args.force, extra=extra)
+            extra, variant_models = variant_publish.extra_trees, variant_publish.model_assets()
+        done = tree.publish(args.dist, release_root=args.root, force=args.force, extra=extra,
+                            variant_models=variant_models)
     except record.PublishError as exc:
         error("publish", exc)
         return BAD_INPUT
     made = done.record
-    shown = done.student.parent.relative_to(config.ROOT) if done.student.is_relative_to(config.ROOT) \
-        else done.student.parent
+    shown = _shown(done.student.parent)
     print(f"publish: {shown}/student/ is the tree of github.com/{made.student_repo} "
           f"({', '.join(sorted(p.name for p in done.student.iterdir()))})")
-    print(f"publish: {shown}/assets/ holds the files for its release {made.release_tag}:")
-    for name, digest in sorted(made.sha256.items()):
-        print(f"  {name}  sha256 {digest}")
+    assets = sorted(p.name for p in done.assets.iterdir())
+    variant_of = {name: key for key, name in made.variant_models.items()}
+    print(f"publish: {shown}/assets/ holds the {len(assets)} files for its release {made.release_tag} "
+          "(attach every one):")
+    for name in assets:
+        what = f"  (task 3, {variant_of[name]})" if name in variant_of else ""
+        print(f"  {name}  sha256 {made.sha256[name]}{what}")
     print(f"publish: recorded in {record.RECORD_FILE.name}; source/ and release/ rebuilt to check these "
-          "hashes (commit the three). `make autograde` now grades only with this model. Rebuilding the "
+          "hashes (commit the three). `make autograde` now grades only with these models. Rebuilding a "
           "model changes its hash: publish again under a new release_tag.")
     print("publish: next: push dist/student/ to the student repository and upload dist/assets/* to its "
           f"release {made.release_tag} (.github/workflows/publish.yml does both; README: Publishing to "
           "students)")
+    for line in done.summary:
+        print(line)
     return 0

@@ -4,6 +4,7 @@
   show STUDENT...     which variant of each task these students get
   whois TOKEN...      the student a published tree's (or a handed-in notebook's) owner token belongs to
   fidelity            every variant buggy vs. its reference fix on the grading data (``make fidelity``)
+  ci-secrets          the course secret and roster.csv from $COURSE_SECRET / $ROSTER_CSV (``make ci-secrets``)
 """
 from __future__ import annotations
 
@@ -27,8 +28,25 @@ def main(argv: list[str] | None = None) -> int:
     fidelity = sub.add_parser("fidelity")
     fidelity.add_argument("--out", type=Path, default=config.DOCS_DIR / "fidelity_variants.md")
     fidelity.add_argument("--tasks", type=int, nargs="+", default=list(config.TASKS))
+    ci = sub.add_parser("ci-secrets")
+    ci.add_argument("--for", dest="purpose", choices=("publish", "autograde"), default="autograde",
+                    help="publish also needs the roster")
     args = parser.parse_args(argv)
     from nndebug.variants import assign
+
+    if args.verb == "ci-secrets":
+        from nndebug.variants import secret
+
+        try:
+            for line in secret.from_environment(need_roster=args.purpose == "publish"):
+                print(f"variants: {line}")
+        except (secret.SecretError, ValueError) as exc:
+            import os
+
+            tag = "::error::" if os.environ.get("GITHUB_ACTIONS") else ""
+            print(f"{tag}variants: {exc}", file=sys.stderr)
+            return 2
+        return 0
 
     if args.verb == "models":
         if not assign.enabled():
