@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nndebug import config
 from nndebug.commands import BAD_INPUT, error
 from nndebug.course import record
+
+if TYPE_CHECKING:
+    from nndebug.publish.tree import Published
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,23 +67,32 @@ def run(args: argparse.Namespace) -> int:
     except record.PublishError as exc:
         error("publish", exc)
         return BAD_INPUT
-    made = done.record
-    shown = _shown(done.student.parent)
-    print(f"publish: {shown}/student/ is the tree of github.com/{made.student_repo} "
-          f"({', '.join(sorted(p.name for p in done.student.iterdir()))})")
-    assets = sorted(p.name for p in done.assets.iterdir())
-    variant_of = {name: key for key, name in made.variant_models.items()}
-    print(f"publish: {shown}/assets/ holds the {len(assets)} files for its release {made.release_tag} "
-          "(attach every one):")
-    for name in assets:
-        what = f"  (task 3, {variant_of[name]})" if name in variant_of else ""
-        print(f"  {name}  sha256 {made.sha256[name]}{what}")
-    print(f"publish: recorded in {record.RECORD_FILE.name}; source/ and release/ rebuilt to check these "
-          "hashes (commit the three). `make autograde` now grades only with these models. Rebuilding a "
-          "model changes its hash: publish again under a new release_tag.")
-    print("publish: next: push dist/student/ to the student repository and upload dist/assets/* to its "
-          f"release {made.release_tag} (.github/workflows/publish.yml does both; README: Publishing to "
-          "students)")
-    for line in done.summary:
+    for line in summary(done):
         print(line)
     return 0
+
+
+def summary(done: Published) -> list[str]:
+    """What ``make publish`` says it wrote: the tree, every release asset with its hash, the record, and
+    what to send students and how (with variants: per LMS)."""
+    made = done.record
+    shown = _shown(done.student.parent)
+    assets = sorted(p.name for p in done.assets.iterdir())
+    variant_of = {name: key for key, name in made.variant_models.items()}
+    lines = [f"publish: {shown}/student/ is the tree of github.com/{made.student_repo} "
+             f"({', '.join(sorted(p.name for p in done.student.iterdir()))})",
+             f"publish: {shown}/assets/ holds the {len(assets)} files for its release {made.release_tag} "
+             "(attach every one):"]
+    for name in assets:
+        what = f"  (task 3, {variant_of[name]})" if name in variant_of else ""
+        lines.append(f"  {name}  sha256 {made.sha256[name]}{what}")
+    lines += [f"publish: recorded in {record.RECORD_FILE.name}; source/ and release/ rebuilt to check these "
+              "hashes (commit the three). `make autograde` now grades only with these models. Rebuilding a "
+              "model changes its hash: publish again under a new release_tag.",
+              "publish: next: push dist/student/ to the student repository and upload dist/assets/* to its "
+              f"release {made.release_tag} (.github/workflows/publish.yml does both; README: Publishing to "
+              "students)"]
+    if not done.summary:
+        lines.append("publish: then send students the student repository's link: its README lists the "
+                     "notebooks")
+    return lines + done.summary

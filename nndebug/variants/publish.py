@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from nndebug import config
-from nndebug.collect.roster import Roster, Student
+from nndebug.collect.roster import Roster, RosterError, Student
 from nndebug.course import assemble, colab
 from nndebug.course.record import MODEL_NAME, PublishError, sha256_of
 from nndebug.outbound import feedback
@@ -128,10 +128,13 @@ def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
     """Write every student's tree (notebooks and README) and what to send them; return the trees, the
     variant release folders (public lines for the leak scan; kept until ``stack`` closes) and the summary
     lines (what to send, and how)."""
-    roster = Roster.load(roster_path or config.ROOT / "roster.csv")
+    try:
+        roster = Roster.load(roster_path or config.ROOT / "roster.csv")
+        key = secret.load(create=True)
+    except (RosterError, secret.SecretError) as exc:
+        raise PublishError(f"variants: {exc}") from None
     if not roster.students:
         raise PublishError(f"{roster.path}: no students: variants need the roster to publish per student")
-    key = secret.load(create=True)
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nndebug-variants-")))
     releases = _variant_releases(tmp)
     seed_hash = sha256_of(config.MODEL_FILE)
