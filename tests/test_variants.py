@@ -234,7 +234,7 @@ def test_ci_refuses_variants_without_the_course_secret_and_never_creates_one(mon
     key_file.unlink()
     roster = tmp_path / "roster.csv"
     with pytest.raises(secret.SecretError, match=r"COURSE_SECRET.*gh secret set COURSE_SECRET"):
-        secret.from_environment(need_roster=True, environ={}, roster_file=roster)
+        secret.from_environment(True, need_roster=True, environ={}, roster_file=roster)
     monkeypatch.setenv(secret.NO_NEW, "1")          # what the workflows set: make publish creates none
     with pytest.raises(secret.SecretError, match="thrown away"):
         secret.load(create=True)
@@ -242,19 +242,20 @@ def test_ci_refuses_variants_without_the_course_secret_and_never_creates_one(mon
     assert main(["ci-secrets", "--for", "publish"]) == 2
     assert "COURSE_SECRET" in capsys.readouterr().err and not key_file.exists()
     with pytest.raises(secret.SecretError, match="ROSTER_CSV"):  # publishing also needs the roster
-        secret.from_environment(need_roster=True, environ={secret.SECRET_VAR: KEY.hex()}, roster_file=roster)
+        secret.from_environment(True, need_roster=True, environ={secret.SECRET_VAR: KEY.hex()},
+                                roster_file=roster)
     assert secret.load() == KEY and stat.S_IMODE(key_file.stat().st_mode) == 0o600
     rows = "student_id,full_name,email\ns1,Ann Lee,ann@example.edu\n"
-    done = secret.from_environment(need_roster=True, roster_file=roster,
+    done = secret.from_environment(True, need_roster=True, roster_file=roster,
                                    environ={secret.SECRET_VAR: KEY.hex(), secret.ROSTER_VAR: rows})
     assert roster.read_text() == rows and any("written" in line for line in done)
     with pytest.raises(secret.SecretError, match="other contents"):  # an instructor's file is never replaced
-        secret.from_environment(need_roster=False, environ={secret.SECRET_VAR: "ab" * 16})
+        secret.from_environment(True, need_roster=False, environ={secret.SECRET_VAR: "ab" * 16})
     assert secret.load() == KEY
 
 
 def test_ci_needs_no_secret_with_variants_off(monkeypatch, tmp_path):
     monkeypatch.delenv(secret.ENV, raising=False)
     monkeypatch.setenv(secret.ENV, str(tmp_path / "none.key"))
-    done = secret.from_environment(need_roster=True, environ={}, roster_file=tmp_path / "roster.csv")
+    done = secret.from_environment(False, need_roster=True, environ={}, roster_file=tmp_path / "roster.csv")
     assert "no course secret or roster needed" in done[-1] and not (tmp_path / "none.key").exists()

@@ -14,6 +14,7 @@ import pytest
 from variant_kit import KEY, variants_on
 
 from nndebug import config
+from nndebug.commands import publish as publish_verb
 from nndebug.course import colab, record
 from nndebug.course.record import sha256_of
 from nndebug.publish import tree
@@ -36,11 +37,7 @@ def published(tmp_path_factory, variant_models) -> tuple[tree.Published, Path]:
     with pytest.MonkeyPatch.context() as patch:
         variants_on(patch, base)
         patch.setattr(record, "RECORD_FILE", base / "published.json")
-        def extra(dist, student, assets, stack):
-            _, folders, summary = variant_publish.write_trees(dist, student, assets, stack, roster)
-            return tree.Extra(folders, summary)
-
-        done = tree.publish(base / "dist", release_root=base, extra=extra,
+        done = tree.publish(base / "dist", release_root=base, extra=publish_verb.variant_trees(roster),
                             variant_models=variant_publish.model_assets())
         yield done, base
 
@@ -144,8 +141,8 @@ def test_link_files_and_the_csv_put_the_students_language_first(published):
     for sid, name, email in STUDENTS:
         row, lang = rows[sid], LANGUAGE[sid] or "ru"
         assert (row["full_name"], row["email"], row["language"]) == (name, email, lang)
-        assert row["link"] == variant_publish.page(variant_publish.StudentTree(
-            sid, own_tree(done, sid).name, {}))
+        own = variant_publish.StudentTree(sid, own_tree(done, sid).name, {})
+        assert row["link"] == variant_publish.page(own)
         lines = (dist / "links" / f"{sid}.txt").read_text(encoding="utf-8").splitlines()
         assert lines[0].startswith("Your notebooks" if lang == "en" else "Ваши тетрадки")
         first_link = next(line for line in lines if "colab.research.google.com" in line)
@@ -168,8 +165,6 @@ def test_the_moodle_form_is_one_participant_folder_a_student(published):
 
 
 def test_publish_says_what_to_send_and_how_and_records_every_model(published):
-    from nndebug.commands import publish as publish_verb
-
     done, _ = published
     lines = "\n".join(publish_verb.summary(done))
     assets = sorted(p.name for p in done.assets.iterdir())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from nndebug.commands import BAD_INPUT, error
 from nndebug.course import record
 
 if TYPE_CHECKING:
-    from nndebug.publish.tree import Published
+    from nndebug.publish.tree import ExtraTrees, Published
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +42,22 @@ def fetch_models() -> list[Path]:
     return out
 
 
+def variant_trees(roster_path: Path | None = None) -> ExtraTrees:
+    """``tree.publish``'s ``extra`` with variants: every student's tree and links, the Moodle form
+    (``dist/moodle_links.zip``, written by the return's Moodle code) and the summary of what to send."""
+    from nndebug.outbound import feedback
+    from nndebug.publish.tree import Extra
+    from nndebug.variants import publish as variant_publish
+
+    def extra(dist: Path, student: Path, assets: Path, stack: contextlib.ExitStack) -> Extra:
+        trees, folders = variant_publish.write_trees(dist, student, assets, stack, roster_path)
+        _, no_id = feedback.write_moodle_files(dist / variant_publish.MOODLE_ZIP,
+                                               variant_publish.moodle_files(trees))
+        return Extra(folders, variant_publish.summary(dist, len(trees), no_id))
+
+    return extra
+
+
 def _shown(path: Path) -> Path:
     return path.relative_to(config.ROOT) if path.is_relative_to(config.ROOT) else path
 
@@ -61,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         if assign.enabled():  # per-student variants: every student's own tree, models and links
             from nndebug.variants import publish as variant_publish
 
-            extra, variant_models = variant_publish.extra_trees, variant_publish.model_assets()
+            extra, variant_models = variant_trees(), variant_publish.model_assets()
         done = tree.publish(args.dist, release_root=args.root, force=args.force, extra=extra,
                             variant_models=variant_models)
     except record.PublishError as exc:

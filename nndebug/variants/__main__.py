@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         from nndebug.variants import secret
 
         try:
-            for line in secret.from_environment(need_roster=args.purpose == "publish"):
+            for line in secret.from_environment(assign.enabled(), need_roster=args.purpose == "publish"):
                 print(f"variants: {line}")
         except (secret.SecretError, ValueError) as exc:
             import os

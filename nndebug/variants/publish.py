@@ -34,8 +34,6 @@ from nndebug import config
 from nndebug.collect.roster import Roster, RosterError, Student
 from nndebug.course import assemble, colab
 from nndebug.course.record import MODEL_NAME, PublishError, sha256_of
-from nndebug.outbound import feedback
-from nndebug.publish.tree import Extra
 from nndebug.release import build as release
 from nndebug.variants import assign, families, grading, models, render, secret
 
@@ -49,7 +47,12 @@ class StudentTree:
     token: str
     links: dict[str, str]   # "task1_shuffle.ipynb" / "en/task1_shuffle.ipynb" -> its Colab link
     model: str = MODEL_NAME  # their task-3 model's release asset
-    lang: str = "ru"        # the roster's language: listed first
+    person: Student | None = None  # their roster row (name, e-mail, Moodle id, language)
+
+    @property
+    def lang(self) -> str:
+        """The roster's language (listed first): ``ru`` unless it says ``en``."""
+        return self.person.lang if self.person else "ru"
 
 
 def model_asset(variant: families.Variant) -> str:
@@ -124,10 +127,10 @@ def model_assets() -> dict[str, tuple[str, Path]]:
 
 
 def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
-                roster_path: Path | None = None) -> tuple[list[StudentTree], list[Path], list[str]]:
-    """Write every student's tree (notebooks and README) and what to send them; return the trees, the
-    variant release folders (public lines for the leak scan; kept until ``stack`` closes) and the summary
-    lines (what to send, and how)."""
+                roster_path: Path | None = None) -> tuple[list[StudentTree], list[Path]]:
+    """Write every student's tree (notebooks and README), ``dist/links.csv`` and ``dist/links/``; return
+    the trees and the variant release folders (public lines for the leak scan; kept until ``stack``
+    closes). The Moodle form: :func:`moodle_files`."""
     try:
         roster = Roster.load(roster_path or config.ROOT / "roster.csv")
         key = secret.load(create=True)
@@ -154,17 +157,11 @@ def write_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack,
                 (folder / name).write_text(release.normalize(nbformat.writes(nb)), encoding="utf-8")
                 shown = name if lang == "ru" else f"{ENGLISH}/{name}"
                 links[shown] = _colab(f"{TREES}/{token}/{shown}")
-        made = StudentTree(student.student_id, token, links, model_asset(chosen.of(3)), student.lang)
+        made = StudentTree(student.student_id, token, links, model_asset(chosen.of(3)), student)
         (student_dir / TREES / token / "README.md").write_text(tree_readme(made), encoding="utf-8")
         trees.append(made)
-    return trees, sorted(releases.values()), _write_links(dist, roster, trees)
-
-
-def extra_trees(dist: Path, student_dir: Path, assets: Path, stack: ExitStack) -> Extra:
-    """``nndebug.publish.tree.publish``'s ``extra``: every student's tree and links; the variant releases
-    and the summary."""
-    _, folders, summary = write_trees(dist, student_dir, assets, stack)
-    return Extra(folders, summary)
+    _write_links(dist, trees)
+    return trees, sorted(releases.values())
 
 
 # Per language: (title, warning, "your page", manual download with {files} and {rename}, "as").
@@ -249,8 +246,8 @@ MOODLE_ZIP = "moodle_links.zip"
 MOODLE_FILE = "nn_debug_links.html"
 
 
-def _write_links(dist: Path, roster: Roster, trees: list[StudentTree]) -> list[str]:
-    """``dist/links.csv``, ``dist/links/<id>.txt`` and ``dist/moodle_links.zip``; the summary's lines."""
+def _write_links(dist: Path, trees: list[StudentTree]) -> None:
+    """``dist/links.csv`` (Canvas or a mail merge) and ``dist/links/<student_id>.txt``."""
     folder = dist / LINKS_DIR
     if folder.exists():
         shutil.rmtree(folder)
@@ -260,21 +257,31 @@ def _write_links(dist: Path, roster: Roster, trees: list[StudentTree]) -> list[s
         out = csv.writer(fh)
         out.writerow(["student_id", "full_name", "email", "language", "link", *names])
         for tree in trees:
-            person = roster.by_id[tree.student]
+            person = tree.person or Student(tree.student, "", "")
             out.writerow([tree.student, person.full_name, person.email, tree.lang, page(tree),
                           *(tree.links[n] for n in names)])
             (folder / f"{tree.student}.txt").write_text("\n".join(link_lines(tree)) + "\n", encoding="utf-8")
-    moodle: list[tuple[Student, dict, list[tuple[str, Path | bytes]]]] = [
-        (roster.by_id[t.student], {}, [(MOODLE_FILE, _links_html(link_lines(t)))]) for t in trees]
-    included, no_id = feedback.write_moodle_files(dist / MOODLE_ZIP, moodle)
+
+
+def moodle_files(trees: list[StudentTree]) -> list[tuple[Student, dict, list[tuple[str, Path | bytes]]]]:
+    """Each student's links page for ``nndebug.outbound.feedback.write_moodle_files``
+    (``dist/moodle_links.zip``: Moodle's feedback-files zip, a participant folder a student, by roster
+    ``lms_id``)."""
+    return [(t.person or Student(t.student, "", ""), {}, [(MOODLE_FILE, _links_html(link_lines(t)))])
+            for t in trees]
+
+
+def summary(dist: Path, count: int, no_moodle_id: list[str]) -> list[str]:
+    """``make publish``'s last lines with variants: what to send each student, and how, per LMS."""
     shown = dist.relative_to(config.ROOT) if dist.is_relative_to(config.ROOT) else dist
-    missing = (f"; {len(no_id)} without a Moodle participant id, left out (roster lms_id): "
-               f"{', '.join(no_id[:5])}{' ...' if len(no_id) > 5 else ''}" if no_id else "")
+    more = " ..." if len(no_moodle_id) > 5 else ""
+    missing = (f"; {len(no_moodle_id)} without a Moodle participant id, left out (roster lms_id): "
+               f"{', '.join(no_moodle_id[:5])}{more}" if no_moodle_id else "")
     return [
-        f"publish: send each of the {len(trees)} students their own link (personal data: never in the "
+        f"publish: send each of the {count} students their own link (personal data: never in the "
         "student repository, never in git); the README of the student repository lists no notebook:",
         f"  Moodle: {shown}/{MOODLE_ZIP} -> the assignment's Feedback files, \"Upload multiple feedback "
-        f"files in a zip\" ({len(included)} student(s), one {MOODLE_FILE} each{missing})",
+        f"files in a zip\" ({count - len(no_moodle_id)} student(s), one {MOODLE_FILE} each{missing})",
         f"  Canvas or e-mail: {shown}/{LINKS_CSV} (student_id, full_name, email, language, link, one Colab "
         "link a notebook) for a mail merge",
         f"  by hand: {shown}/{LINKS_DIR}/<student_id>.txt, one a student, their language first",

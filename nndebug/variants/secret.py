@@ -65,14 +65,13 @@ def _check(text: str, where: str) -> bytes:
     return key
 
 
-def from_environment(need_roster: bool, environ: dict[str, str] | None = None,
+def from_environment(enabled: bool, need_roster: bool, environ: dict[str, str] | None = None,
                      roster_file: Path | None = None) -> list[str]:
     """Write the course secret and ``roster.csv`` from $COURSE_SECRET and $ROSTER_CSV (CI's repository
-    secrets); return what was done. With variants on a missing secret (and, ``need_roster``, a missing
-    roster) raises SecretError naming the repository secret: never a throwaway secret. An existing file
-    with other contents is kept and refused."""
+    secrets); return what was done. With variants on (``enabled``) a missing secret (and, ``need_roster``,
+    a missing roster) raises SecretError naming the repository secret: never a throwaway secret. An
+    existing file with other contents is kept and refused."""
     from nndebug.collect.roster import Roster
-    from nndebug.variants import assign
 
     env = os.environ if environ is None else environ
     roster_file = roster_file or config.ROOT / "roster.csv"
@@ -95,7 +94,7 @@ def from_environment(need_roster: bool, environ: dict[str, str] | None = None,
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         done.append(f"{file.name}: written from ${var}")
-    if not assign.enabled():
+    if not enabled:
         return [*done, "variants off (kit.toml [variants] enabled = false): no course secret or roster "
                 "needed"]
     if not path().exists():
