@@ -39,11 +39,19 @@ release: venv
 	$(PY) -m nndebug release
 
 # The student repository's tree (dist/student/) and its release assets (dist/assets/); records published.json.
+# With variants on, also what to send each student: dist/moodle_links.zip, dist/links.csv, dist/links/.
 .PHONY: publish published-model
 publish: data model release
 	$(PY) -m nndebug publish
 
-# Grade with the model students got: download the published pretrained_model.pt into data/ (hash checked).
+# CI only: the course secret and roster.csv from the repository secrets COURSE_SECRET and ROSTER_CSV
+# (docs/ci.md); with variants on, refuses without them (FOR=publish also needs the roster).
+.PHONY: ci-secrets
+ci-secrets: venv
+	$(PY) -m nndebug.variants ci-secrets --for $(or $(FOR),autograde)
+
+# Grade with the models students got: download every published model (pretrained_model.pt, and each variant's
+# into data/pretrained/<task3vK>/) into data/, hashes checked.
 published-model: venv
 	$(PY) -m nndebug publish --fetch-model
 

@@ -119,6 +119,7 @@ def test_student_tree_holds_only_what_students_get(published: tree.Published) ->
 def test_record_holds_the_published_hashes(published: tree.Published, tmp_path: Path) -> None:
     made = record.read_record(published.student.parent.parent / "published.json")
     assert made == published.record
+    assert "variant_models" not in (published.student.parent.parent / "published.json").read_text()
     assert made.sha256 == {"mnist_data.zip": sha256(config.MNIST_ZIP),
                            "pretrained_model.pt": sha256(config.MODEL_FILE)}
     course = config.kit().course
@@ -419,8 +420,58 @@ def test_the_publish_verb_writes_dist_and_the_record(tmp_path: Path, monkeypatch
     assert "nothing published yet" in capsys.readouterr().out
     assert main(["publish", "--dist", str(tmp_path / "dist"), "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "Rebuilding the model changes its hash" in out and "STUDENT" not in out
+    assert "Rebuilding a model changes its hash" in out and "STUDENT" not in out
+    assert "send students the student repository's link" in out  # variants off: one link for all
     assert (tmp_path / "dist" / "student" / "README.md").exists() and (tmp_path / "published.json").exists()
     assert main(["publish", "--status"]) == 0
     assert "is the published model" in capsys.readouterr().out
     assert main(["publish", "--fetch-model"]) == 0  # already the published one: kept, nothing fetched
+
+
+# --- every model published: the seed's and each variant's --------------------------------------------
+
+def test_record_holds_every_model_and_published_model_fetches_them_all(published, tmp_path, monkeypatch):
+    from nndebug.commands import publish as publish_verb
+    from nndebug.variants import families, models
+
+    reuse_release(published, monkeypatch)
+    variants = {}
+    for variant in families.family(3)[1:]:
+        fake = tmp_path / "built" / variant.key / "pretrained_model.pt"
+        fake.parent.mkdir(parents=True)
+        fake.write_bytes(f"the model of {variant.key}".encode())
+        variants[variant.key] = (f"pretrained_model_{sha256(fake)[:12]}.pt", fake)
+    (tmp_path / "course").mkdir()
+    done = publish_in(tmp_path / "course", monkeypatch, variant_models=variants)
+    made = record.read_record(tmp_path / "course" / "published.json")
+    assert made == done.record and made.variant_models == {k: n for k, (n, _) in variants.items()}
+    assert set(made.sha256) == {"mnist_data.zip", "pretrained_model.pt", *made.variant_models.values()}
+    assert sorted(p.name for p in done.assets.iterdir()) == sorted(made.sha256)
+    sums = (done.student / tree.SUMS_FILE).read_text()
+    for asset, fake in variants.values():
+        assert made.sha256[asset] == sha256(fake) and f"{sha256(fake)}  {asset}" in sums
+    lines = "\n".join(publish_verb.summary(done))
+    assert all(name in lines for name in made.sha256) and "task3v1" in lines
+    # `make published-model`: every model from the release (a server on 127.0.0.1), hash checked
+    server = Server(done.assets)
+    try:
+        made = dataclasses.replace(made, urls={n: f"{server.url}/{n}" for n in made.sha256})
+        record.write_record(made, record.RECORD_FILE)
+        monkeypatch.setattr(record, "ASSETS_DIR", tmp_path / "no-copy-here")   # over the network
+        monkeypatch.setenv(colab.MODEL_URL_ENV, f"{server.url}/pretrained_model.pt")
+        monkeypatch.setattr(config, "MODEL_FILE", tmp_path / "data" / "pretrained_model.pt")
+        monkeypatch.setattr(models, "VARIANTS_DIR", tmp_path / "data" / "pretrained")
+        fetched = publish_verb.fetch_models()
+        assert [sha256(p) for p in fetched] == [made.sha256[n] for _, n in record.published_models(made)]
+        for variant in families.family(3)[1:]:
+            assert models.model_file(variant) in fetched
+            assert models.stale(variant) == [] and models.not_published(variant) == ""  # no manifest needed
+        one = families.family(3)[1]
+        models.model_file(one).write_bytes(b"rebuilt here")
+        assert "make published-model" in models.not_published(one) and models.stale(one)
+        (done.assets / made.variant_models[one.key]).write_bytes(b"replaced after publishing")
+        with pytest.raises(record.PublishError, match="not the published"):
+            publish_verb.fetch_models()
+        assert models.model_file(one).read_bytes() == b"rebuilt here"   # replaced only by a verified file
+    finally:
+        server.stop()

@@ -231,3 +231,40 @@ def test_a_variants_english_given_code_is_its_russian_code_in_english(variant):
 
     russian, english_cells = render.given_cells(variant, "ru"), render.given_cells(variant, "en")
     assert {k: english(v) for k, v in russian.items()} == english_cells
+
+
+def test_ci_refuses_variants_without_the_course_secret_and_never_creates_one(monkeypatch, tmp_path, capsys):
+    from nndebug.variants.__main__ import main
+
+    monkeypatch.delenv(secret.ENV, raising=False)
+    monkeypatch.delenv(secret.SECRET_VAR, raising=False)
+    monkeypatch.delenv(secret.ROSTER_VAR, raising=False)
+    key_file = variants_on(monkeypatch, tmp_path)
+    key_file.unlink()
+    roster = tmp_path / "roster.csv"
+    with pytest.raises(secret.SecretError, match=r"COURSE_SECRET.*gh secret set COURSE_SECRET"):
+        secret.from_environment(True, need_roster=True, environ={}, roster_file=roster)
+    monkeypatch.setenv(secret.NO_NEW, "1")          # what the workflows set: make publish creates none
+    with pytest.raises(secret.SecretError, match="thrown away"):
+        secret.load(create=True)
+    assert not key_file.exists()
+    assert main(["ci-secrets", "--for", "publish"]) == 2
+    assert "COURSE_SECRET" in capsys.readouterr().err and not key_file.exists()
+    with pytest.raises(secret.SecretError, match="ROSTER_CSV"):  # publishing also needs the roster
+        secret.from_environment(True, need_roster=True, environ={secret.SECRET_VAR: KEY.hex()},
+                                roster_file=roster)
+    assert secret.load() == KEY and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    rows = "student_id,full_name,email\ns1,Ann Lee,ann@example.edu\n"
+    done = secret.from_environment(True, need_roster=True, roster_file=roster,
+                                   environ={secret.SECRET_VAR: KEY.hex(), secret.ROSTER_VAR: rows})
+    assert roster.read_text() == rows and any("written" in line for line in done)
+    with pytest.raises(secret.SecretError, match="other contents"):  # an instructor's file is never replaced
+        secret.from_environment(True, need_roster=False, environ={secret.SECRET_VAR: "ab" * 16})
+    assert secret.load() == KEY
+
+
+def test_ci_needs_no_secret_with_variants_off(monkeypatch, tmp_path):
+    monkeypatch.delenv(secret.ENV, raising=False)
+    monkeypatch.setenv(secret.ENV, str(tmp_path / "none.key"))
+    done = secret.from_environment(False, need_roster=True, environ={}, roster_file=tmp_path / "roster.csv")
+    assert "no course secret or roster needed" in done[-1] and not (tmp_path / "none.key").exists()

@@ -117,3 +117,43 @@ def test_publish_builds_pushes_the_student_tree_and_releases_the_assets():
     for step in job["steps"]:
         if "uses" in step:
             assert step["uses"].startswith(ACTIONS), step
+
+
+def secret_step(job: dict) -> tuple[int, dict]:
+    """(index, step) of the job's step that writes the course secret from the repository secrets."""
+    found = [(i, s) for i, s in enumerate(job["steps"]) if s.get("run", "").startswith("make ci-secrets")]
+    assert len(found) == 1, job["steps"]
+    return found[0]
+
+
+def test_publish_takes_the_course_secret_and_roster_from_repository_secrets():
+    [job] = load("publish.yml")["jobs"].values()
+    index, step = secret_step(job)
+    assert step["run"] == "make ci-secrets FOR=publish" and "ci-secrets" in make_targets()
+    assert step["env"] == {"COURSE_SECRET": "${{ secrets.COURSE_SECRET }}",
+                           "ROSTER_CSV": "${{ secrets.ROSTER_CSV }}"}
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert index < runs.index("make publish")          # refused before anything is built or pushed
+    assert job["env"]["NN_DEBUG_NO_NEW_SECRET"] == "1"  # make publish never creates a throwaway secret
+    # the personal links come back in the run's artifact (dist/), never pushed or committed
+    script = "\n".join(runs)
+    assert "git add published.json source/ release/" in script and "links" not in script
+
+
+def test_autograde_shards_take_the_course_secret_and_every_model():
+    jobs = load("autograde.yml")["jobs"]
+    index, step = secret_step(jobs["grade"])
+    assert step["run"] == "make ci-secrets FOR=autograde"
+    assert step["env"]["COURSE_SECRET"] == "${{ secrets.COURSE_SECRET }}"
+    assert step["env"]["NN_DEBUG_NO_NEW_SECRET"] == "1" and "ROSTER_CSV" not in step["env"]
+    runs = [s.get("run", "") for s in jobs["grade"]["steps"]]
+    assert index < next(i for i, r in enumerate(runs) if r.startswith("make autograde"))
+    uploaded = step_using(jobs["inputs"], "actions/upload-artifact@")
+    assert "data/pretrained/" in uploaded["with"]["path"].split()  # the variants' task-3 models
+
+
+def test_ci_docs_name_the_secrets_and_how_to_set_them():
+    text = (config.ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    for needle in ("COURSE_SECRET", "ROSTER_CSV", "gh secret set COURSE_SECRET < course_secret.key",
+                   "gh secret set ROSTER_CSV < roster.csv", "make ci-secrets"):
+        assert needle in text, needle

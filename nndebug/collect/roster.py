@@ -1,7 +1,8 @@
 """``roster.csv`` at the course root (personal data, git-ignored): LMS names and ids -> nbgrader student ids.
 
-Columns ``student_id,full_name,email`` and an optional ``lms_id`` (the Moodle participant id or the Canvas
-user id). A name is matched whatever its case, spacing, punctuation or word order, so Moodle's
+Columns ``student_id,full_name,email``, an optional ``lms_id`` (the Moodle participant id or the Canvas
+user id) and an optional ``language`` (``ru`` or ``en``: which language a student's links list first;
+empty: ``ru``). A name is matched whatever its case, spacing, punctuation or word order, so Moodle's
 "Ivan Ivanov", Canvas's login "ivanovivan" and a folder named "ivanov.ivan" all find the same student.
 """
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REQUIRED = ("student_id", "full_name", "email")
-OPTIONAL = ("lms_id",)
+OPTIONAL = ("lms_id", "language")
+LANGUAGES = ("ru", "en")
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
 
 
@@ -39,6 +41,12 @@ class Student:
     full_name: str
     email: str
     lms_id: str = ""
+    language: str = ""
+
+    @property
+    def lang(self) -> str:
+        """The student's language (``ru`` unless the roster says ``en``)."""
+        return self.language or LANGUAGES[0]
 
     def keys(self) -> set[str]:
         """Every squashed form a name of this student takes: id, email, its user part, the full name in
@@ -76,7 +84,8 @@ class Roster:
             missing = [c for c in REQUIRED if c not in header]
             if missing:
                 raise RosterError(f"{path}: no column(s) {', '.join(missing)}; the header must be "
-                                  f"{','.join(REQUIRED)}[,lms_id] (found: {','.join(header) or 'nothing'}).")
+                                  f"{','.join(REQUIRED)}[,lms_id][,language] "
+                                  f"(found: {','.join(header) or 'nothing'}).")
             students = []
             for line, row in enumerate(reader, start=2):
                 row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
@@ -84,7 +93,10 @@ class Roster:
                 if not SAFE_ID.match(sid):
                     raise RosterError(f"{path}, line {line}: student_id {sid!r} must be letters, digits and "
                                       "_.@+- (it becomes a folder name under submitted/).")
-                students.append(Student(sid, row["full_name"], row["email"], row.get("lms_id", "")))
+                lang = row.get("language", "").lower()
+                if lang not in ("", *LANGUAGES):
+                    raise RosterError(f"{path}, line {line}: language {lang!r} must be ru, en or empty.")
+                students.append(Student(sid, row["full_name"], row["email"], row.get("lms_id", ""), lang))
         seen: set[str] = set()
         for s in students:
             if s.student_id in seen:

@@ -1,5 +1,6 @@
 """``published.json``: what ``make publish`` handed out (student repository, release tag, SHA-256 of
-``mnist_data.zip`` and ``pretrained_model.pt``), and the check that grading uses the published model.
+``mnist_data.zip``, ``pretrained_model.pt`` and, with per-student variants, every task-3 variant's model),
+and the check that grading uses the published models.
 
 The record lives at the course root and is committed: every machine that grades (CI included) then knows
 which model students debugged. Without a record (nothing published yet) nothing is checked.
@@ -35,6 +36,7 @@ class Record:
     release_tag: str
     sha256: dict[str, str]                                  # {file name: SHA-256}
     urls: dict[str, str] = field(default_factory=dict)      # {file name: where the setup cell fetches it}
+    variant_models: dict[str, str] = field(default_factory=dict)  # {"task3v1": its file name in sha256}
 
     def describe(self) -> str:
         return f"{self.student_repo}, release {self.release_tag}"
@@ -58,15 +60,20 @@ def read_record(path: Path | None = None) -> Record | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Record(student_repo=data["student_repo"], release_tag=data["release_tag"],
-                      sha256=dict(data["sha256"]), urls=dict(data.get("urls", {})))
+                      sha256=dict(data["sha256"]), urls=dict(data.get("urls", {})),
+                      variant_models=dict(data.get("variant_models", {})))
     except (ValueError, KeyError, TypeError) as exc:
         raise PublishError(f"{path}: not a publish record ({exc}). Restore it from git, or run "
                            "`make publish` again to write it.") from None
 
 
 def write_record(record: Record, path: Path | None = None) -> None:
-    """Write the publish record (sorted keys: the same publication gives the same bytes)."""
-    text = json.dumps(asdict(record), indent=1, sort_keys=True) + "\n"
+    """Write the publish record (sorted keys: the same publication gives the same bytes; no
+    ``variant_models`` key without variants)."""
+    data = asdict(record)
+    if not data["variant_models"]:
+        del data["variant_models"]
+    text = json.dumps(data, indent=1, sort_keys=True) + "\n"
     (path or RECORD_FILE).write_text(text, encoding="utf-8")
 
 
@@ -139,19 +146,23 @@ def fetch_published(name: str, dest: Path, record_file: Path | None = None) -> P
     if record is None:
         raise PublishError(f"no {RECORD_FILE.name}: nothing was published, so there is nothing to fetch. "
                            "Build the file with `make data model`, or publish first (`make publish`).")
-    env = {DATA_NAME: "NN_DEBUG_DATA_URL", MODEL_NAME: "NN_DEBUG_MODEL_URL"}[name]
+    env = {DATA_NAME: "NN_DEBUG_DATA_URL", MODEL_NAME: "NN_DEBUG_MODEL_URL"}.get(name, "")
+    if name not in record.sha256:
+        raise PublishError(f"{RECORD_FILE.name} records no {name}: publish it first (`make publish`).")
     if dest.is_file() and sha256_of(dest) == record.sha256.get(name):
         return dest
     copy = published_copy(name, record)
-    if copy is not None and not os.environ.get(env):      # what `make publish` wrote: no network needed
+    override = os.environ.get(env, "") if env else ""
+    if copy is not None and not override:      # what `make publish` wrote: no network needed
         dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.name + ".part")
         shutil.copyfile(copy, part)
         os.replace(part, dest)
         return dest
-    url = os.environ.get(env) or record.urls.get(name, "")
+    url = override or record.urls.get(name, "")
     if not url:
-        raise PublishError(f"{RECORD_FILE.name} names no URL for {name}: set {env} to where it is published.")
+        where = f"set {env} to where it is published" if env else "publish again (`make publish`)"
+        raise PublishError(f"{RECORD_FILE.name} names no URL for {name}: {where}.")
     if dest.is_file() and sha256_of(dest) == record.sha256.get(name):
         return dest
     part = dest.with_name(dest.name + ".part")
@@ -170,3 +181,8 @@ def fetch_published(name: str, dest: Path, record_file: Path | None = None) -> P
                            "publish anew.")
     os.replace(part, dest)
     return dest
+
+
+def published_models(record: Record) -> list[tuple[str, str]]:
+    """[(variant key or "", file name)] of every model the record holds: the seed's and each variant's."""
+    return [("", MODEL_NAME), *sorted(record.variant_models.items())]

@@ -1,4 +1,9 @@
-"""The student repository's README, in Russian and English: open in Colab, switch on a GPU, hand in."""
+"""The student repository's README, in Russian and English: open in Colab, switch on a GPU, hand in.
+
+With per-student trees (variants on) it lists no notebook: it sends each student to the personal link the
+instructor sends them, whose folder's own README (``nndebug.variants.publish``) lists their notebooks and
+names their files.
+"""
 from __future__ import annotations
 
 from nndebug import config
@@ -13,8 +18,28 @@ def _table(header: str, tasks: str, folder: str = "") -> list[str]:
     return lines
 
 
-def student_readme() -> str:
-    """README.md of the student tree, from kit.toml [course]."""
+PERSONAL_RU = (
+    "**Ваши тетрадки открываются по вашей личной ссылке.** У каждого студента свои ошибки и свои тетрадки. "
+    "Ссылку присылает преподаватель (в LMS или письмом): она открывает вашу папку `s/<код>/` этого "
+    "репозитория, где README со ссылками на ваши три тетрадки (английские в `en/`) и имена ваших файлов. "
+    "Общих тетрадок для сдачи здесь нет. Открывайте только свои ссылки: в других папках `s/` тетрадки "
+    "других студентов; сданная чужая тетрадка проверяется по вашим ошибкам (исправление чужих может "
+    "получить 0) и показывается преподавателю. Нет ссылки — напишите преподавателю."
+)
+PERSONAL_EN = (
+    "**Your notebooks open from your personal link.** Every student has their own bugs and their own "
+    "notebooks. The instructor sends you the link (in the LMS or by e-mail): it opens your folder "
+    "`s/<code>/` of this repository, whose README links your three notebooks (the English ones in `en/`) "
+    "and names your files. There are no shared notebooks to hand in here. Open only your own links: the "
+    "other folders under `s/` hold other students' notebooks; someone else's notebook handed in is graded "
+    "against your own bugs (a fix of theirs may score 0) and is shown to the instructor. No link? Write to "
+    "the instructor."
+)
+
+
+def student_readme(personal: bool = False) -> str:
+    """README.md of the student tree, from kit.toml [course]; ``personal``: each student has their own
+    tree (variants on), so the README lists no notebook and sends them to their link."""
     course = config.kit().course
     repo, tag = course.student_repo, course.release_tag
     release = f"https://github.com/{repo}/releases/tag/{tag}"
@@ -30,15 +55,17 @@ def student_readme() -> str:
         "В каждой из трёх тетрадок обучение нейросети (ResNet18 на MNIST) идёт не так, как должно. Найдите "
         "ошибку, объясните её и исправьте.",
         "",
-        *_table("| задание | файл | открыть |", "Задание"),
+        *([PERSONAL_RU] if personal else _table("| задание | файл | открыть |", "Задание")),
         "",
-        "1. Откройте тетрадку кнопкой **Open in Colab** (нужен аккаунт Google).",
+        "1. Откройте " + ("свою тетрадку кнопкой **Open in Colab** в README своей папки" if personal
+                          else "тетрадку кнопкой **Open in Colab**") + " (нужен аккаунт Google).",
         "2. Включите GPU: **Runtime → Change runtime type → GPU** (Среда выполнения → Сменить среду "
         "выполнения → Графический процессор).",
         f"3. Запускайте ячейки сверху вниз. Ячейка подготовки скачивает `{colab.DATA_FILE}` (и в задании 3 "
-        f"`{colab.MODEL_FILE}`) из [релиза {tag}]({release}) и проверяет их SHA-256 (`SHA256SUMS`). Если "
-        "скачать не выходит, скачайте файлы со страницы релиза вручную и положите рядом с тетрадкой "
-        "(в Colab: панель **Files** слева, кнопка загрузки).",
+        f"{'модель' if personal else f'`{colab.MODEL_FILE}`'}) из [релиза {tag}]({release}) и проверяет их "
+        "SHA-256 (`SHA256SUMS`). Если скачать не выходит, скачайте "
+        + ("файлы, названные в README вашей папки," if personal else "файлы") + " со страницы релиза "
+        "вручную и положите рядом с тетрадкой (в Colab: панель **Files** слева, кнопка загрузки).",
         "4. Пишите только в ячейки для ответов: текст ответа и код исправления, под строками, которые их "
         "называют. Остальные ячейки не меняйте: при проверке их восстанавливают, и правки там пропадут.",
         "5. **Как сдать:** в Colab **File → Download → Download .ipynb**. Не переименовывайте файлы "
@@ -51,14 +78,17 @@ def student_readme() -> str:
         f"Find the bug, explain it and fix it. The English notebooks are in `{english}/`; hand in either "
         "language.",
         "",
-        *_table("| task | file | open |", "Task", f"{assemble.ENGLISH_FOLDER}/"),
+        *([PERSONAL_EN] if personal else _table("| task | file | open |", "Task", f"{english}/")),
         "",
-        "1. Open a notebook with its **Open in Colab** button (you need a Google account).",
+        "1. Open " + ("your notebook with its **Open in Colab** button in your folder's README" if personal
+                      else "a notebook with its **Open in Colab** button") + " (you need a Google account).",
         "2. Switch on a GPU: **Runtime → Change runtime type → GPU**.",
         f"3. Run the cells from top to bottom. The setup cell downloads `{colab.DATA_FILE}` (and, in task 3, "
-        f"`{colab.MODEL_FILE}`) from [release {tag}]({release}) and checks their SHA-256 (`SHA256SUMS`). "
-        "If the download fails, download the files from the release page by hand and put them next to the "
-        "notebook (in Colab: the **Files** panel on the left, the upload button).",
+        f"{'the model' if personal else f'`{colab.MODEL_FILE}`'}) from [release {tag}]({release}) and checks "
+        "their SHA-256 (`SHA256SUMS`). If the download fails, download "
+        + ("the files your folder's README names" if personal else "the files") + " from the release page "
+        "by hand and put them next to the notebook (in Colab: the **Files** panel on the left, the upload "
+        "button).",
         "4. Write only in the answer cells: your explanation and your fix, below the lines that name them. "
         "Leave the other cells as they are: they are restored at grading, and changes there are lost.",
         "5. **How to hand in:** in Colab, **File → Download → Download .ipynb**. Keep the file names "

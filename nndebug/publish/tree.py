@@ -1,19 +1,20 @@
 """``make publish``: the publish record, the release rebuilt with it, the student repository's tree
 (``dist/student/``) and its release assets (``dist/assets/``).
 
-The record (``published.json``: student repository, release tag, SHA-256 of ``mnist_data.zip`` and
-``pretrained_model.pt``) is written first; ``source/`` and ``release/`` are then rebuilt, so their setup
-cell checks those hashes (and the gradebook's copy of each given cell is what students get). Commit the
-three together. ``dist/student/``: README.md (Russian and English), the release notebooks as they are
-(the English ones in ``en/``) and ``SHA256SUMS``. ``dist/assets/``: copies of the two files for the GitHub
-release. ``dist/publish.env``: ``STUDENT_REPO``, ``STUDENT_BRANCH`` and ``RELEASE_TAG`` for the workflow.
+The record (``published.json``: student repository, release tag, SHA-256 of ``mnist_data.zip``,
+``pretrained_model.pt`` and any variant model) is written first; ``source/`` and ``release/`` are then
+rebuilt, so their setup cell checks those hashes (and the gradebook's copy of each given cell is what
+students get). Commit the three together. ``dist/student/``: README.md (Russian and English), the release
+notebooks as they are (the English ones in ``en/``; not with per-student trees, whose README sends each
+student to their own link) and ``SHA256SUMS``. ``dist/assets/``: copies of the files for the GitHub release.
+``dist/publish.env``: ``STUDENT_REPO``, ``STUDENT_BRANCH`` and ``RELEASE_TAG`` for the workflow.
 """
 from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nndebug import config
@@ -33,6 +34,7 @@ class Published:
     student: Path
     assets: Path
     record: Record
+    summary: list[str] = field(default_factory=list)  # the extra trees' lines: what to send students, how
 
 
 def _inputs(data_zip: Path, model: Path) -> None:
@@ -54,21 +56,21 @@ def _check_tag(made: Record, previous: Record | None, force: bool) -> None:
             f"new release_tag in kit.toml [course] and publish again, or republish this tag with --force.")
 
 
-def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Path, model: Path,
-                        hashes: dict[str, str]) -> tuple[Path, Path]:
+def _write_student_tree(dist: Path, release_dirs: dict[str, Path], files: dict[str, Path],
+                        hashes: dict[str, str], personal: bool) -> tuple[Path, Path]:
     course = config.kit().course
     student, assets = dist / "student", dist / "assets"
     for folder in (student, assets):
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
-    for folder, release_dir in release_dirs.items():
+    for folder, release_dir in ({} if personal else release_dirs).items():
         (student / folder).mkdir(exist_ok=True)
         for name in release.notebook_names():
             shutil.copyfile(release_dir / name, student / folder / name)
-    (student / "README.md").write_text(readme.student_readme(), encoding="utf-8")
-    shutil.copyfile(data_zip, assets / DATA_NAME)
-    shutil.copyfile(model, assets / MODEL_NAME)
+    (student / "README.md").write_text(readme.student_readme(personal), encoding="utf-8")
+    for name, path in files.items():
+        shutil.copyfile(path, assets / name)
     sums = {p.relative_to(student).as_posix(): sha256_of(p) for p in student.rglob("*") if p.is_file()}
     sums |= hashes
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
@@ -79,37 +81,51 @@ def _write_student_tree(dist: Path, release_dirs: dict[str, Path], data_zip: Pat
     return student, assets
 
 
-# More student trees written beside the release's (per-student variants: nndebug.variants.publish, passed
-# in by `make publish`): (dist, dist/student, dist/assets, a stack for temporary folders) -> the release
-# folders they were made from (for the leak scan).
-ExtraTrees = Callable[[Path, Path, Path, contextlib.ExitStack], list[Path]]
+@dataclass(frozen=True)
+class Extra:
+    """What the extra trees' writer made: the release folders it made them from (for the leak scan) and
+    the lines for publish's summary (what to send students, and how)."""
+
+    folders: list[Path]
+    summary: list[str]
+
+
+# Student trees written in place of the shared notebooks (per-student variants: nndebug.variants.publish,
+# passed in by `make publish`): (dist, dist/student, dist/assets, a stack for temporary folders) -> Extra.
+ExtraTrees = Callable[[Path, Path, Path, contextlib.ExitStack], Extra]
 
 
 def _extra_trees(extra: ExtraTrees | None, dist: Path, student: Path, assets: Path,
-                 stack: contextlib.ExitStack) -> list[Path]:
-    """``extra``'s trees written, and SHA256SUMS written again over everything; [] without ``extra``."""
+                 stack: contextlib.ExitStack) -> Extra:
+    """``extra``'s trees written, and SHA256SUMS written again over everything; nothing without ``extra``."""
     if extra is None:
-        return []
-    folders = extra(dist, student, assets, stack)
+        return Extra([], [])
+    made = extra(dist, student, assets, stack)
     sums = {p.relative_to(student).as_posix(): sha256_of(p) for p in student.rglob("*")
             if p.is_file() and p.name != SUMS_FILE}
     sums |= {p.name: sha256_of(p) for p in assets.iterdir() if p.is_file()}
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
     (student / SUMS_FILE).write_text(lines, encoding="utf-8")
-    return folders
+    return made
 
 
 def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = config.MNIST_ZIP,
-            model: Path = config.MODEL_FILE, force: bool = False, extra: ExtraTrees | None = None
-            ) -> Published:
+            model: Path = config.MODEL_FILE, force: bool = False, extra: ExtraTrees | None = None,
+            variant_models: Mapping[str, tuple[str, Path]] | None = None) -> Published:
     """Record the files' hashes (``published.json``), rebuild ``release_root``'s source/ and release/ with
-    them, and write ``dist/student`` (and ``extra``'s trees in it), ``dist/assets`` and
-    ``dist/publish.env``. On a failure the previous record (and the release built from it) is put back."""
+    them, and write ``dist/student``, ``dist/assets`` and ``dist/publish.env``. With ``extra`` (per-student
+    trees) the shared notebooks are left out and the README sends each student to their own link;
+    ``variant_models`` ({"task3v1": (asset name, file)}) are recorded and released beside the seed's. On a
+    failure the previous record (and the release built from it) is put back."""
     _inputs(data_zip, model)
     course = config.kit().course
-    hashes = {DATA_NAME: sha256_of(data_zip), MODEL_NAME: sha256_of(model)}
+    files = {DATA_NAME: data_zip, MODEL_NAME: model}
+    files |= {name: path for name, path in (variant_models or {}).values()}
+    hashes = {name: sha256_of(path) for name, path in files.items()}
     made = Record(student_repo=course.student_repo, release_tag=course.release_tag, sha256=hashes,
-                  urls={name: colab.download_link(name) for name in hashes})
+                  urls={name: colab.download_link(name) if name in (DATA_NAME, MODEL_NAME)
+                        else colab.release_asset_url(name) for name in hashes},
+                  variant_models={key: name for key, (name, _) in (variant_models or {}).items()})
     record_file = records.RECORD_FILE
     previous_text = record_file.read_text(encoding="utf-8") if record_file.exists() else None
     _check_tag(made, read_record(), force)
@@ -117,10 +133,10 @@ def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = confi
     try:
         _, release_dir, english_dir = release.build(release_root)
         folders = {".": release_dir, assemble.ENGLISH_FOLDER: english_dir}
-        student, assets = _write_student_tree(dist, folders, data_zip, model, hashes)
+        student, assets = _write_student_tree(dist, folders, files, hashes, extra is not None)
         with contextlib.ExitStack() as stack:
-            variant_dirs = _extra_trees(extra, dist, student, assets, stack)
-            leaks = scan.scan(dist, [release_dir, english_dir, *variant_dirs])
+            extras = _extra_trees(extra, dist, student, assets, stack)
+            leaks = scan.scan(dist, [release_dir, english_dir, *extras.folders])
         if leaks:
             shutil.rmtree(student)
             raise PublishError(f"{dist} would hand students what only the instructor may have; removed "
@@ -133,4 +149,4 @@ def publish(dist: Path, release_root: Path = config.ROOT, data_zip: Path = confi
         with contextlib.suppress(Exception):  # the first error says more; `make release` rebuilds it
             release.build(release_root)
         raise
-    return Published(student=student, assets=assets, record=made)
+    return Published(student=student, assets=assets, record=made, summary=extras.summary)

@@ -5,6 +5,7 @@
   whois TOKEN...      the student a published tree's (or a handed-in notebook's) owner token belongs to
   fidelity            every variant buggy vs. its reference fix on the grading data (``make fidelity``)
   diffs               changed lines a diff shows between students' notebooks and against the shared example
+  ci-secrets          the course secret and roster.csv from $COURSE_SECRET / $ROSTER_CSV (``make ci-secrets``)
 """
 from __future__ import annotations
 
@@ -31,8 +32,25 @@ def main(argv: list[str] | None = None) -> int:
     diffs_p = sub.add_parser("diffs")
     diffs_p.add_argument("--students", type=int, default=30)
     diffs_p.add_argument("--lang", choices=("ru", "en"), default="ru")
+    ci = sub.add_parser("ci-secrets")
+    ci.add_argument("--for", dest="purpose", choices=("publish", "autograde"), default="autograde",
+                    help="publish also needs the roster")
     args = parser.parse_args(argv)
     from nndebug.variants import assign
+
+    if args.verb == "ci-secrets":
+        from nndebug.variants import secret
+
+        try:
+            for line in secret.from_environment(assign.enabled(), need_roster=args.purpose == "publish"):
+                print(f"variants: {line}")
+        except (secret.SecretError, ValueError) as exc:
+            import os
+
+            tag = "::error::" if os.environ.get("GITHUB_ACTIONS") else ""
+            print(f"{tag}variants: {exc}", file=sys.stderr)
+            return 2
+        return 0
 
     if args.verb == "models":
         if not assign.enabled():

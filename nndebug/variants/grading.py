@@ -70,6 +70,9 @@ def model_for(label: str) -> Path:
         return config.MODEL_FILE
     from nndebug.variants import models
 
+    unpublished = models.not_published(chosen[3])
+    if unpublished:
+        raise FileNotFoundError(f"task-3 model of {chosen[3].key}: {unpublished}")
     problems = models.stale(chosen[3])
     if problems:
         raise FileNotFoundError(f"task-3 model of {chosen[3].key}: {'; '.join(problems)}: run `make model` "

@@ -4,7 +4,9 @@ Variant 0's is the kit's ``data/pretrained_model.pt``. The others are built here
 trained as ``nndebug.pretrained.build`` trains it (kit.toml [model]), then the variant's tensors zeroed and
 the build's checks (a)-(c) run on each: the output is the same for every input, training it as it is stays
 near chance, re-initialising exactly those tensors and fine-tuning one epoch recovers. Each is saved, with
-its manifest, only when every check passes: ``data/pretrained/<task3vK>/pretrained_model.pt``.
+its manifest, only when every check passes: ``data/pretrained/<task3vK>/pretrained_model.pt``. Once
+``published.json`` records a variant's model, that file is the one to grade with (``make published-model``
+fetches it) and is never rebuilt over, as the seed's.
 """
 from __future__ import annotations
 
@@ -40,9 +42,32 @@ def expected(variant: Variant) -> dict[str, Any]:
     return build.expected(data_build.MANIFEST_FILE) | {"variant": variant.key, "zeroed": list(variant.zeroed)}
 
 
+def published_hash(variant: Variant) -> str:
+    """The SHA-256 ``published.json`` records for ``variant``'s model; "" when it records none."""
+    from nndebug.course.record import read_record
+
+    made = read_record()
+    name = made.variant_models.get(variant.key, "") if made else ""
+    return made.sha256.get(name, "") if made and name else ""
+
+
+def not_published(variant: Variant) -> str:
+    """Why ``variant``'s model is not the one published to students, with the fix; "" when it is (or when
+    nothing of it is published)."""
+    published = published_hash(variant)
+    path = model_file(variant)
+    if not published or (path.is_file() and manifest.sha256_file(path) == published):
+        return ""
+    return (f"{path} is not the {variant.key} model published to students (SHA-256 {published}): fetch it "
+            "with `make published-model`, or publish the rebuilt one under a new release_tag")
+
+
 def stale(variant: Variant) -> list[str]:
-    """Why ``variant``'s model is missing or stale (empty: valid)."""
+    """Why ``variant``'s model is missing or stale (empty: valid, or the published file)."""
     path, wanted = model_file(variant), expected(variant)
+    published = published_hash(variant)
+    if published and path.is_file() and manifest.sha256_file(path) == published:
+        return []
     recorded = manifest.read(manifest_file(variant))
     if recorded is None:
         return [f"{manifest_file(variant)} missing"]
