@@ -42,10 +42,10 @@ def draw_for(key: bytes, token: str) -> int:
 
 def student_draw(student: str, key: bytes | None = None) -> int:
     """``student``'s decoy draw (the course secret read when ``key`` is None)."""
-    from nndebug.variants import grading, secret
+    from nndebug.variants import secret
 
     key = secret.load() if key is None else key
-    return draw_for(key, grading.owner_token(key, student))
+    return draw_for(key, secret.owner_token(key, student))
 
 
 def _rng(draw: int, task: int, site: str) -> random.Random:

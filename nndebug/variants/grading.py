@@ -24,6 +24,7 @@ import nbformat
 from nndebug import config
 from nndebug.variants import assign, decoys, families, render
 from nndebug.variants.families import Variant
+from nndebug.variants.secret import owner_token
 
 TOKEN_KEY = "nndebug"            # notebook metadata[TOKEN_KEY]["owner"]: the owner token of a published copy
 
@@ -33,11 +34,6 @@ def task_of(notebook: str) -> int | None:
         if task.notebook == notebook:
             return number
     return None
-
-
-def owner_token(key: bytes, student: str) -> str:
-    """An opaque token for ``student`` (HMAC of the course secret): their tree's folder and notebooks' tag."""
-    return hmac.new(key, f"nn-debug owner|{student}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def label_for(student: str) -> str | None:

@@ -2,6 +2,8 @@
 tree. Losing it changes which variant every student gets, so it is created with a message to back it up."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import sys
@@ -109,3 +111,8 @@ def from_environment(enabled: bool, need_roster: bool, environ: dict[str, str] |
                               f"secret {ROSTER_VAR} (`gh secret set {ROSTER_VAR} < roster.csv`; docs/ci.md)")
         Roster.load(roster_file)
     return done
+
+
+def owner_token(key: bytes, student: str) -> str:
+    """An opaque token for ``student`` (HMAC of the course secret): their tree's folder and notebooks' tag."""
+    return hmac.new(key, f"nn-debug owner|{student}".encode(), hashlib.sha256).hexdigest()[:20]
