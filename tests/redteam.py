@@ -871,7 +871,7 @@ IN_PROCESS: dict[str, Route] = {
     "t2_decay_as_a_penalty_in_compute_all": Route(2, PENALTY_IN_COMPUTE_ALL, OUTSIDE, open=(
         "an L2 penalty in a ResNet18 subclass's compute_all: the replay uses the kit's own ResNet18, and the "
         "screen's penalty rule reads only functions that call backward/step/train")),
-    "t2_scheduler_puts_the_decay_back": Route(2, SCHEDULER_DECAY, PATCHED, open=(
+    "t2_scheduler_puts_the_decay_back": Route(2, SCHEDULER_DECAY, NUMBERS, open=(
         f"{WINDOW}; a torch LRScheduler subclass's get_lr sets weight_decay from its third epoch, which no "
         "rule reads (not a training function, no loop over range)")),
     "t2_sgd_module_function_replaced": Route(2, SGD_FUNCTION, PATCHED, open=(
