@@ -521,6 +521,280 @@ trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dat
 """
 
 
+# --- second red team: routes of new kinds -------------------------------------------------------------------
+# Task 1. The shuffled loader's batches pooled and dealt again grouped by class ("a curriculum"): what the
+# network takes matches no loader's last batch, so the capture falls back on the loader iterated last.
+REGROUPED_BY_CLASS = """
+class CurriculumTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            loaded = list(loader)
+            samples = torch.cat([b['sample'] for b in loaded])
+            labels = torch.cat([b['label'] for b in loaded])
+            by_class = torch.argsort(labels, stable=True)
+            for start in range(0, len(by_class), self.batch_size):
+                rows = by_class[start:start + self.batch_size]
+                loss, _ = model.compute_all({'sample': samples[rows], 'label': labels[rows]})
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="CurriculumTrainer")
+
+# Task 1. Shuffled for the two loaders the capture watches, sorted from the third on; the epoch is counted by
+# a variable of the trainer's own, not the loop's (the screen reads tests on the loop variable only).
+COUNTED_BUILDS = """
+class WarmupTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        built = 0
+        for epoch in range(num_epochs):
+            loader = DataLoader(self.train_dataset, shuffle=built < 2, batch_size=self.batch_size)
+            built += 1
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="WarmupTrainer")
+
+# Task 1. A dataset that honours the index in the notebook's process (where the capture reads it) and deals
+# the sorted digits in a DataLoader worker process (where the training reads it).
+SORTED_IN_WORKERS = """
+class Digits(Dataset):
+    def __init__(self, base):
+        self.base, self.next = base, 0
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        if torch.utils.data.get_worker_info() is not None:
+            index, self.next = self.next % len(self.base), self.next + 1
+        return self.base[index]
+
+class WorkerTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(Digits(self.train_dataset), shuffle=True, batch_size=self.batch_size,
+                            num_workers=1)
+""" + LOOP + MAKE.format(cls="WorkerTrainer")
+
+# Task 1, a half fix: a loader built every epoch with a generator seeded anew, so every epoch repeats one
+# order. The rules give a fixed order a share (task1_share_fixed_order), not full marks; the answer has no
+# generator, and the kit deals every epoch anew.
+SEEDED_EVERY_EPOCH = """
+class SeededTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        for epoch in range(num_epochs):
+            loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size,
+                                generator=torch.Generator().manual_seed(0))
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="SeededTrainer")
+
+# Task 2. The seed's decay (0.9 at lr 0.1: the weights times 0.91 a step) applied by a hook every parameter
+# runs after its gradient is accumulated; the optimizer has no decay.
+GRAD_HOOK_DECAY = MAKE.format(cls="Trainer") + """
+def _decay(param):
+    with torch.no_grad():
+        param.mul_(1 - 1e-1 * 9e-1)
+
+for param in model.parameters():
+    param.register_post_accumulate_grad_hook(_decay)
+"""
+
+# Task 2. The seed's decay moved into the network's loss: an L2 penalty in a ResNet18 subclass's
+# compute_all, sized so that a step at lr 1e-2 shrinks the weights as the seed's step does.
+PENALTY_IN_COMPUTE_ALL = """
+class RegularisedResNet(ResNet18):
+    def compute_all(self, batch):
+        loss, metrics = super().compute_all(batch)
+        penalty = sum((p ** 2).sum() for p in self.parameters())
+        return loss + 0.5 * (1e-1 * 9e-1 / 1e-2) * penalty, metrics
+""" + MAKE.format(cls="Trainer").replace("model = ResNet18()", "model = RegularisedResNet()")
+
+# Task 2. A torch scheduler subclass that puts the seed's decay and learning rate back from its third epoch.
+SCHEDULER_DECAY = """
+from torch.optim.lr_scheduler import LRScheduler
+
+class Warmup(LRScheduler):
+    def get_lr(self):
+        late = self.last_epoch >= 2
+        for group in self.optimizer.param_groups:
+            group['weight_decay'] = 9e-1 if late else 0
+        return [1e-1 if late else 1e-2 for _ in self.optimizer.param_groups]
+
+class ScheduledTrainer(Trainer):
+    def train(self, num_epochs):
+        scheduler = Warmup(self.optimizer)
+        for _ in range(num_epochs):
+            super().train(1)
+            scheduler.step()
+""" + MAKE.format(cls="ScheduledTrainer")
+
+# Task 2. torch.optim.sgd's module function ``sgd`` (what SGD.step calls) replaced through a helper's
+# parameter by one that shrinks the weights first: a public name, on an object the screen cannot read.
+SGD_FUNCTION = """
+import torch.optim.sgd as sgd_module
+
+_plain_sgd = sgd_module.sgd
+
+def decaying_sgd(params, *args, **kwargs):
+    with torch.no_grad():
+        for p in params:
+            p.mul_(1 - 1e-1 * 9e-1)
+    return _plain_sgd(params, *args, **kwargs)
+
+def use(module, function):
+    module.sgd = function
+
+use(sgd_module, decaying_sgd)
+""" + MAKE.format(cls="Trainer")
+
+# Task 3. The stem BatchNorm repaired in its weights, and a subclass of it whose forward zeroes its output:
+# the network computes what the zeroed layer computes, with weights that fit the kit's ResNet18.
+STEM_FORWARD_ZEROED = REPAIR + """
+class StemNorm(nn.BatchNorm2d):
+    def forward(self, x):
+        return super().forward(x) * 0
+
+model = repaired()
+stem = StemNorm(64)
+stem.load_state_dict(model.net.bn1.state_dict())
+model.net.bn1 = stem
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3. A repaired twin shares every layer of the broken network but its stem BatchNorm; the optimizer holds
+# the twin's parameters (so the twin is "the network trained"), the twin is forwarded once as a check, and the
+# broken network is what trains.
+TWIN_HOLDS_THE_OPTIMIZER = REPAIR + """
+class CheckedTrainer(Trainer):
+    def train(self, num_epochs):
+        twin.compute_all(next(iter(DataLoader(self.train_dataset, batch_size=8))))
+        super().train(num_epochs)
+
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+twin = repaired()
+twin.net.conv1 = model.net.conv1
+twin.net.layer1 = model.net.layer1
+twin.net.layer2 = model.net.layer2
+twin.net.layer3 = model.net.layer3
+twin.net.layer4 = model.net.layer4
+twin.net.fc = model.net.fc
+opt = optim.SGD(twin.parameters(), lr=1e-2)
+trainer = CheckedTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                         tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3. The repaired stem BatchNorm's weight and bias put behind a parametrization that zeroes them (the
+# layer acts as the released one); its parameters then have other names than the kit's ResNet18.
+PARAMETRIZED_TO_ZERO = REPAIR + """
+from torch.nn.utils import parametrize
+
+class Off(nn.Module):
+    def forward(self, weight):
+        return weight * 0
+
+model = repaired()
+parametrize.register_parametrization(model.net.bn1, 'weight', Off())
+parametrize.register_parametrization(model.net.bn1, 'bias', Off())
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 2. The seed's decay under another setting's name: ASGD's lambd shrinks the weights by 1 - lambd * lr a
+# step (0.91 at lr 0.1, as the seed's SGD), with weight_decay 0. The kit rebuilds ASGD with its lambd.
+ASGD_LAMBD = MAKE.format(cls="Trainer").replace("optim.SGD(model.parameters(), lr=1e-2)",
+                                                "optim.ASGD(model.parameters(), lr=1e-1, lambd=9e-1)")
+
+# Task 3. The repaired network forwarded once as a check (its first forward: the start weights the capture
+# takes); the training then calls it with the released stem BatchNorm's zeros in place of its own
+# (torch.func.functional_call), so what trains is the broken network.
+FUNCTIONAL_CALL = REPAIR + """
+class CheckedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        model.eval()
+        with torch.no_grad():
+            model.compute_all(next(iter(DataLoader(self.train_dataset, batch_size=8))))
+        released = torch.load('pretrained_model.pt', map_location='cpu')
+        stem = {name: released[name] for name in ('net.bn1.weight', 'net.bn1.bias')}
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                logits = torch.func.functional_call(model, stem, (batch['sample'] / 255.0,), strict=False)
+                loss = F.cross_entropy(logits, batch['label'])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = CheckedTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                         tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 1. The COLLATE route through torch's own name: torch.utils.data._utils.collate.default_collate (what a
+# DataLoader takes as its collate_fn, and what the capture compares collate_fn with) replaced through a
+# helper's parameter by one that deals the sorted digits whatever the sampler chose.
+DEFAULT_COLLATE_REPLACED = """
+import torch.utils.data._utils.collate as collate_module
+
+_dealt = [0]
+_plain_collate = collate_module.default_collate
+
+def sorted_batch(items):
+    start = _dealt[0] % len(mnist_train)
+    _dealt[0] = start + len(items)
+    return _plain_collate([mnist_train[i] for i in range(start, start + len(items))])
+
+def use(module, function):
+    module.default_collate = function
+
+use(collate_module, sorted_batch)
+""" + SHUFFLED
+
+# Task 3. The repaired network trains for the two epochs the capture watches; the released (broken) weights
+# are loaded back from the third, counted by a variable of the trainer's own.
+BROKEN_FROM_THIRD_EPOCH = REPAIR + """
+class LaterTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        done = 0
+        for epoch in range(num_epochs):
+            if done == 2:
+                model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+            done += 1
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = LaterTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                       tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+
 @dataclass(frozen=True)
 class Route:
     """One red-team route: its task, the fix cell, the issue's kind, and, when it is graded full today, why
@@ -530,6 +804,7 @@ class Route:
     code: str
     kind: str
     open: str = ""
+    partial: bool = False      # a half fix (the rules give it a share): it must score below full, not 0
 
 
 NUMBERS, ELSEWHERE, ORDER, SCRATCH, CAPTURE, PATCHED = (
@@ -537,6 +812,9 @@ NUMBERS, ELSEWHERE, ORDER, SCRATCH, CAPTURE, PATCHED = (
     "capture replaced or its hooks removed", "torch patched before the capture")
 WINDOW = ("the capture watches only the start of the training (tasks 1 and 2: the first epoch and the first "
           "step of the next; task 3: the first step): what the code does later is not seen")
+FED, OUTSIDE, TRAINED = ("what the network takes is not what the loader yields",
+                         "the seed's decay applied outside the optimizer's settings",
+                         "the network the answer names is not the one that trains")
 
 # Graded in-process (a child process runs the student's code, the test process judges as the driver does).
 IN_PROCESS: dict[str, Route] = {
@@ -574,6 +852,78 @@ IN_PROCESS: dict[str, Route] = {
     "t3_from_scratch_seeded": Route(3, FROM_SCRATCH_SEEDED, SCRATCH),
     "t3_trained_on_val_digits": Route(3, VAL_TRAINED, ELSEWHERE),
     "t3_pasted_base64_weights": Route(3, PASTED_WEIGHTS, ELSEWHERE),
+    # second red team
+    "t1_loader_batches_regrouped_by_class": Route(1, REGROUPED_BY_CLASS, FED, open=(
+        "the network takes batches no loader yielded (the shuffled loader's digits pooled and dealt again by "
+        "class); the capture matches no loader's last batch and falls back on the loader iterated last")),
+    "t1_shuffle_counted_without_the_loop_variable": Route(1, COUNTED_BUILDS, ORDER, open=(
+        f"{WINDOW}; the screen's epoch rule reads tests on the loop variable only (here a counter of the "
+        "trainer's own)")),
+    "t1_dataset_sorted_in_worker_processes": Route(1, SORTED_IN_WORKERS, ORDER, open=(
+        "the capture reads the dataset in the notebook's process; with num_workers the training reads it in "
+        "worker processes, where the dataset may ignore the index (torch.utils.data.get_worker_info)")),
+    "t1_generator_seeded_every_epoch": Route(1, SEEDED_EVERY_EPOCH, ORDER, partial=True, open=(
+        "every epoch repeats one order (a generator seeded anew with each loader), but the answer has no "
+        "generator and the kit deals every epoch anew: full marks, not task1_share_fixed_order")),
+    "t2_decay_in_post_accumulate_grad_hooks": Route(2, GRAD_HOOK_DECAY, OUTSIDE, open=(
+        "Tensor.register_post_accumulate_grad_hook shrinks every weight after each backward; the answer is "
+        "the optimizer's settings only, and the screen knows module and optimizer hooks, not tensor hooks")),
+    "t2_decay_as_a_penalty_in_compute_all": Route(2, PENALTY_IN_COMPUTE_ALL, OUTSIDE, open=(
+        "an L2 penalty in a ResNet18 subclass's compute_all: the replay uses the kit's own ResNet18, and the "
+        "screen's penalty rule reads only functions that call backward/step/train")),
+    "t2_scheduler_puts_the_decay_back": Route(2, SCHEDULER_DECAY, NUMBERS, open=(
+        f"{WINDOW}; a torch LRScheduler subclass's get_lr sets weight_decay from its third epoch, which no "
+        "rule reads (not a training function, no loop over range)")),
+    "t2_sgd_module_function_replaced": Route(2, SGD_FUNCTION, PATCHED, open=(
+        "torch.optim.sgd.sgd (what SGD.step calls) replaced through a helper's parameter: a public name that "
+        "is no method of torch's classes, stored on an object the screen cannot read")),
+    "t3_stem_norm_forward_zeroed": Route(3, STEM_FORWARD_ZEROED, TRAINED, open=(
+        "the repaired weights fit the kit's ResNet18, but the student's stem BatchNorm is a subclass whose "
+        "forward zeroes its output; the replay loads the weights into the kit's own layers, and the screen "
+        "does not read a forward override")),
+    "t3_twin_holds_the_optimizer": Route(3, TWIN_HOLDS_THE_OPTIMIZER, TRAINED, open=(
+        "a repaired twin shares all layers but the stem BatchNorm with the broken network and holds the "
+        "optimizer: the capture takes the twin (most parameters stepped) as the network trained, while the "
+        "broken one is forwarded in the training")),
+    "t3_bn_parametrized_to_zero": Route(3, PARAMETRIZED_TO_ZERO, TRAINED),
+    "t2_decay_under_asgd_lambd": Route(2, ASGD_LAMBD, NUMBERS),
+    "t1_default_collate_replaced": Route(1, DEFAULT_COLLATE_REPLACED, PATCHED, open=(
+        "torch.utils.data._utils.collate.default_collate replaced through a helper's parameter: the loader "
+        "takes it as its collate_fn, and the capture, reading the same module name, reports it as torch's "
+        "own (a public name, on an object the screen cannot read)")),
+    "t3_broken_again_from_the_third_epoch": Route(3, BROKEN_FROM_THIRD_EPOCH, ELSEWHERE, open=(
+        f"{WINDOW}; the released weights are loaded back on a count of the trainer's own, which the screen's "
+        "epoch rule does not read")),
+    "t3_functional_call_with_the_released_stem": Route(3, FUNCTIONAL_CALL, TRAINED, open=(
+        "the repaired network's first forward (a check) gives the start weights; the training then calls it "
+        "through torch.func.functional_call with the released stem's zeros in place of its own tensors")),
+}
+
+# Honest controls graded in-process (full marks), of kinds the routes above come near: a loader with worker
+# processes and a seeded generator made once (it deals a new order every epoch), and a fine-tune of the
+# repaired model with its backbone frozen (the optimizer holds the classifier only).
+WORKERS_SEEDED_ONCE = """
+class WorkersTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size, num_workers=1,
+                            generator=torch.Generator().manual_seed(0))
+""" + LOOP + MAKE.format(cls="WorkersTrainer")
+FROZEN_BACKBONE = """
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+model.net.bn1.reset_parameters()
+for p in model.parameters():
+    p.requires_grad = False
+for p in model.net.fc.parameters():
+    p.requires_grad = True
+opt = optim.SGD(model.net.fc.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/frozen_backbone')
+"""
+IN_PROCESS_CONTROLS: dict[str, Route] = {
+    "control_workers_generator_seeded_once": Route(1, WORKERS_SEEDED_ONCE, "honest"),
+    "control_frozen_backbone": Route(3, FROZEN_BACKBONE, "honest"),
 }
 
 # --- graded through the real autograder ---------------------------------------------------------------------
@@ -799,6 +1149,11 @@ def judged(task: int, fix: str, folder: Path):
 def zero_or_routed(verdict) -> bool:
     """Never full automatically: 0, or sent to a person."""
     return verdict.fraction == 0 or verdict.routed is not None
+
+
+def held(route: Route, verdict) -> bool:
+    """What a route must score: 0 or routed; a half fix (``route.partial``) below full, or routed."""
+    return verdict.fraction < 1 or verdict.routed is not None if route.partial else zero_or_routed(verdict)
 
 
 def describe(verdict) -> str:

@@ -20,12 +20,13 @@ from redteam import (
     AUTOGRADED,
     CRASH_BUNDLE_STUDENT,
     IN_PROCESS,
+    IN_PROCESS_CONTROLS,
     SURROGATE_STUDENT,
     Student,
     cell_of,
     describe,
+    held,
     judged,
-    zero_or_routed,
 )
 
 from nndebug import config
@@ -54,7 +55,15 @@ def test_route_in_process_is_never_full(name: str, tmp_path: Path, inputs) -> No
     route = IN_PROCESS[name]
     verdict = judged(route.task, route.code, tmp_path)
     print(name, f"({route.kind}) ->", describe(verdict))
-    assert zero_or_routed(verdict), (name, describe(verdict))
+    assert held(route, verdict), (name, describe(verdict))
+
+
+@pytest.mark.parametrize("name", [_param(n, r.open) for n, r in IN_PROCESS_CONTROLS.items()])
+def test_honest_control_in_process_scores_full(name: str, tmp_path: Path, inputs) -> None:
+    control = IN_PROCESS_CONTROLS[name]
+    verdict = judged(control.task, control.code, tmp_path)
+    print(name, "->", describe(verdict))
+    assert verdict.fraction == 1 and verdict.routed is None, (name, describe(verdict))
 
 
 # --- the class graded by the real autograder ---------------------------------------------------------------
