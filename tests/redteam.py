@@ -853,9 +853,7 @@ IN_PROCESS: dict[str, Route] = {
     "t3_trained_on_val_digits": Route(3, VAL_TRAINED, ELSEWHERE),
     "t3_pasted_base64_weights": Route(3, PASTED_WEIGHTS, ELSEWHERE),
     # second red team
-    "t1_loader_batches_regrouped_by_class": Route(1, REGROUPED_BY_CLASS, FED, open=(
-        "the network takes batches no loader yielded (the shuffled loader's digits pooled and dealt again by "
-        "class); the capture matches no loader's last batch and falls back on the loader iterated last")),
+    "t1_loader_batches_regrouped_by_class": Route(1, REGROUPED_BY_CLASS, FED),
     "t1_shuffle_counted_without_the_loop_variable": Route(1, COUNTED_BUILDS, ORDER, open=(
         f"{WINDOW}; the screen's epoch rule reads tests on the loop variable only (here a counter of the "
         "trainer's own)")),

@@ -134,6 +134,10 @@ class _Watch:
             value = _likeness(self.torch, self.last_input, batch)
             if value > score:
                 best, score = loader, value
+        if best is None and self.loaders and self.probe and not self.error:
+            # Task 1's answer is the order a loader deals: batches regrouped (or made) between the loader and
+            # the network deal an order no loader reports, so the answer cannot be taken as data.
+            self.error = "the batches the network took are not the ones any DataLoader dealt"
         return best if best is not None else (self.loaders[-1] if self.loaders else None)
 
     def on_forward(self, module: Any, args: Any) -> None:
