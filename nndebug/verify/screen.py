@@ -188,6 +188,7 @@ class Given:
     functions: frozenset[str] = frozenset()                    # ast.dump of every given function
     instances: dict[str, str] = field(default_factory=dict)    # name bound to ``C(...)`` -> "own"/"foreign"
     networks: frozenset[str] = frozenset()                     # given classes based on a torch.nn class
+    methods: dict[str, tuple[str, ...]] = field(default_factory=dict)   # a given class's method -> sources
 
 
 def _imports(tree: ast.AST) -> tuple[dict[str, str], set[str]]:
@@ -214,6 +215,7 @@ def given_context(sources: tuple[str, ...]) -> Given:
     aliases, modules, constants, signatures, classes, functions = {}, set(), {}, {}, set(), set()
     instances: dict[str, str] = {}      # name -> the class it is bound to at the top ("": something else)
     bases: dict[str, list[str]] = {}    # a given class -> its bases, as written
+    methods: dict[str, tuple[str, ...]] = {}
     for source in sources:
         try:
             tree = ast.parse(_ipython(source))
@@ -240,6 +242,8 @@ def given_context(sources: tuple[str, ...]) -> Given:
             elif isinstance(node, ast.ClassDef):
                 classes.add(node.name)
                 bases[node.name] = [ast.unparse(b) for b in node.bases]
+                for method in (n for n in node.body if isinstance(n, FUNCTION)):
+                    methods[method.name] = (*methods.get(method.name, ()), ast.unparse(method))
                 init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
                             None)
                 if init is not None:
@@ -250,7 +254,7 @@ def given_context(sources: tuple[str, ...]) -> Given:
             b in networks or _resolved(b, aliases).startswith("torch.nn.") for b in written)}
     return Given(aliases, frozenset(modules), constants, signatures, frozenset(classes), frozenset(functions),
                  {n: "own" if cls in classes else "foreign" for n, cls in instances.items() if cls},
-                 frozenset(networks))
+                 frozenset(networks), methods)
 
 
 def _resolved(written: str, aliases: dict[str, str]) -> str:
@@ -623,6 +627,33 @@ def _plain_flag(cell: _Cell, value: ast.AST) -> bool:
                for v in cell.bindings.get(value.id, ()))
 
 
+def _given_method(cell: _Cell, method: ast.FunctionDef | ast.AsyncFunctionDef, edited: bool) -> bool:
+    """A method copied from the given code as it is, or, in a given network written again under its own
+    name (``edited``), with parts of it taken out (what a variant's fix of a bug in the given network does:
+    its tokens, in order, are among a given method's of that name)."""
+    if ast.dump(method) in cell.given.functions:
+        return True
+    if not edited:
+        return False
+    mine = _tokens(ast.unparse(method))
+    for given in cell.given.methods.get(method.name, ()):
+        theirs = iter(_tokens(given))
+        if all(any(t == u for u in theirs) for t in mine):
+            return True
+    return False
+
+
+def _tokens(source: str) -> list[str]:
+    return re.findall(r"\w+|[^\w\s]", source)
+
+
+def _defined(stmt: ast.stmt) -> set[str]:
+    """The names a statement of a class body defines."""
+    if isinstance(stmt, FUNCTION):
+        return {stmt.name}
+    return {t.id for t in stmt.targets if isinstance(t, ast.Name)} if isinstance(stmt, ast.Assign) else set()
+
+
 def _numbers(node: ast.AST) -> int:
     return sum(isinstance(n, ast.Constant) and isinstance(n.value, int | float | complex)
                and not isinstance(n.value, bool) for n in ast.walk(node))
@@ -722,7 +753,7 @@ def _training(cell: _Cell) -> Iterator[Finding]:
     for scope in ast.walk(cell.tree):
         if isinstance(scope, FUNCTION | ast.For | ast.While) and id(scope) not in cell.skip \
                 and _calls_any(scope, {"backward", "step"}):
-            for finding, node_id in _reloads(cell, scope):
+            for finding, node_id in [*_reloads(cell, scope), *_sorts(cell, scope)]:
                 if node_id not in seen:
                     seen.add(node_id)
                     yield finding
@@ -749,6 +780,7 @@ def _training(cell: _Cell) -> Iterator[Finding]:
                                       getattr(inner, "lineno", 0))
             if isinstance(node, ast.For) and _calls_range(node.iter):
                 yield from _later_epochs(node)
+                yield from _reseeded(cell, node)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum" \
                     and _calls_any(node, {"parameters", "named_parameters"}):
                 yield Finding("training", "a sum over the parameters (a penalty in the loss?)",
@@ -774,6 +806,38 @@ def _reloads(cell: _Cell, scope: ast.AST) -> Iterator[tuple[Finding, int]]:
         if what:
             yield Finding("training", f"{what} (weights loaded or set outside the optimizer)",
                           getattr(node, "lineno", 0)), id(node)
+
+
+SORTS = {"argsort", "sort", "sort_values", "sort_index", "msort"}   # of a tensor, an array, a frame
+SEEDS = {"torch.manual_seed", "torch.random.manual_seed", "numpy.random.seed", "random.seed",
+         "torch.cuda.manual_seed", "torch.cuda.manual_seed_all"}
+
+
+def _sorts(cell: _Cell, scope: ast.AST) -> Iterator[tuple[Finding, int]]:
+    """A sort in a function or a loop that steps an optimizer: a plain training deals what its loader
+    yields, it never orders the digits again (by class, by label) on the way to the network."""
+    for node in ast.walk(scope):
+        func = node.func if isinstance(node, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in SORTS and isinstance(func, ast.Attribute):
+            yield Finding("training", f"{name}() in a training (the kit deals its own order)",
+                          getattr(node, "lineno", 0)), id(node)
+
+
+def _reseeded(cell: _Cell, loop: ast.For) -> Iterator[Finding]:
+    """A seed set anew every epoch with a value the epoch does not change (``manual_seed(0)`` in the epoch
+    loop, a generator seeded so with each loader): every epoch repeats one order, which the kit, dealing
+    every epoch anew, would not replay."""
+    epoch = _targets(loop.target) | {n.target.id for n in ast.walk(loop)
+                                     if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and (
+                    isinstance(node.func, ast.Attribute) and node.func.attr == "manual_seed"
+                    or cell.dotted(node.func) in SEEDS) \
+                    and not epoch & _mentions([*node.args, *(k.value for k in node.keywords)]):
+                yield Finding("training", f"{ast.unparse(node)[:40]} every epoch (every epoch repeats one "
+                              "order)", getattr(node, "lineno", 0))
 
 
 # What a training that changes after its first epochs changes: the loader's order, the optimizer, the weights.
@@ -1012,7 +1076,10 @@ def _class(cell: _Cell, node: ast.ClassDef) -> Iterator[Finding]:
            for b in bases):
         reporters |= names & OPTIMIZER_REPORTERS
     if any(cell.is_network(b) for b in node.bases):
-        for name in sorted(names & NETWORK_OVERRIDES):
+        edited = node.name in cell.given.networks       # a given network written again under its name
+        copied = {n.name for n in node.body if isinstance(n, FUNCTION) and _given_method(cell, n, edited)
+                  and sum(n.name in _defined(m) for m in node.body) == 1}
+        for name in sorted(names & NETWORK_OVERRIDES - copied):
             yield Finding("network", f"{node.name}.{name} (a subclass of a torch layer or the given network)",
                           line)
     if any(cell.is_scheduler(b) for b in node.bases):
