@@ -810,8 +810,6 @@ class Route:
 NUMBERS, ELSEWHERE, ORDER, SCRATCH, CAPTURE, PATCHED = (
     "numbers the kernel reports", "weights learned elsewhere", "task 1 order", "task 3 from scratch",
     "capture replaced or its hooks removed", "torch patched before the capture")
-WINDOW = ("the capture watches only the start of the training (tasks 1 and 2: the first epoch and the first "
-          "step of the next; task 3: the first step): what the code does later is not seen")
 FED, OUTSIDE, TRAINED = ("what the network takes is not what the loader yields",
                          "the seed's decay applied outside the optimizer's settings",
                          "the network the answer names is not the one that trains")
