@@ -211,6 +211,24 @@ class Net(ResNet18):
         loss, details = super().compute_all(batch)
         return loss + sum((p ** 2).sum() for p in self.parameters()), details
 """),
+    "given_network_written_again_with_a_penalty": (2, "network", """
+class ResNet18(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = resnet18()
+        self.net.fc = nn.Linear(512, 10)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def compute_all(self, batch):
+        x = batch['sample'] / 255.0
+        y = batch['label']
+        logits = self.net(x)
+        loss = F.cross_entropy(logits, y) + 0.45 * sum((p ** 2).sum() for p in self.parameters())
+        acc = (logits.argmax(axis=1) == y).float().mean().cpu().numpy()
+        return loss, dict(acc=acc)
+"""),
     "scheduler_of_the_cells_own": (2, "training", """
 from torch.optim.lr_scheduler import LRScheduler
 
