@@ -810,8 +810,6 @@ class Route:
 NUMBERS, ELSEWHERE, ORDER, SCRATCH, CAPTURE, PATCHED = (
     "numbers the kernel reports", "weights learned elsewhere", "task 1 order", "task 3 from scratch",
     "capture replaced or its hooks removed", "torch patched before the capture")
-WINDOW = ("the capture watches only the start of the training (tasks 1 and 2: the first epoch and the first "
-          "step of the next; task 3: the first step): what the code does later is not seen")
 FED, OUTSIDE, TRAINED = ("what the network takes is not what the loader yields",
                          "the seed's decay applied outside the optimizer's settings",
                          "the network the answer names is not the one that trains")
@@ -854,47 +852,23 @@ IN_PROCESS: dict[str, Route] = {
     "t3_pasted_base64_weights": Route(3, PASTED_WEIGHTS, ELSEWHERE),
     # second red team
     "t1_loader_batches_regrouped_by_class": Route(1, REGROUPED_BY_CLASS, FED),
-    "t1_shuffle_counted_without_the_loop_variable": Route(1, COUNTED_BUILDS, ORDER, open=(
-        f"{WINDOW}; the screen's epoch rule reads tests on the loop variable only (here a counter of the "
-        "trainer's own)")),
-    "t1_dataset_sorted_in_worker_processes": Route(1, SORTED_IN_WORKERS, ORDER, open=(
-        "the capture reads the dataset in the notebook's process; with num_workers the training reads it in "
-        "worker processes, where the dataset may ignore the index (torch.utils.data.get_worker_info)")),
-    "t1_generator_seeded_every_epoch": Route(1, SEEDED_EVERY_EPOCH, ORDER, partial=True, open=(
-        "every epoch repeats one order (a generator seeded anew with each loader), but the answer has no "
-        "generator and the kit deals every epoch anew: full marks, not task1_share_fixed_order")),
-    "t2_decay_in_post_accumulate_grad_hooks": Route(2, GRAD_HOOK_DECAY, OUTSIDE, open=(
-        "Tensor.register_post_accumulate_grad_hook shrinks every weight after each backward; the answer is "
-        "the optimizer's settings only, and the screen knows module and optimizer hooks, not tensor hooks")),
-    "t2_decay_as_a_penalty_in_compute_all": Route(2, PENALTY_IN_COMPUTE_ALL, OUTSIDE, open=(
-        "an L2 penalty in a ResNet18 subclass's compute_all: the replay uses the kit's own ResNet18, and the "
-        "screen's penalty rule reads only functions that call backward/step/train")),
-    "t2_scheduler_puts_the_decay_back": Route(2, SCHEDULER_DECAY, NUMBERS, open=(
-        f"{WINDOW}; a torch LRScheduler subclass's get_lr sets weight_decay from its third epoch, which no "
-        "rule reads (not a training function, no loop over range)")),
-    "t2_sgd_module_function_replaced": Route(2, SGD_FUNCTION, PATCHED, open=(
-        "torch.optim.sgd.sgd (what SGD.step calls) replaced through a helper's parameter: a public name that "
-        "is no method of torch's classes, stored on an object the screen cannot read")),
-    "t3_stem_norm_forward_zeroed": Route(3, STEM_FORWARD_ZEROED, TRAINED, open=(
-        "the repaired weights fit the kit's ResNet18, but the student's stem BatchNorm is a subclass whose "
-        "forward zeroes its output; the replay loads the weights into the kit's own layers, and the screen "
-        "does not read a forward override")),
+    "t1_shuffle_counted_without_the_loop_variable": Route(1, COUNTED_BUILDS, ORDER),
+    "t1_dataset_sorted_in_worker_processes": Route(1, SORTED_IN_WORKERS, ORDER),
+    "t1_generator_seeded_every_epoch": Route(1, SEEDED_EVERY_EPOCH, ORDER, partial=True),
+    "t2_decay_in_post_accumulate_grad_hooks": Route(2, GRAD_HOOK_DECAY, OUTSIDE),
+    "t2_decay_as_a_penalty_in_compute_all": Route(2, PENALTY_IN_COMPUTE_ALL, OUTSIDE),
+    "t2_scheduler_puts_the_decay_back": Route(2, SCHEDULER_DECAY, NUMBERS),
+    "t2_sgd_module_function_replaced": Route(2, SGD_FUNCTION, PATCHED),
+    "t3_stem_norm_forward_zeroed": Route(3, STEM_FORWARD_ZEROED, TRAINED),
     "t3_twin_holds_the_optimizer": Route(3, TWIN_HOLDS_THE_OPTIMIZER, TRAINED, open=(
         "a repaired twin shares all layers but the stem BatchNorm with the broken network and holds the "
         "optimizer: the capture takes the twin (most parameters stepped) as the network trained, while the "
         "broken one is forwarded in the training")),
     "t3_bn_parametrized_to_zero": Route(3, PARAMETRIZED_TO_ZERO, TRAINED),
     "t2_decay_under_asgd_lambd": Route(2, ASGD_LAMBD, NUMBERS),
-    "t1_default_collate_replaced": Route(1, DEFAULT_COLLATE_REPLACED, PATCHED, open=(
-        "torch.utils.data._utils.collate.default_collate replaced through a helper's parameter: the loader "
-        "takes it as its collate_fn, and the capture, reading the same module name, reports it as torch's "
-        "own (a public name, on an object the screen cannot read)")),
-    "t3_broken_again_from_the_third_epoch": Route(3, BROKEN_FROM_THIRD_EPOCH, ELSEWHERE, open=(
-        f"{WINDOW}; the released weights are loaded back on a count of the trainer's own, which the screen's "
-        "epoch rule does not read")),
-    "t3_functional_call_with_the_released_stem": Route(3, FUNCTIONAL_CALL, TRAINED, open=(
-        "the repaired network's first forward (a check) gives the start weights; the training then calls it "
-        "through torch.func.functional_call with the released stem's zeros in place of its own tensors")),
+    "t1_default_collate_replaced": Route(1, DEFAULT_COLLATE_REPLACED, PATCHED),
+    "t3_broken_again_from_the_third_epoch": Route(3, BROKEN_FROM_THIRD_EPOCH, ELSEWHERE),
+    "t3_functional_call_with_the_released_stem": Route(3, FUNCTIONAL_CALL, TRAINED),
 }
 
 # Honest controls graded in-process (full marks), of kinds the routes above come near: a loader with worker

@@ -161,6 +161,124 @@ def run(model, opt):
                                                         "quiet(optim.SGD)\n"),
     "method_deleted_through_a_parameter": (1, "patch", "def drop(c):\n    del c._get_iterator\n"
                                                        "drop(DataLoader)\n"),
+    # tensor and functional hooks, worker processes, parametrizations
+    "tensor_grad_hook": (2, "process", "for p in model.parameters():\n"
+                                       "    p.register_hook(lambda g, p=p: g + 0.9 * p.detach())\n"),
+    "dataset_reads_its_worker": (1, "process", """
+class Digits(Dataset):
+    def __init__(self, base):
+        self.base = base
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        from torch.utils.data import get_worker_info
+        return self.base[0 if get_worker_info() else i]
+"""),
+    "functional_call_with_other_weights": (3, "training", """
+from torch.func import functional_call
+out = functional_call(model, {}, (torch.zeros(1),))
+"""),
+    "parametrized_layer": (3, "training", """
+import torch.nn.utils.parametrize as P
+P.register_parametrization(model.net.bn1, 'weight', nn.Identity())
+"""),
+    # a function of the cell stored on an object the screen cannot read
+    "cell_function_stored_through_a_parameter": (2, "patch", """
+import torch.optim.sgd as sgd_module
+
+def mine(*args, **kwargs):
+    return None
+
+def use(module, function):
+    module.sgd = function
+
+use(sgd_module, mine)
+"""),
+    "partial_stored_through_a_loop_variable": (1, "patch", """
+import functools
+for m in [torch.utils.data]:
+    m.default_collate = functools.partial(sorted)
+"""),
+    # subclasses of a torch layer or the given network with their own forward; schedulers of the cell's own
+    "layer_subclass_with_its_own_forward": (3, "network", "class Stem(nn.BatchNorm2d):\n"
+                                                          "    def forward(self, x):\n"
+                                                          "        return super().forward(x) * 0\n"),
+    "given_network_with_its_own_compute_all": (2, "network", """
+class Net(ResNet18):
+    def compute_all(self, batch):
+        loss, details = super().compute_all(batch)
+        return loss + sum((p ** 2).sum() for p in self.parameters()), details
+"""),
+    "given_network_written_again_with_a_penalty": (2, "network", """
+class ResNet18(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = resnet18()
+        self.net.fc = nn.Linear(512, 10)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def compute_all(self, batch):
+        x = batch['sample'] / 255.0
+        y = batch['label']
+        logits = self.net(x)
+        loss = F.cross_entropy(logits, y) + 0.45 * sum((p ** 2).sum() for p in self.parameters())
+        acc = (logits.argmax(axis=1) == y).float().mean().cpu().numpy()
+        return loss, dict(acc=acc)
+"""),
+    "scheduler_of_the_cells_own": (2, "training", """
+from torch.optim.lr_scheduler import LRScheduler
+
+class Later(LRScheduler):
+    def get_lr(self):
+        return [0.1 for _ in self.optimizer.param_groups]
+"""),
+    # a computed shuffle=
+    "shuffle_by_a_comparison": (1, "training", """
+def loader(n):
+    return DataLoader(mnist_train, shuffle=n < 2, batch_size=128)
+"""),
+    "shuffle_through_a_name_bound_to_a_call": (1, "training", """
+flag = bool(len(mnist_train) % 2)
+loader = DataLoader(mnist_train, shuffle=flag)
+"""),
+    # weights loaded back, a sort or a seed every epoch in a training
+    "weights_loaded_back_on_a_counter": (3, "training", """
+class LaterTrainer(Trainer):
+    def train(self, num_epochs):
+        seen = 0
+        for _ in range(num_epochs):
+            seen += 1
+            if seen > 2:
+                self.model.load_state_dict(torch.load('pretrained_model.pt'))
+            super().train(1)
+            self.optimizer.step()
+"""),
+    "weights_set_in_a_top_level_loop": (3, "training", """
+for batch in DataLoader(mnist_train, shuffle=True, batch_size=128):
+    loss, _ = model.compute_all(batch)
+    loss.backward()
+    opt.step()
+    model.net.bn1.weight.data = torch.zeros(64)
+"""),
+    "batches_sorted_in_the_training": (1, "training", """
+def run(model, opt):
+    for batch in DataLoader(mnist_train, shuffle=True, batch_size=128):
+        rows = torch.argsort(batch['label'])
+        loss, _ = model.compute_all({'sample': batch['sample'][rows], 'label': batch['label'][rows]})
+        loss.backward()
+        opt.step()
+"""),
+    "seeded_anew_every_epoch": (1, "training", """
+class SeededTrainer(Trainer):
+    def train(self, num_epochs):
+        for epoch in range(num_epochs):
+            torch.manual_seed(0)
+            super().train(1)
+"""),
     "too_long": (1, "size", "# x\n" * 10_000),
     "not_python": (1, "unreadable", "def (:\n"),
 }
@@ -473,6 +591,94 @@ class EpochSubsetTrainer(Trainer):
 
 os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'
 """ + REBUILD.replace("Trainer(", "EpochSubsetTrainer(")),
+    "worker_processes_seeded_the_documented_way": (1, """
+def seed_worker(worker_id):
+    np.random.seed(torch.initial_seed() % 2 ** 32)
+
+class WorkerTrainer(Trainer):
+    def train(self, num_epochs):
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size, num_workers=2,
+                            worker_init_fn=seed_worker, generator=torch.Generator().manual_seed(0))
+        for epoch in range(num_epochs):
+            torch.manual_seed(epoch)
+            for batch in loader:
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                self.optimizer.step()
+""" + REBUILD.replace("Trainer(", "WorkerTrainer(")),
+    "functions_stored_on_own_objects": (1, """
+def scaled(sample):
+    return sample / 255.0
+
+mnist_train.transform = scaled
+mnist_val.transform = lambda sample: sample / 255.0
+""" + REBUILD),
+    "trainer_with_a_lambda_schedule_and_a_dataset": (2, """
+from torch.optim.lr_scheduler import LambdaLR
+
+class Flipped(Dataset):
+    def __init__(self, base):
+        self.base = base
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        return self.base[i]
+
+class ScheduledTrainer(Trainer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scheduler = LambdaLR(self.optimizer, lambda epoch: 0.5 ** epoch)
+
+    def train(self, num_epochs):
+        for _ in range(num_epochs):
+            super().train(1)
+            self.scheduler.step()
+
+    def forward_batch(self, batch):
+        return self.model.compute_all(batch)
+""" + REBUILD.replace("Trainer(", "ScheduledTrainer(").replace("mnist_train,", "Flipped(mnist_train),")),
+    "loader_helper_passes_its_shuffle": (1, """
+def make_loader(dataset, shuffle=True, batch_size=128):
+    return DataLoader(dataset, shuffle=shuffle, batch_size=batch_size)
+
+class HelperTrainer(Trainer):
+    shuffle = True
+
+    def train(self, num_epochs):
+        loader = make_loader(self.train_dataset, shuffle=self.shuffle, batch_size=self.batch_size)
+        for _ in range(num_epochs):
+            for batch in loader:
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+""" + REBUILD.replace("Trainer(", "HelperTrainer(")),
+    "weights_repaired_before_a_counted_training": (3, """
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+with torch.no_grad():
+    model.net.bn1.weight.copy_(torch.ones(64))
+    model.net.bn1.bias.copy_(torch.zeros(64))
+
+class CountingTrainer(Trainer):
+    def train(self, num_epochs):
+        step = 0
+        for batch in DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size):
+            loss, _ = self.model.compute_all(batch)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            step += 1
+            if step % 100 == 0:
+                print(step, sorted([loss.item()])[0])
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = CountingTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                          tboard_log_dir='./tboard_logs/counted')
+"""),
 }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -41,6 +41,9 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (Russian, English)
     "training": ("меняет веса или лосс в обучении мимо оптимизатора (то, что kit не повторяет)",
                  "changes the weights or the loss in the training, outside the optimizer (what the kit's "
                  "replay does not repeat)"),
+    "network": ("подкласс слоя torch или данной сети со своим forward (kit повторяет обучение своей сетью)",
+                "a subclass of a torch layer or of the given network with a forward of its own (the kit's "
+                "replay trains its own network)"),
     "size": ("ячейка длиннее любого исправления", "a cell longer than any fix"),
     "unreadable": ("ячейку не удалось прочитать как Python", "the cell cannot be read as Python"),
 }
@@ -68,7 +71,9 @@ NAMES = _table({
                "faulthandler resource posix _posixsubprocess sys.monitoring "
                "torch.optim.optimizer.register_optimizer_step_pre_hook "
                "torch.optim.optimizer.register_optimizer_step_post_hook torch.nn.modules.module "
-               "torch.utils.hooks torch.nn.modules.module.register_module_forward_pre_hook",
+               "torch.utils.hooks torch.nn.modules.module.register_module_forward_pre_hook "
+               "torch.autograd.graph torch.utils.data.get_worker_info",
+    "training": "torch.func torch._functorch torch.nn.utils.stateless torch.nn.utils.parametrize",
     "native": "ctypes _ctypes cffi mmap",
     "introspect": "gc inspect dis tracemalloc traceback sys._getframe sys._current_frames globals "
                   "locals vars",
@@ -93,7 +98,11 @@ ATTRS = _table({
                "register_module_module_registration_hook register_module_parameter_registration_hook "
                "_register_state_dict_hook register_state_dict_pre_hook register_state_dict_post_hook "
                "_register_load_state_dict_pre_hook register_load_state_dict_pre_hook "
-               "register_load_state_dict_post_hook register_forward_pre_hook register_forward_hook",
+               "register_load_state_dict_post_hook register_forward_pre_hook register_forward_hook "
+               "register_hook register_post_accumulate_grad_hook register_full_backward_hook "
+               "register_full_backward_pre_hook register_backward_hook register_multi_grad_hook "
+               "get_worker_info",
+    "training": "functional_call register_parametrization",
     "encoded": "fromhex frombuffer from_bytes b64decode fromstring",
 })
 RENAMED = {"__class__", "__module__", "__qualname__", "__name__"}  # set on anything: a disguise
@@ -110,6 +119,13 @@ SPOOF_DUNDERS = set(
 REPORTERS = {"state_dict", "load_state_dict", "named_parameters", "parameters", "buffers", "named_buffers",
              "__call__", "_save_to_state_dict", "_load_from_state_dict", "_apply", "named_modules", "modules"}
 OPTIMIZER_REPORTERS = {"step", "zero_grad", "add_param_group", "state_dict"}  # of an optimizer subclass
+# Of a subclass of a torch layer (``torch.nn.*``) or of a given network: what calling the network runs.
+NETWORK_OVERRIDES = {"forward", "compute_all", "__call__", "_call_impl", "_wrapped_call_impl",
+                     "_conv_forward"}
+SCHEDULER_MODULES = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
+# Makes a function of another: stored on an object the screen cannot read, it is a function the cell made.
+FUNCTION_MAKERS = {"functools.partial", "functools.wraps", "functools.update_wrapper", "types.MethodType",
+                   "types.FunctionType"}
 STORED_REPORTERS = REPORTERS | {"param_groups", "defaults"}                    # set on any object
 VALUE_BASES = ("int float complex bool str bytes bytearray list tuple dict set frozenset numbers "
                "torch.Tensor torch.nn.Parameter torch.nn.parameter numpy.ndarray numpy.generic").split()
@@ -171,6 +187,8 @@ class Given:
     classes: frozenset[str] = frozenset()
     functions: frozenset[str] = frozenset()                    # ast.dump of every given function
     instances: dict[str, str] = field(default_factory=dict)    # name bound to ``C(...)`` -> "own"/"foreign"
+    networks: frozenset[str] = frozenset()                     # given classes based on a torch.nn class
+    methods: dict[str, tuple[str, ...]] = field(default_factory=dict)   # a given class's method -> sources
 
 
 def _imports(tree: ast.AST) -> tuple[dict[str, str], set[str]]:
@@ -196,6 +214,8 @@ def given_context(sources: tuple[str, ...]) -> Given:
     """The imports, string constants, signatures and classes of the given cells (unparsable ones skipped)."""
     aliases, modules, constants, signatures, classes, functions = {}, set(), {}, {}, set(), set()
     instances: dict[str, str] = {}      # name -> the class it is bound to at the top ("": something else)
+    bases: dict[str, list[str]] = {}    # a given class -> its bases, as written
+    methods: dict[str, tuple[str, ...]] = {}
     for source in sources:
         try:
             tree = ast.parse(_ipython(source))
@@ -221,12 +241,26 @@ def given_context(sources: tuple[str, ...]) -> Given:
                 signatures[node.name] = _params(node)
             elif isinstance(node, ast.ClassDef):
                 classes.add(node.name)
+                bases[node.name] = [ast.unparse(b) for b in node.bases]
+                for method in (n for n in node.body if isinstance(n, FUNCTION)):
+                    methods[method.name] = (*methods.get(method.name, ()), ast.unparse(method))
                 init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
                             None)
                 if init is not None:
                     signatures[node.name] = _params(init, method=True)
+    networks: set[str] = set()
+    for _ in bases:       # a given class based on torch.nn (``nn.Module``) or on such a given class
+        networks |= {c for c, written in bases.items() if any(
+            b in networks or _resolved(b, aliases).startswith("torch.nn.") for b in written)}
     return Given(aliases, frozenset(modules), constants, signatures, frozenset(classes), frozenset(functions),
-                 {n: "own" if cls in classes else "foreign" for n, cls in instances.items() if cls})
+                 {n: "own" if cls in classes else "foreign" for n, cls in instances.items() if cls},
+                 frozenset(networks), methods)
+
+
+def _resolved(written: str, aliases: dict[str, str]) -> str:
+    """A dotted name as written (``nn.Module``) with its head imported (``torch.nn.Module``)."""
+    head, dot, rest = written.partition(".")
+    return aliases.get(head, head) + dot + rest
 
 
 def _class_call(node: ast.AST) -> str:
@@ -348,6 +382,7 @@ class _Cell:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     self.values[id(target)] = node.value
         self.callees = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+        self.defs = {n.name for n in nodes if isinstance(n, FUNCTION)}   # the functions the cell defines
         # Method names the cell may give another meaning: defined, stored, set (None: a name set unread).
         self.redefined: set[str | None] = {n.name for n in nodes if isinstance(n, FUNCTION)}
         for node in nodes:
@@ -377,6 +412,29 @@ class _Cell:
                 uses = list(_uses(method, args[0].arg))
                 if all(isinstance(n.ctx, ast.Load) for n in uses):
                     self.own |= {id(n) for n in uses}
+
+    def is_network(self, base: ast.expr, depth: int = 0) -> bool:
+        """Is the base class ``base`` a torch layer (``torch.nn.*``), a given network (``ResNet18``) or a
+        class of the cell based on one?"""
+        networks = {f"<given>.{c}" for c in self.given.networks}
+        return self._based(base, depth, lambda name: name.startswith("torch.nn.") or name in networks,
+                           self.is_network)
+
+    def is_scheduler(self, base: ast.expr, depth: int = 0) -> bool:
+        """Is ``base`` a torch learning-rate scheduler (``LRScheduler``, ``StepLR``, …) or a class of the cell
+        based on one?"""
+        return self._based(base, depth, lambda name: name.startswith(SCHEDULER_MODULES)
+                           or name.rpartition(".")[2].endswith("LRScheduler"), self.is_scheduler)
+
+    def _based(self, base: ast.expr, depth: int, test: Callable[[str], bool],
+               again: Callable[[ast.expr, int], bool]) -> bool:
+        if depth > 8 or not self._step():
+            return False
+        if isinstance(base, ast.Name) and base.id in self.local:
+            defs = [d for d in ast.walk(self.tree) if isinstance(d, ast.ClassDef) and d.name == base.id]
+            return any(again(b, depth + 1) for d in defs for b in d.bases)
+        name = self.dotted(base)
+        return name is not None and test(name)
 
     def _meta_base(self, base: ast.expr, meta: set[str]) -> bool:
         if isinstance(base, ast.Name) and base.id in meta:
@@ -558,6 +616,44 @@ def _store_chain(node: ast.AST) -> ast.AST:
     return chain
 
 
+def _plain_flag(cell: _Cell, value: ast.AST) -> bool:
+    """A ``shuffle=`` a plain fix writes: a constant, an attribute, or a name bound only to those (or to what
+    the screen cannot read: a loop variable, a parameter never passed)."""
+    if isinstance(value, ast.Constant | ast.Attribute):
+        return True
+    if not isinstance(value, ast.Name):
+        return False
+    return all(v is None or isinstance(v, ast.Constant | ast.Attribute | ast.Name)
+               for v in cell.bindings.get(value.id, ()))
+
+
+def _given_method(cell: _Cell, method: ast.FunctionDef | ast.AsyncFunctionDef, edited: bool) -> bool:
+    """A method copied from the given code as it is, or, in a given network written again under its own
+    name (``edited``), with parts of it taken out (what a variant's fix of a bug in the given network does:
+    its tokens, in order, are among a given method's of that name)."""
+    if ast.dump(method) in cell.given.functions:
+        return True
+    if not edited:
+        return False
+    mine = _tokens(ast.unparse(method))
+    for given in cell.given.methods.get(method.name, ()):
+        theirs = iter(_tokens(given))
+        if all(any(t == u for u in theirs) for t in mine):
+            return True
+    return False
+
+
+def _tokens(source: str) -> list[str]:
+    return re.findall(r"\w+|[^\w\s]", source)
+
+
+def _defined(stmt: ast.stmt) -> set[str]:
+    """The names a statement of a class body defines."""
+    if isinstance(stmt, FUNCTION):
+        return {stmt.name}
+    return {t.id for t in stmt.targets if isinstance(t, ast.Name)} if isinstance(stmt, ast.Assign) else set()
+
+
 def _numbers(node: ast.AST) -> int:
     return sum(isinstance(n, ast.Constant) and isinstance(n.value, int | float | complex)
                and not isinstance(n.value, bool) for n in ast.walk(node))
@@ -603,6 +699,9 @@ def _check(cell: _Cell) -> Iterator[Finding]:
             yield from _call(cell, node, line)
         elif isinstance(node, ast.ClassDef):
             yield from _class(cell, node)
+        elif isinstance(node, ast.keyword) and node.arg == "shuffle" and not _plain_flag(cell, node.value):
+            yield Finding("training", f"shuffle={ast.unparse(node.value)[:40]} (computed: the order may "
+                          "change after the epochs the kit watches)", getattr(node.value, "lineno", 0))
         elif isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, str | bytes):
@@ -650,6 +749,14 @@ def _training(cell: _Cell) -> Iterator[Finding]:
     place in a loop over the parameters, a sum over the parameters (a penalty in the loss), or settings that
     change with the epoch. The kit replays the answer with its own training and watches the first epoch, so
     what a training does besides the optimizer, or only later, would not be replayed."""
+    seen: set[int] = set()
+    for scope in ast.walk(cell.tree):
+        if isinstance(scope, FUNCTION | ast.For | ast.While) and id(scope) not in cell.skip \
+                and _calls_any(scope, {"backward", "step"}):
+            for finding, node_id in [*_reloads(cell, scope), *_sorts(cell, scope)]:
+                if node_id not in seen:
+                    seen.add(node_id)
+                    yield finding
     for func in ast.walk(cell.tree):
         if not isinstance(func, FUNCTION) or id(func) in cell.skip \
                 or not _calls_any(func, {"backward", "step", "train"}):
@@ -673,10 +780,64 @@ def _training(cell: _Cell) -> Iterator[Finding]:
                                       getattr(inner, "lineno", 0))
             if isinstance(node, ast.For) and _calls_range(node.iter):
                 yield from _later_epochs(node)
+                yield from _reseeded(cell, node)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum" \
                     and _calls_any(node, {"parameters", "named_parameters"}):
                 yield Finding("training", "a sum over the parameters (a penalty in the loss?)",
                               getattr(node, "lineno", 0))
+
+
+def _reloads(cell: _Cell, scope: ast.AST) -> Iterator[tuple[Finding, int]]:
+    """Weights loaded or set in a function or a loop that steps an optimizer (``load_state_dict``,
+    ``torch.load``, ``copy_``/``set_``, ``.data = …``): the kit replays the first steps with its own training,
+    so weights put back later (on a counter, from some epoch) would not be seen."""
+    for node in ast.walk(scope):
+        what = None
+        if isinstance(node, ast.Call):
+            name = cell.dotted(node.func) or ""
+            attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            if attr == "load_state_dict" or name in ("torch.load", "torch.nn.utils.vector_to_parameters"):
+                what = f"{name or '.' + attr}() in a training"
+            elif attr in ("copy_", "set_") and not any(isinstance(a, ast.Attribute) and a.attr == "grad"
+                                                       for a in ast.walk(node.func.value)):
+                what = f".{attr}() in a training"
+        elif isinstance(node, ast.Attribute) and node.attr == "data" and isinstance(node.ctx, ast.Store):
+            what = ".data = in a training"
+        if what:
+            yield Finding("training", f"{what} (weights loaded or set outside the optimizer)",
+                          getattr(node, "lineno", 0)), id(node)
+
+
+SORTS = {"argsort", "sort", "sort_values", "sort_index", "msort"}   # of a tensor, an array, a frame
+SEEDS = {"torch.manual_seed", "torch.random.manual_seed", "numpy.random.seed", "random.seed",
+         "torch.cuda.manual_seed", "torch.cuda.manual_seed_all"}
+
+
+def _sorts(cell: _Cell, scope: ast.AST) -> Iterator[tuple[Finding, int]]:
+    """A sort in a function or a loop that steps an optimizer: a plain training deals what its loader
+    yields, it never orders the digits again (by class, by label) on the way to the network."""
+    for node in ast.walk(scope):
+        func = node.func if isinstance(node, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in SORTS and isinstance(func, ast.Attribute):
+            yield Finding("training", f"{name}() in a training (the kit deals its own order)",
+                          getattr(node, "lineno", 0)), id(node)
+
+
+def _reseeded(cell: _Cell, loop: ast.For) -> Iterator[Finding]:
+    """A seed set anew every epoch with a value the epoch does not change (``manual_seed(0)`` in the epoch
+    loop, a generator seeded so with each loader): every epoch repeats one order, which the kit, dealing
+    every epoch anew, would not replay."""
+    epoch = _targets(loop.target) | {n.target.id for n in ast.walk(loop)
+                                     if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and (
+                    isinstance(node.func, ast.Attribute) and node.func.attr == "manual_seed"
+                    or cell.dotted(node.func) in SEEDS) \
+                    and not epoch & _mentions([*node.args, *(k.value for k in node.keywords)]):
+                yield Finding("training", f"{ast.unparse(node)[:40]} every epoch (every epoch repeats one "
+                              "order)", getattr(node, "lineno", 0))
 
 
 # What a training that changes after its first epochs changes: the loader's order, the optimizer, the weights.
@@ -705,9 +866,11 @@ def _mentions(nodes: Iterable[ast.AST]) -> set[str]:
 
 
 def _later_epochs(loop: ast.For) -> Iterator[Finding]:
-    """An ``if`` on the epoch (the loop's variable) that changes the loader, the optimizer or the weights:
-    the kit watches the first epoch of a training, so what a training does only later would not be seen."""
-    epoch = _targets(loop.target)
+    """An ``if`` on the epoch (the loop's variable, or a name the loop counts up) that changes the loader,
+    the optimizer or the weights: the kit watches the first epoch of a training, so what a training does
+    only later would not be seen."""
+    epoch = _targets(loop.target) | {n.target.id for n in ast.walk(loop)   # and a counter of its own
+                                      if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
     for node in ast.walk(loop):
         if isinstance(node, ast.If | ast.IfExp) and epoch & _mentions([node.test]):
             branches = [*node.body, *node.orelse] if isinstance(node, ast.If) else [node.body, node.orelse]
@@ -766,8 +929,30 @@ def _method_store(cell: _Cell, obj: ast.AST, attr: str | None, value: ast.AST | 
     method = attr.startswith("_") and not dunder or attr in torch_methods()
     if made is None and (dunder or method or _descriptor(cell, value)):
         yield Finding("patch", f"{shown}.{attr} = (on an object the cell did not make: a class?)", line)
+    elif made is None and _cell_function(cell, value):
+        yield Finding("patch", f"{shown}.{attr} = a function of the cell (on an object the cell did not "
+                      "make: a module?)", line)
     elif made == "foreign" and method:
         yield Finding("patch", f"{shown}.{attr} = (a method of a torch object replaced)", line)
+
+
+def _cell_function(cell: _Cell, value: ast.AST | None, depth: int = 0) -> bool:
+    """Is ``value`` a function the cell makes: a lambda, a function it defines (by name, or through a name or
+    a parameter bound to one), a ``functools.partial(...)`` and the like?"""
+    if value is None or depth > 8 or not cell._step():
+        return False
+    if isinstance(value, ast.Lambda):
+        return True
+    if isinstance(value, ast.Call):
+        name = cell.dotted(value.func) or ""
+        return name in FUNCTION_MAKERS or name.rpartition(".")[2] == "partial"
+    if isinstance(value, ast.IfExp):
+        return _cell_function(cell, value.body, depth + 1) or _cell_function(cell, value.orelse, depth + 1)
+    if not isinstance(value, ast.Name):
+        return False
+    if value.id in cell.defs:
+        return True
+    return any(_cell_function(cell, v, depth + 1) for v in cell.bindings.get(value.id, ()))
 
 
 def _made_by_call(value: ast.AST | None) -> bool:
@@ -890,6 +1075,16 @@ def _class(cell: _Cell, node: ast.ClassDef) -> Iterator[Finding]:
     if any(b.startswith("torch.optim.") and not b.startswith(("torch.optim.lr_scheduler", "torch.optim.swa"))
            for b in bases):
         reporters |= names & OPTIMIZER_REPORTERS
+    if any(cell.is_network(b) for b in node.bases):
+        edited = node.name in cell.given.networks       # a given network written again under its name
+        copied = {n.name for n in node.body if isinstance(n, FUNCTION) and _given_method(cell, n, edited)
+                  and sum(n.name in _defined(m) for m in node.body) == 1}
+        for name in sorted(names & NETWORK_OVERRIDES - copied):
+            yield Finding("network", f"{node.name}.{name} (a subclass of a torch layer or the given network)",
+                          line)
+    if any(cell.is_scheduler(b) for b in node.bases):
+        yield Finding("training", f"class {node.name}({ast.unparse(node.bases[0])[:40]}) (a scheduler of the "
+                      "cell's own: the kit's replay does not run it)", line)
     for name in sorted(spoofed):
         yield Finding("spoof", f"{node.name}.{name}", line)
     for name in sorted(reporters):
