@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from nndebug import config
 from nndebug.autograde.job import GradingJob
 from nndebug.autograde.limits import Limits
 from nndebug.autograde.sandbox import SandboxSpec, bwrap_command, give_to_kernel, kit_files
@@ -67,7 +68,10 @@ def sandbox_spec(cwd: Path, runtime: Path, notebook: str | None = None,
     for name, host in ((DATA_NAME, inputs.data_for(notebook)), (MODEL_NAME, inputs.model_for(notebook))):
         if host is not None and host.exists():
             readonly.append((host.resolve(), cwd / name))
-    env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
+    # The kernel imports the kit's kernel code from the tree it was mounted from (config.ROOT), whatever path
+    # the environment's own .pth names (a course copied beside the kit's venv).
+    env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+           "PYTHONPATH": str(config.ROOT)}
     writable = [(evidence.resolve(), evidence.resolve())] if evidence is not None else []
     give_to_kernel(work)
     return SandboxSpec(cwd=cwd, workdir=work, runtime_dir=runtime, readonly=readonly, env=env,
