@@ -8,7 +8,7 @@ under a minute), so CI runs a cut- down matrix: task3v1 bites and heals; the see
 variant where it fails before training (task1v2, task1v3: a DataLoader cannot shuffle their stream;
 every task-3 variant: the seed's ``nn.init.uniform_`` stops at the zeroed integer counter); task 1's
 swapped pair (v2/v3), which fails the same way; the class and the swap score every explanation against
-the student's variant (task 3's copied fix is graded end to end in tests/test_variants_autograde.py; the
+the student's variant (task 3's copied fix is graded end to end in tests/test_course_week_variants.py; the
 seed's variants are main's tests). NN_DEBUG_VARIANTS_FULL=1 runs every variant buggy and fixed, every
 swapped fix and the seed's answers in every non-seed variant (27 minutes on 2 cores; `make fidelity`
 with variants on writes that matrix to docs/fidelity_variants.md)."""
