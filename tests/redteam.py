@@ -860,10 +860,7 @@ IN_PROCESS: dict[str, Route] = {
     "t2_scheduler_puts_the_decay_back": Route(2, SCHEDULER_DECAY, NUMBERS),
     "t2_sgd_module_function_replaced": Route(2, SGD_FUNCTION, PATCHED),
     "t3_stem_norm_forward_zeroed": Route(3, STEM_FORWARD_ZEROED, TRAINED),
-    "t3_twin_holds_the_optimizer": Route(3, TWIN_HOLDS_THE_OPTIMIZER, TRAINED, open=(
-        "a repaired twin shares all layers but the stem BatchNorm with the broken network and holds the "
-        "optimizer: the capture takes the twin (most parameters stepped) as the network trained, while the "
-        "broken one is forwarded in the training")),
+    "t3_twin_holds_the_optimizer": Route(3, TWIN_HOLDS_THE_OPTIMIZER, TRAINED),
     "t3_bn_parametrized_to_zero": Route(3, PARAMETRIZED_TO_ZERO, TRAINED),
     "t2_decay_under_asgd_lambd": Route(2, ASGD_LAMBD, NUMBERS),
     "t1_default_collate_replaced": Route(1, DEFAULT_COLLATE_REPLACED, PATCHED),

@@ -112,6 +112,7 @@ class _Watch:
         self.read: list[tuple[dict, dict, bool]] = []   # each fed loader as data, read when it fed
         self.batches: dict[int, tuple[Any, Any]] = {}     # id(loader): (loader, the last batch it yielded)
         self.last_input: Any = None                       # what the network's last forward pass took
+        self.last_network: Any = None                     # the watched network that ran last
         self.starts: dict[int, tuple[Any, dict[str, Any]]] = {}   # id(network): (network, start weights)
         self.module: Any = None                 # the network the stepping optimizer trains
         self.start: dict[str, Any] | None = None
@@ -152,6 +153,7 @@ class _Watch:
         nn = self.torch.nn
         if id(module) in self.starts:
             self.last_input = _args[0] if _args else None
+            self.last_network = module
             return
         if sum(p.numel() for p in nn.Module.parameters(module)) < 1_000_000:
             return                                  # a layer of the network, not the network
@@ -162,6 +164,7 @@ class _Watch:
         self.starts[id(module)] = (module, {str(k): v.detach().cpu().clone() for k, v in state
                                             if isinstance(v, self.torch.Tensor)})
         self.last_input = _args[0] if _args else None
+        self.last_network = module
 
     def trained(self, optimizer: Any) -> Any:
         """The watched network whose parameters the stepping optimizer holds (a network only looked at,
@@ -194,6 +197,12 @@ class _Watch:
             self.module = self.trained(optimizer)
             if self.module is not None:
                 self.start = self.starts[id(self.module)][1]
+            ran = self.last_network
+            if self.module is not None and ran is not None and ran is not self.module and not self.error:
+                # The network whose forward pass came just before the step is not the one the optimizer
+                # holds (a repaired twin stepped while a broken one trains): whose start weights count is
+                # unknown.
+                self.error = "the network that ran before the step is not the one the optimizer trains"
         now = _optimizer(self.torch, optimizer, self.module)
         if record is None:
             self.stepped[id(optimizer)] = record = {"class": now["class"], "first": now["groups"], "steps": 0}
