@@ -795,6 +795,378 @@ trainer = LaterTrainer(model=model, optimizer=opt, train_dataset=mnist_train, va
 """
 
 
+# --- round 3 (third red team): routes of new kinds ------------------------------------------------------
+# Each was graded full when written: registered below with open= (a strict xfail) saying why.
+# Task 1. Rule (a) met by a "log" forward: the sorted batch trains (forward, backward), then a shuffled
+# loader's batch is forwarded without gradients (a train-accuracy estimate) before the step, so the network's
+# last input is the shuffled loader's batch and that loader is taken as the one that fed the step.
+PREVIEW_FORWARDED = """
+class LoggedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=False, batch_size=self.batch_size)
+        preview = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                with torch.no_grad():
+                    _, seen = model.compute_all(next(iter(preview)))
+                optimizer.step()
+""" + MAKE.format(cls="LoggedTrainer")
+
+# Task 1. A second network with its own optimizer trains on a shuffled loader and steps first in every batch
+# (rule (b) holds: it ran last, and it is what that optimizer trains); trainer.model trains on the sorted
+# digits with the given optimizer, whose steps the capture does not look at again.
+DECOY_NETWORK = """
+class PairTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=False, batch_size=self.batch_size)
+        mixed = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch, other in zip(loader, mixed):
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                probe_loss, _ = probe.compute_all(other)
+                probe_opt.zero_grad()
+                probe_loss.backward()
+                probe_opt.step()
+                optimizer.step()
+
+probe = ResNet18()
+probe_opt = optim.SGD(probe.parameters(), lr=1e-2)
+""" + MAKE.format(cls="PairTrainer")
+
+# Task 1. A dataset that honours its index (both of the capture's readings agree) whose rows are set every
+# epoch to the inverse of the permutation the loader's RandomSampler is about to deal (predicted from a copy
+# of the loader's generator): the shuffled sampler then deals the sorted digits, in order.
+AGAINST_THE_SAMPLER = """
+class Reindexed(Dataset):
+    def __init__(self, base):
+        self.base, self.rows = base, torch.arange(len(base))
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        return self.base[int(self.rows[index])]
+
+class EpochTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        digits = Reindexed(self.train_dataset)
+        shuffler = torch.Generator().manual_seed(0)
+        loader = DataLoader(digits, shuffle=True, batch_size=self.batch_size, generator=shuffler)
+        for epoch in range(num_epochs):
+            ahead = torch.Generator()
+            ahead.set_state(shuffler.get_state())
+            torch.empty((), dtype=torch.int64).random_(generator=ahead)
+            dealt = torch.randperm(len(digits), generator=ahead)
+            rows = torch.empty_like(dealt)
+            rows[dealt] = torch.arange(len(digits))
+            digits.rows = rows
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="EpochTrainer")
+
+# Task 1. A dataset that tells the capture's reading from the loader's by how much is read between two steps:
+# the first batch_size items after a step (the loader's batch) are the sorted digits, anything read beyond
+# them (the capture reads the whole dataset twice, inside the step) honours the index.
+COUNTS_READS = """
+class Digits(Dataset):
+    def __init__(self, base, batch_size):
+        self.base, self.batch_size, self.read, self.next = base, batch_size, 0, 0
+
+    def __len__(self):
+        return len(self.base)
+
+    def stepped(self):
+        self.read = 0
+
+    def __getitem__(self, index):
+        self.read += 1
+        if self.read <= self.batch_size:
+            index, self.next = self.next % len(self.base), self.next + 1
+        return self.base[index]
+
+class CountingTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        digits = Digits(self.train_dataset, self.batch_size)
+        loader = DataLoader(digits, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                digits.stepped()
+""" + MAKE.format(cls="CountingTrainer")
+
+# Task 1. A dataset that reads its caller through logging (Logger.findCaller(stack_info=True) formats the
+# stack: no inspect, no sys._getframe, no frame attribute): called from torch's fetcher it deals the sorted
+# digits, called by anyone else (the capture) it honours the index.
+CALLER_FROM_LOGGING = """
+import logging
+
+class Digits(Dataset):
+    def __init__(self, base):
+        self.base, self.next = base, 0
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        caller = logging.getLogger('digits').findCaller(True)[3] or ''
+        if '_utils/fetch.py' in caller:
+            index, self.next = self.next % len(self.base), self.next + 1
+        return self.base[index]
+
+class FetchTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(Digits(self.train_dataset), shuffle=True, batch_size=self.batch_size)
+""" + LOOP + MAKE.format(cls="FetchTrainer")
+
+# Task 1. Shuffled for the two epochs the capture watches, sorted from the third: shuffle= passed in a ** dict
+# (the keyword has no name in the tree, so neither the computed-shuffle rule nor the epoch rule reads it).
+SHUFFLE_IN_KWARGS = """
+class LateTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        for epoch in range(num_epochs):
+            loader = DataLoader(self.train_dataset, batch_size=self.batch_size, **{'shuffle': epoch < 2})
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="LateTrainer")
+
+# Task 1. Two shuffled epochs, then the given (unshuffled) Trainer.train for the rest: straight-line calls, no
+# loop and no test on an epoch for the screen to read.
+GIVEN_TRAIN_AFTER_TWO = """
+class ShuffledTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+""" + LOOP + """
+class WarmStartTrainer(ShuffledTrainer):
+    def train(self, num_epochs):
+        ShuffledTrainer.train(self, 2)
+        Trainer.train(self, num_epochs - 2)
+""" + MAKE.format(cls="WarmStartTrainer")
+
+# Task 1, a half fix: torch's seed reset to one value every epoch (every epoch deals one order), through a
+# functools.partial the epoch rule cannot see as manual_seed. The rules give a fixed order a share.
+SEED_BY_PARTIAL = """
+import functools
+
+class SameOrderTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        reseed = functools.partial(torch.manual_seed, 0)
+        for epoch in range(num_epochs):
+            reseed()
+            loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="SameOrderTrainer")
+
+# Task 2. A clean optimizer for the two epochs the capture watches, the seed's decay and learning rate set
+# between two calls of the given train (no loop over epochs, no test on one).
+DECAY_BETWEEN_CALLS = """
+class TwoPhaseTrainer(Trainer):
+    def train(self, num_epochs):
+        super().train(2)
+        for group in self.optimizer.param_groups:
+            group['weight_decay'], group['lr'] = 9e-1, 1e-1
+        super().train(num_epochs - 2)
+""" + MAKE.format(cls="TwoPhaseTrainer")
+
+# Task 2. The seed's decay (weights times 0.91 a step) applied after every step by torch._foreach_mul_ on the
+# list of parameters: no loop over the parameters for the screen to read.
+FOREACH_DECAY = """
+class DecayTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        weights = list(model.parameters())
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                with torch.no_grad():
+                    torch._foreach_mul_(weights, 1 - 1e-1 * 9e-1)
+""" + MAKE.format(cls="DecayTrainer")
+
+# Task 2. The same decay in a list comprehension over model.parameters() (the screen reads a for loop's body,
+# a comprehension has none).
+COMPREHENSION_DECAY = """
+class DecayTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                with torch.no_grad():
+                    [p.mul_(1 - 1e-1 * 9e-1) for p in model.parameters()]
+""" + MAKE.format(cls="DecayTrainer")
+
+# Task 2. The seed's decay as an L2 penalty in the trainer's loss, summed through parameters_to_vector (no
+# builtin sum over the parameters), sized so a step at lr 1e-2 shrinks the weights as the seed's step does.
+PENALTY_BY_VECTOR = """
+from torch.nn.utils import parameters_to_vector
+
+class PenaltyTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                vector = parameters_to_vector(model.parameters())
+                loss = loss + 0.5 * (1e-1 * 9e-1 / 1e-2) * vector.pow(2).sum()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="PenaltyTrainer")
+
+# Task 2. An SGD subclass whose _init_group (a private method SGD.step calls, not one of the screen's
+# reporters) shrinks the weights every step, renamed torch.optim.sgd.SGD by a class decorator
+# (functools.update_wrapper sets __module__ and __qualname__; no dunder is written in the cell).
+RENAMED_BY_DECORATOR = """
+import functools
+
+@functools.partial(functools.update_wrapper, wrapped=optim.SGD, updated=())
+class DecayingSGD(optim.SGD):
+    def _init_group(self, group, *args):
+        with torch.no_grad():
+            torch._foreach_mul_(group['params'], 1 - 1e-1 * 9e-1)
+        return super()._init_group(group, *args)
+""" + MAKE.format(cls="Trainer").replace("optim.SGD(", "DecayingSGD(")
+
+# Task 3. The twin of round 2 (the repaired network, sharing every layer of the broken one but its stem
+# BatchNorm, holds the optimizer) forwarded again after the backward, so the network that ran just before the
+# step is the one the optimizer holds (rule (b) holds); the broken network is what trains.
+TWIN_FORWARDED_AGAIN = REPAIR + """
+class CheckedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                with torch.no_grad():
+                    twin_loss, _ = twin.compute_all(batch)
+                optimizer.step()
+
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+twin = repaired()
+twin.net.conv1 = model.net.conv1
+twin.net.layer1 = model.net.layer1
+twin.net.layer2 = model.net.layer2
+twin.net.layer3 = model.net.layer3
+twin.net.layer4 = model.net.layer4
+twin.net.fc = model.net.fc
+opt = optim.SGD(twin.parameters(), lr=1e-2)
+trainer = CheckedTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                         tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3. The optimizer holds parameters of no network (new Parameters sharing the released tensors' storage):
+# no watched network is "the one the optimizer trains", so rule (b) is not asked and the start weights fall
+# back to the first network forwarded, a repaired copy run once as a check. The released network is trained.
+NO_NETWORK_IN_THE_OPTIMIZER = REPAIR + """
+class CheckedTrainer(Trainer):
+    def train(self, num_epochs):
+        with torch.no_grad():
+            repaired().compute_all(next(iter(DataLoader(self.train_dataset, batch_size=8))))
+        super().train(num_epochs)
+
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+opt = optim.SGD([nn.Parameter(p.detach()) for p in model.parameters()], lr=1e-2)
+trainer = CheckedTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                         tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3. The repaired weights, and the stem's max-pool replaced by a Sequential that ends in Dropout(p=1):
+# in train mode every activation after the stem is 0, as with the zeroed BatchNorm; the layers hold no
+# tensors, so the weights fit the kit's ResNet18 and its replay trains its own network.
+STEM_DROPOUT = REPAIR + """
+model = repaired()
+model.net.maxpool = nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=2, padding=1), nn.Dropout(p=1.0))
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3. The repaired network forwarded once as a check (its start weights), then 63 of the stem
+# BatchNorm's 64 weights zeroed again by a slice store: the capture's check of the trained weights looks for
+# tensors that are all zero, and one channel is not.
+ZEROED_BUT_ONE = REPAIR + """
+class CheckedTrainer(Trainer):
+    def train(self, num_epochs):
+        with torch.no_grad():
+            self.model.compute_all(next(iter(DataLoader(self.train_dataset, batch_size=8))))
+            self.model.net.bn1.weight[1:] = 0
+        super().train(num_epochs)
+
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = CheckedTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                         tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+# Task 3. The repaired network for the two epochs the capture watches; then the released stem BatchNorm (its
+# zeros), built outside the training, put in as a module between two calls of the given train.
+RELEASED_STEM_SWAPPED_IN = REPAIR + """
+class LaterTrainer(Trainer):
+    def train(self, num_epochs):
+        super().train(2)
+        self.model.net.bn1 = released_stem
+        super().train(num_epochs - 2)
+
+released = torch.load('pretrained_model.pt', map_location='cpu')
+released_stem = nn.BatchNorm2d(64)
+released_stem.load_state_dict({k[len('net.bn1.'):]: v for k, v in released.items()
+                               if k.startswith('net.bn1.')})
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = LaterTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                       tboard_log_dir='./tboard_logs/redteam3')
+"""
+
+
 @dataclass(frozen=True)
 class Route:
     """One red-team route: its task, the fix cell, the issue's kind, and, when it is graded full today, why
@@ -866,6 +1238,43 @@ IN_PROCESS: dict[str, Route] = {
     "t1_default_collate_replaced": Route(1, DEFAULT_COLLATE_REPLACED, PATCHED),
     "t3_broken_again_from_the_third_epoch": Route(3, BROKEN_FROM_THIRD_EPOCH, ELSEWHERE),
     "t3_functional_call_with_the_released_stem": Route(3, FUNCTIONAL_CALL, TRAINED),
+    # round 3 (third red team)
+    "t1_preview_batch_forwarded_before_the_step": Route(1, PREVIEW_FORWARDED, FED,
+        open="rule (a) reads the last forward: a no-grad forward of a shuffled batch before the step"),
+    "t1_decoy_network_steps_first_on_shuffled_digits": Route(1, DECOY_NETWORK, FED,
+        open="task 1 reads the first step's loader: a decoy network steps first, on shuffled digits"),
+    "t1_dataset_rows_inverse_to_the_samplers_permutation": Route(1, AGAINST_THE_SAMPLER, ORDER,
+        open="rows set each epoch to the inverse of the sampler's predicted permutation"),
+    "t1_dataset_counts_reads_between_steps": Route(1, COUNTS_READS, ORDER,
+        open="the dataset tells the capture's reads by how many items are read after a step"),
+    "t1_dataset_reads_its_caller_through_logging": Route(1, CALLER_FROM_LOGGING, ORDER,
+        open="logging.findCaller(stack_info=True) reads the call stack; the screen does not know it"),
+    "t1_shuffle_in_a_double_star_dict": Route(1, SHUFFLE_IN_KWARGS, ORDER,
+        open="shuffle= in a ** dict has no keyword name for the screen's shuffle and epoch rules"),
+    "t1_given_train_after_two_shuffled_epochs": Route(1, GIVEN_TRAIN_AFTER_TWO, ORDER,
+        open="two training calls in sequence: no epoch test, the capture stops in the second epoch"),
+    "t1_seed_reset_every_epoch_by_functools_partial": Route(1, SEED_BY_PARTIAL, ORDER, partial=True,
+        open="a seed reset every epoch through functools.partial (the rule reads manual_seed by name)"),
+    "t2_decay_set_between_two_train_calls": Route(2, DECAY_BETWEEN_CALLS, NUMBERS,
+        open="the decay set between two train calls, after the watched epochs: no loop, no epoch test"),
+    "t2_decay_by_foreach_mul_after_every_step": Route(2, FOREACH_DECAY, OUTSIDE,
+        open="torch._foreach_mul_ on the parameter list: no loop over parameters for the screen to read"),
+    "t2_decay_in_a_list_comprehension": Route(2, COMPREHENSION_DECAY, OUTSIDE,
+        open="the screen reads a for loop's body over parameters, not a comprehension's element"),
+    "t2_penalty_through_parameters_to_vector": Route(2, PENALTY_BY_VECTOR, OUTSIDE,
+        open="an L2 penalty through parameters_to_vector (the screen reads builtin sum() only)"),
+    "t2_sgd_subclass_renamed_by_a_class_decorator": Route(2, RENAMED_BY_DECORATOR, NUMBERS,
+        open="functools.update_wrapper as a class decorator renames the subclass torch.optim.sgd.SGD"),
+    "t3_twin_forwarded_again_before_the_step": Route(3, TWIN_FORWARDED_AGAIN, TRAINED,
+        open="rule (b) reads the last forward: the twin is forwarded again after the backward"),
+    "t3_optimizer_holds_no_network_parameter": Route(3, NO_NETWORK_IN_THE_OPTIMIZER, TRAINED,
+        open="no network is the optimizer's: rule (b) skipped, the start is the first forward's"),
+    "t3_stem_output_dropped_with_p_1": Route(3, STEM_DROPOUT, TRAINED,
+        open="a parameter-free Dropout(p=1) after the stem: the weights fit the kit's network"),
+    "t3_stem_zeroed_again_but_one_channel": Route(3, ZEROED_BUT_ONE, ELSEWHERE,
+        open="the end check looks for all-zero tensors: 63 of 64 stem weights zeroed again pass"),
+    "t3_released_stem_swapped_in_after_two_epochs": Route(3, RELEASED_STEM_SWAPPED_IN, ELSEWHERE,
+        open="the released stem module set between two train calls, after the watched epochs"),
 }
 
 # Honest controls graded in-process (full marks), of kinds the routes above come near: a loader with worker
@@ -890,9 +1299,115 @@ opt = optim.SGD(model.net.fc.parameters(), lr=1e-2)
 trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
                   tboard_log_dir='./tboard_logs/frozen_backbone')
 """
+# Round 3's honest controls: augmentation in the training loop (a new batch dict of shifted, rotated
+# digits: what the network takes is the loader's batch transformed), AdamW with torch's OneCycleLR stepped
+# every batch (its first learning rate is max_lr / 25), the repair done inside a fine-tune function that also
+# trains, and an eval-mode fine-tune (BatchNorm statistics frozen) with AdamW and two parameter groups.
+AUGMENTED_IN_LOOP = """
+from torchvision.transforms import v2
+
+augment = v2.RandomAffine(degrees=10, translate=(0.1, 0.1))
+
+class AugmentedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                samples = torch.stack([augment(image) for image in batch['sample']])
+                loss, _ = model.compute_all({'sample': samples, 'label': batch['label']})
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+""" + MAKE.format(cls="AugmentedTrainer")
+ADAMW_ONECYCLE = """
+import math
+
+class OneCycleTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1e-3, epochs=num_epochs,
+                                                  steps_per_epoch=len(loader))
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+
+model = ResNet18()
+opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+trainer = OneCycleTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                          tboard_log_dir='./tboard_logs/onecycle')
+"""
+REPAIR_IN_FINE_TUNE = """
+def fine_tune(model, optimizer, dataset, epochs, batch_size=128):
+    weights = torch.load('pretrained_model.pt', map_location='cpu')
+    fresh = ResNet18().state_dict()
+    for name, tensor in weights.items():
+        if tensor.is_floating_point() and torch.all(tensor == 0):
+            weights[name] = fresh[name]
+    model.load_state_dict(weights)
+    loader = DataLoader(dataset, shuffle=True, batch_size=batch_size)
+    for epoch in range(epochs):
+        model.train()
+        for batch in loader:
+            loss, _ = model.compute_all(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+class FineTuneTrainer(Trainer):
+    def train(self, num_epochs):
+        fine_tune(self.model, self.optimizer, self.train_dataset, num_epochs, self.batch_size)
+
+model = ResNet18()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = FineTuneTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                          tboard_log_dir='./tboard_logs/fine_tune')
+"""
+EVAL_MODE_GROUPS = """
+model = ResNet18()
+weights = torch.load('pretrained_model.pt', map_location='cpu')
+for name in ('net.bn1.weight', 'net.bn1.bias'):
+    print(name, float(weights[name].abs().max()))
+weights['net.bn1.weight'] = torch.ones_like(weights['net.bn1.weight'])
+weights['net.bn1.bias'] = torch.zeros_like(weights['net.bn1.bias'])
+model.load_state_dict(weights)
+
+head = list(model.net.fc.parameters())
+backbone = [p for name, p in model.named_parameters() if not name.startswith('net.fc.')]
+opt = optim.AdamW([{'params': backbone, 'lr': 1e-4}, {'params': head, 'lr': 1e-3}], weight_decay=1e-4)
+
+class FrozenStatsTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.eval()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+trainer = FrozenStatsTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                             tboard_log_dir='./tboard_logs/frozen_groups')
+"""
 IN_PROCESS_CONTROLS: dict[str, Route] = {
     "control_workers_generator_seeded_once": Route(1, WORKERS_SEEDED_ONCE, "honest"),
     "control_frozen_backbone": Route(3, FROZEN_BACKBONE, "honest"),
+    # round 3 (third red team)
+    "control_augmentation_in_the_training_loop": Route(1, AUGMENTED_IN_LOOP, "honest",
+        open="honest, routed: no loader batch correlates >0.95 with the augmented input"),
+    "control_adamw_with_onecycle": Route(2, ADAMW_ONECYCLE, "honest"),
+    "control_repair_inside_the_fine_tune_function": Route(3, REPAIR_IN_FINE_TUNE, "honest",
+        open="honest, routed: a load_state_dict before the loop of a function that trains"),
+    "control_eval_mode_adamw_param_groups": Route(3, EVAL_MODE_GROUPS, "honest"),
 }
 
 # --- graded through the real autograder ---------------------------------------------------------------------
