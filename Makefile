@@ -123,6 +123,12 @@ test: venv lint
 test-corpus: venv
 	NN_DEBUG_CORPUS_FULL=1 $(PY) -m pytest -q tests/test_fix_corpus.py --durations=10
 
+# Every red-team route, the open ones too (strict xfails that `make test` skips: each trains a child and a
+# replay to confirm a hole already known; the day a rule closes one, it fails here as XPASS).
+.PHONY: test-redteam
+test-redteam: venv
+	NN_DEBUG_REDTEAM_OPEN=1 $(PY) -m pytest -q tests/test_redteam.py --durations=10
+
 # Everything but the tests that run notebooks or train (marked slow): minutes, for the edit-test loop.
 .PHONY: test-fast
 test-fast: venv lint

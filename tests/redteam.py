@@ -1622,11 +1622,13 @@ def judged(task: int, fix: str, folder: Path):
     the student's code run in a child process."""
     import graded_run
 
-    from nndebug.verify import verdicts
+    from nndebug.verify import screen, verdicts
 
-    evidence = answer_in_child(task, fix, folder)
-    judge = verdicts.Judge(config.notebook(task), evidence, release_notebook(task, fix),
-                           graded_run.context(task))
+    nb = release_notebook(task, fix)
+    # A fix cell the screen flags is a person's whatever its answer says (verdicts.screened): its training
+    # in a child would decide nothing, so it is not run (the verdict still comes through Judge.fix).
+    evidence = None if screen.screen_notebook(nb, "train_fixed") else answer_in_child(task, fix, folder)
+    judge = verdicts.Judge(config.notebook(task), evidence, nb, graded_run.context(task))
     return judge.fix(task)
 
 
