@@ -18,7 +18,7 @@ from nndebug.course import cells
 from nndebug.mnist import build as data_build
 from nndebug.mnist import manifest
 from nndebug.mnist.errors import DataError
-from nndebug.pretrained import corrupt, train, verify
+from nndebug.pretrained import clean, corrupt, train, verify
 
 FORMAT = 1
 MANIFEST_FILE = config.MODEL_FILE.with_name(config.MODEL_FILE.stem + ".manifest.json")
@@ -76,7 +76,7 @@ def build(data_dir: Path = config.MNIST_DATA, model_file: Path = config.MODEL_FI
         if not force and is_published(model_file):
             return Result(True, recorded or {})  # the model students got: never retrained over
         source = (manifest.read(data_manifest) or {}).get("source", {}).get("name", "")
-        new = wanted | train_and_seed(data_dir, model_file, source, progress)
+        new = wanted | train_and_seed(data_dir, model_file, source, progress, data_manifest)
         manifest.write(manifest_path, new)
         return Result(False, new)
 
@@ -95,7 +95,8 @@ def quiet_cells() -> Any:
         return cells.load()
 
 
-def train_and_seed(data_dir: Path, model_file: Path, source: str, progress: bool) -> dict[str, Any]:
+def train_and_seed(data_dir: Path, model_file: Path, source: str, progress: bool,
+                   data_manifest: Path = data_build.MANIFEST_FILE) -> dict[str, Any]:
     """The work of a build; returns the manifest's results part. Saves only when every check passes."""
     chosen = config.kit().model
     seed, names, batch_size = chosen.seed, list(chosen.zeroed), chosen.batch_size
@@ -114,6 +115,8 @@ def train_and_seed(data_dir: Path, model_file: Path, source: str, progress: bool
     if before < floor:
         raise ModelError(f"trained model reaches val accuracy {before:.4f} < {floor} required for source "
                          f"{source!r}; raise kit.toml [model].epochs or tune lr")
+    if model_file == config.MODEL_FILE:   # the kit's own build: the variant models start from these weights
+        clean.save(model.state_dict(), before, data_manifest)
     state = corrupt.zeroed(model.state_dict(), names)
     model.load_state_dict(state)
     after = train.accuracy(model, val)

@@ -1,7 +1,8 @@
 """Task 3's ``pretrained_model.pt`` for every variant (``make model`` with variants on).
 
 Variant 0's is the kit's ``data/pretrained_model.pt``. The others are built here: the seed's ResNet18
-trained as ``nndebug.pretrained.build`` trains it (kit.toml [model]), then the variant's tensors zeroed and
+trained as ``nndebug.pretrained.build`` trains it (kit.toml [model]; the very weights that build kept in
+``data/pretrained/clean/``, else trained again), then the variant's tensors zeroed and
 the build's checks (a)-(c) run on each: the output is the same for every input, training it as it is stays
 near chance, re-initialising exactly those tensors and fine-tuning one epoch recovers. Each is saved, with
 its manifest, only when every check passes: ``data/pretrained/<task3vK>/pretrained_model.pt``. Once
@@ -18,7 +19,7 @@ import torch
 from nndebug import config
 from nndebug.mnist import build as data_build
 from nndebug.mnist import manifest
-from nndebug.pretrained import build, corrupt, train, verify
+from nndebug.pretrained import build, clean, corrupt, train, verify
 from nndebug.variants import families
 from nndebug.variants.families import Variant
 
@@ -84,25 +85,33 @@ def build_all(data_dir: Path = config.MNIST_DATA, force: bool = False, progress:
     todo = [v for v in families.family(TASK)[1:] if force or stale(v)]
     if not todo:
         return []
-    chosen = config.kit().model
     module = build.quiet_cells()
     data, val = train.load_split(module, data_dir, "train"), train.load_split(module, data_dir, "val")
-    dev = train.device()
+    kept = clean.load(data_build.MANIFEST_FILE)   # the seed's build trained these very weights
+    trained, before = kept if kept is not None else _pretrain(module, data, val, progress)
+    return [_seed_one(v, module, trained, before, data, val, progress) for v in todo]
+
+
+def _pretrain(module: Any, data: train.Digits, val: train.Digits,
+              progress: bool) -> tuple[dict[str, torch.Tensor], float]:
+    """The seed's ResNet18 trained as ``nndebug.pretrained.build`` trains it, and its val accuracy."""
+    chosen = config.kit().model
     torch.manual_seed(chosen.seed)
-    model = module.ResNet18().to(dev)
+    model = module.ResNet18().to(train.device())
     optimizer = torch.optim.SGD(model.parameters(), lr=chosen.lr, momentum=chosen.momentum)
     train.fit(model, optimizer, data, chosen.epochs, chosen.batch_size, chosen.seed, "pretrain", progress,
               cosine=chosen.schedule == "cosine")
     before = train.accuracy(model, val)
-    clean = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    return [_seed_one(v, module, clean, before, data, val, progress) for v in todo]
+    trained = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    clean.save(trained, before, data_build.MANIFEST_FILE)
+    return trained, before
 
 
-def _seed_one(variant: Variant, module: Any, clean: dict[str, torch.Tensor], before: float,
+def _seed_one(variant: Variant, module: Any, trained: dict[str, torch.Tensor], before: float,
               data: train.Digits, val: train.Digits, progress: bool) -> Path:
     chosen = config.kit().model
     names = list(variant.zeroed)
-    state = corrupt.zeroed(clean, names)
+    state = corrupt.zeroed(trained, names)
     model = module.ResNet18().to(train.device())
     model.load_state_dict(state)
     as_is = verify.train_as_is(model, data, val, chosen.check_lr, chosen.check_epochs, chosen.batch_size,
