@@ -6,7 +6,7 @@ A roster of six, one with a Cyrillic name. Three honest students open their own 
 (``dist/student/s/<token>/``), write a right fix of their own bug in their own way (not the kit's reference
 text) and explain it in their own words, two in Russian and one, whose roster language is English, in the
 English notebooks. A friend hands in an honest student's notebooks, one student pastes the public seed
-answers, one hands in two tasks of three. Everything comes back as a Moodle "Download all submissions" zip
+answers, one hands in one task of three. Everything comes back as a Moodle "Download all submissions" zip
 whose names are cp866 without the UTF-8 flag (what Windows writes in a Russian locale).
 
 The honest three score full on every test with no "edited" line anywhere; the copy (another student's owner
@@ -52,9 +52,9 @@ ROSTER = [
     ("s01", "Анна Петрова", "anna@uni.example", "5101", "ru"),    # honest, Cyrillic name
     ("s02", "Boris Kim", "boris@uni.example", "5102", "ru"),      # honest
     ("s03", "Emily Clark", "emily@uni.example", "5103", "en"),    # honest, English notebooks
-    ("s04", "Dmitry Orlov", "dmitry@uni.example", "5104", ""),    # hands in s01's notebooks
+    ("s04", "Dmitry Orlov", "dmitry@uni.example", "5104", ""),    # hands in s01's tasks 1 and 3
     ("s05", "Felix Wagner", "felix@uni.example", "5105", "ru"),   # pastes the seed's public answers
-    ("s06", "Grace Li", "grace@uni.example", "5106", "en"),       # hands in tasks 1 and 3 only
+    ("s06", "Grace Li", "grace@uni.example", "5106", "en"),       # hands in task 1 only
 ]
 HONEST = ("s01", "s02", "s03")
 FRIEND, COPIED, PASTE, PARTIAL = "s04", "s01", "s05", "s06"
@@ -433,13 +433,15 @@ def run_week(root: Path) -> dict:
         for task, name in NOTEBOOKS.items():
             if sid == PASTE:
                 fix, text = seed[task]
-            elif (sid, task) in FIXES:
+            elif (sid, task) in FIXES and (sid != PARTIAL or task == 1):
                 fix, text = FIXES[(sid, task)], EXPLANATIONS[(sid, task)]
             else:
-                continue                      # s06 hands in no task 2; s04 copies below
+                continue                      # s06 hands in task 1 only; s04 copies below
             files.append((f"{name}.ipynb", answered(own / f"{name}.ipynb", fix, text)))
         handed_in[sid] = files
-    handed_in[FRIEND] = handed_in[COPIED]     # the friend's notebooks are s01's, bytes and all
+    # The friend's notebooks are s01's, bytes and all (tasks 1 and 3: the variant told and the fix measured
+    # against the friend's own; a third copy would test nothing more and cost a graded notebook).
+    handed_in[FRIEND] = [f for f in handed_in[COPIED] if not f[0].startswith(NOTEBOOKS[2])]
     source = moodle_zip(root / "submissions.zip", handed_in)
     (root / "handed_in.json").write_text(json.dumps({s: [n for n, _ in f] for s, f in handed_in.items()}))
     for name, *argv in (("collect", "--from", str(source)), ("autograde",), ("return",)):
