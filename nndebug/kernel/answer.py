@@ -14,7 +14,11 @@ optimizer that steps in the first epoch is seen):
   runs a module's own hooks): the start weights of the network the stepping optimizer trains are kept;
 - at every optimizer step, the optimizer's class and its parameter groups read as plain values (not
   ``state_dict``, which runs an optimizer's own hooks), with the names of the parameters of each group: at
-  the first and the last step of each optimizer that stepped while watched.
+  the first and the last step of each optimizer that stepped while watched; at the first step, the modules
+  of the network it trains (names and classes), and what leaves the answer unknown (said as a watching
+  error, which the driver sends to a person): the optimizer holds no watched network's parameters, no
+  backward pass came after the last forward pass (a network ran between them), or the weights changed after
+  the start weights were taken.
 
 What leaves the kernel is data only: ``answer.json`` (plain JSON) and ``answer.pt`` (tensors). Everything here
 runs in the student's process and can be shaped by the student's code; the driver reads it with loaders that
