@@ -285,6 +285,52 @@ class SeededTrainer(Trainer):
 
 # Honest complexity, written for these tests: each must pass.
 HONEST: dict[str, tuple[int, str]] = {
+    "modes_set_around_one_training_call": (1, """
+class ModeTrainer(Trainer):
+    def train(self, num_epochs):
+        self.model.train()
+        super().train(num_epochs)
+        self.model.train(False)
+"""),
+    "backbone_frozen_by_a_comprehension_and_gradients_clipped": (3, """
+class ClippedTrainer(Trainer):
+    def train(self, num_epochs):
+        [p.requires_grad_(False) for p in self.model.net.layer1.parameters()]
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            for batch in loader:
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                self.optimizer.step()
+"""),
+    "loader_settings_in_a_double_star_dict": (1, """
+settings = {'shuffle': True, 'batch_size': 128}
+
+class DictTrainer(Trainer):
+    def train(self, num_epochs):
+        loader = DataLoader(self.train_dataset, **settings)
+        for epoch in range(num_epochs):
+            for batch in DataLoader(self.train_dataset, **{'shuffle': True, 'batch_size': 128}):
+                loss, _ = self.model.compute_all(batch)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+"""),
+    "augmentation_dataset_redraws_its_transform": (1, """
+class Augmented(Dataset):
+    def __init__(self, base, transform):
+        self.base, self.transform = base, transform
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        item = dict(self.base[i])
+        item['sample'] = self.transform(item['sample'])
+        return item
+"""),
     "learning_rate_halved_every_epoch": (2, """
 class HalvingTrainer(Trainer):
     def train(self, num_epochs):

@@ -14,7 +14,11 @@ optimizer that steps in the first epoch is seen):
   runs a module's own hooks): the start weights of the network the stepping optimizer trains are kept;
 - at every optimizer step, the optimizer's class and its parameter groups read as plain values (not
   ``state_dict``, which runs an optimizer's own hooks), with the names of the parameters of each group: at
-  the first and the last step of each optimizer that stepped while watched.
+  the first and the last step of each optimizer that stepped while watched; at the first step, the modules
+  of the network it trains (names and classes), and what leaves the answer unknown (said as a watching
+  error, which the driver sends to a person): the optimizer holds no watched network's parameters, no
+  backward pass came after the last forward pass (a network ran between them), or the weights changed after
+  the start weights were taken.
 
 What leaves the kernel is data only: ``answer.json`` (plain JSON) and ``answer.pt`` (tensors). Everything here
 runs in the student's process and can be shaped by the student's code; the driver reads it with loaders that
@@ -34,6 +38,7 @@ ANSWER_PT = "answer.pt"
 SCHEMA = 1
 MAX_PROBE = 20_000          # items of a dataset read (the grading data holds about 1,300)
 NO_LOADER_STEPS = 64        # a training that steps without any DataLoader is stopped after this many steps
+NEAR = 0.7                  # an augmented batch's images look this much like the loader's (median)
 BUILTIN_SAMPLERS = {"RandomSampler", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"}
 
 
@@ -74,6 +79,32 @@ def _likeness(torch: Any, taken: Any, batch: Any) -> float:
             return -1.0
         a, b = a - a.mean(), b - b.mean()
         return float((a @ b) / (a.norm() * b.norm()).clamp_min(1e-9))
+    except Exception:  # noqa: BLE001 - a batch of another shape is not the one
+        return -1.0
+
+
+def _near(torch: Any, taken: Any, batch: Any, shift: int = 2) -> float:
+    """How much each image the network took looks like the batch's image at its place, shifted a little
+    (an augmentation moves and turns digits): the median of their best correlations at half resolution
+    (-1: not comparable)."""
+    try:
+        sample = batch["sample"] if isinstance(batch, dict) else batch[0]
+        a, b = (torch.as_tensor(t).detach().float().cpu() for t in (taken, sample))
+        if a.shape[0] != b.shape[0] or a.numel() != b.numel() or a[0].numel() % 784:
+            return -1.0
+        a, b = (torch.nn.functional.avg_pool2d(t.reshape(len(t), -1, 28, 28).mean(1, keepdim=True), 2)
+                for t in (a, b))
+        a = a.reshape(len(a), -1)
+        a = a - a.mean(1, keepdim=True)
+        padded = torch.nn.functional.pad(b, (shift,) * 4)
+        best = torch.full((len(a),), -1.0)
+        for dy in range(2 * shift + 1):
+            for dx in range(2 * shift + 1):
+                moved = padded[..., dy:dy + 14, dx:dx + 14].reshape(len(a), -1)
+                moved = moved - moved.mean(1, keepdim=True)
+                value = (a * moved).sum(1) / (a.norm(dim=1) * moved.norm(dim=1)).clamp_min(1e-9)
+                best = torch.maximum(best, value)
+        return float(best.median())
     except Exception:  # noqa: BLE001 - a batch of another shape is not the one
         return -1.0
 
@@ -120,6 +151,8 @@ class _Watch:
         self.stepped: dict[int, dict[str, Any]] = {}   # id(optimizer): its class, settings first and last
         self.steps = 0
         self.error = ""
+        self.grads: dict[int, tuple[int, int]] = {}     # id(parameter): its gradient at the last forward pass
+        self.structure: list[list[str]] = []            # the trained network's modules: [name, class]
 
     def on_iter(self, loader: Any) -> None:
         self.loaders.append(loader)
@@ -137,8 +170,13 @@ class _Watch:
                 best, score = loader, value
         if best is None and self.loaders and self.probe and not self.error:
             # Task 1's answer is the order a loader deals: batches regrouped (or made) between the loader and
-            # the network deal an order no loader reports, so the answer cannot be taken as data.
-            self.error = "the batches the network took are not the ones any DataLoader dealt"
+            # the network deal an order no loader reports, so the answer cannot be taken as data. Batches
+            # augmented on the way (digits moved, turned) are the last loader's, image by image.
+            near = {id(loader): _near(self.torch, self.last_input, batch)
+                    for loader, batch in self.batches.values()}
+            last = near.get(id(self.loaders[-1]), -1.0)
+            if last < NEAR or any(value > last for value in near.values()):
+                self.error = "the batches the network took are not the ones any DataLoader dealt"
         return best if best is not None else (self.loaders[-1] if self.loaders else None)
 
     def on_forward(self, module: Any, args: Any) -> None:
@@ -154,6 +192,7 @@ class _Watch:
         if id(module) in self.starts:
             self.last_input = _args[0] if _args else None
             self.last_network = module
+            self.grads = self._grads()
             return
         if sum(p.numel() for p in nn.Module.parameters(module)) < 1_000_000:
             return                                  # a layer of the network, not the network
@@ -165,6 +204,43 @@ class _Watch:
                                             if isinstance(v, self.torch.Tensor)})
         self.last_input = _args[0] if _args else None
         self.last_network = module
+        self.grads = self._grads()
+
+    def _grads(self, params: Any = None) -> dict[int, tuple[int, int]]:
+        """Each parameter's gradient as (its id, its version): what a backward pass changes."""
+        if params is None:
+            nets = [module for module, _ in self.starts.values()]
+            params = [p for module in nets for p in self.torch.nn.Module.parameters(module)]
+        return {id(p): (id(p.grad), p.grad._version) for p in params if p.grad is not None}
+
+    def _first_step(self, optimizer: Any) -> None:
+        """At the first step: the network the optimizer trains, its start weights and modules, and what
+        makes them unknown (no network is the optimizer's; a network ran after the last backward pass; the
+        weights changed after the start was taken, not by the optimizer)."""
+        self.module = self.trained(optimizer)
+        if self.module is None:
+            if self.starts and not self.error:
+                self.error = "the optimizer holds the parameters of no network that ran"
+            return
+        self.start = self.starts[id(self.module)][1]
+        modules = self.torch.nn.Module.named_modules(self.module)
+        self.structure = [[str(n), type.__getattribute__(type(m), "__name__")] for n, m in modules]
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        now = self._grads(params)
+        if now and all(self.grads.get(k) == v for k, v in now.items()) and not self.error:
+            # No backward pass since the last forward: what ran last (a look at another batch, another
+            # network) is not what the step's gradients come from.
+            self.error = "a network ran after the last backward pass, before the step"
+        ran = self.last_network
+        if ran is not None and ran is not self.module and not self.error:
+            # The network whose forward pass came just before the step is not the one the optimizer
+            # holds (a repaired twin stepped while a broken one trains): whose start weights count is
+            # unknown.
+            self.error = "the network that ran before the step is not the one the optimizer trains"
+        changed = [n for n, p in self.torch.nn.Module.named_parameters(self.module)
+                   if n in self.start and not self.torch.equal(p.detach().cpu(), self.start[n])]
+        if changed and not self.error:
+            self.error = f"the weights changed after the network's first forward pass ({changed[0]})"
 
     def trained(self, optimizer: Any) -> Any:
         """The watched network whose parameters the stepping optimizer holds (a network only looked at,
@@ -194,15 +270,7 @@ class _Watch:
         of the next iteration of a loader when two are wanted (a training watched for its first epoch)."""
         record = self.stepped.get(id(optimizer))
         if self.module is None:
-            self.module = self.trained(optimizer)
-            if self.module is not None:
-                self.start = self.starts[id(self.module)][1]
-            ran = self.last_network
-            if self.module is not None and ran is not None and ran is not self.module and not self.error:
-                # The network whose forward pass came just before the step is not the one the optimizer
-                # holds (a repaired twin stepped while a broken one trains): whose start weights count is
-                # unknown.
-                self.error = "the network that ran before the step is not the one the optimizer trains"
+            self._first_step(optimizer)
         now = _optimizer(self.torch, optimizer, self.module)
         if record is None:
             self.stepped[id(optimizer)] = record = {"class": now["class"], "first": now["groups"], "steps": 0}
@@ -370,6 +438,7 @@ def capture(namespace: dict[str, Any], folder: str, epochs: int, loaders: int = 
     try:
         answer["optimizer"] = watch.optimizer
         answer["stepped"] = list(watch.stepped.values())
+        answer["structure"] = watch.structure[:2000]
         if watch.start is None and watch.starts:        # it ran, but no optimizer stepped
             watch.start = next(iter(watch.starts.values()))[1]
         answer["started"] = watch.start is not None

@@ -58,6 +58,7 @@ class Answer:
     same_loader: bool | None = None             # task 1: the next epoch iterated the same loader object
     stepped: tuple[Stepped, ...] = ()           # every optimizer that stepped while watched
     end: dict[str, torch.Tensor] | None = None  # task 3: the trained network where the watch stopped
+    structure: tuple[tuple[str, str], ...] = ()  # the trained network's modules: (name, class name)
 
 
 def _plain(value: object, depth: int = 0) -> bool:
@@ -103,6 +104,15 @@ def _stepped(entries: object) -> tuple[Stepped, ...]:
     return tuple(out)
 
 
+def _structure(entries: object) -> tuple[tuple[str, str], ...]:
+    if entries is None:
+        return ()
+    if type(entries) is not list or len(entries) > 2_000 or not all(
+            type(e) is list and len(e) == 2 and all(type(x) is str for x in e) for e in entries):
+        raise BadEvidence("answer.json: the network's modules are malformed")
+    return tuple((name, cls) for name, cls in entries)
+
+
 def _tensors(data: bytes) -> dict[str, Any]:
     try:
         with warnings.catch_warnings():
@@ -140,7 +150,8 @@ def _load(folder: Path) -> Answer:
     loader_next = found.get("loader_next") if type(found.get("loader_next")) is dict else None
     same = found.get("same_loader") if type(found.get("same_loader")) is bool else None
     return Answer(found.get("stopped") is True, error[:500], tensors["start"], cls, groups, loader,
-                  tensors["probes"], loader_next, same, _stepped(found.get("stepped")), tensors["end"])
+                  tensors["probes"], loader_next, same, _stepped(found.get("stepped")), tensors["end"],
+                  _structure(found.get("structure")))
 
 
 def load(folder: Path) -> Answer:

@@ -164,6 +164,11 @@ def task1(answer: Answer, context: Context) -> Verdict:
     early = started(answer)
     if early:
         return early
+    if len(answer.stepped) > 1:
+        return routed(Line(f"в обучении шагали {len(answer.stepped)} оптимизатора: какой из них обучает "
+                           "сеть на ответе, по данным не решить", f"{len(answer.stepped)} optimizers "
+                           "stepped in the training: which one trains on the answer cannot be told from "
+                           "data"))
     try:
         dealt = order.replay(answer, context.data_dir, epochs(1))
     except NotReplayable as err:
@@ -262,6 +267,20 @@ def start_weights(answer: Answer) -> dict[str, torch.Tensor]:
     return start
 
 
+def _other_modules(structure: tuple[tuple[str, str], ...], model: torch.nn.Module) -> str:
+    """Where the trained network's modules (name, class) differ from the kit's ``model`` holding its
+    weights ("": nowhere, or not recorded); a network captured without its wrapper gains the prefix."""
+    if not structure:
+        return ""
+    theirs = dict(structure)
+    if not any(name == "net" or name.startswith("net.") for name in theirs):
+        theirs = {("net." + name).rstrip("."): cls for name, cls in theirs.items()}
+    ours = {name: type(m).__name__ for name, m in model.named_modules()}
+    names = sorted((set(theirs) ^ set(ours)) - {""}) + sorted(
+        n for n in set(theirs) & set(ours) - {"", "net"} if theirs[n] != ours[n])
+    return ", ".join(f"{n}: {theirs.get(n, '-')}" for n in names[:3])
+
+
 def task3(answer: Answer, context: Context) -> Verdict:
     """Pretrained: the start weights have no multiplicative tensor left all zero (or the zeroed layer taken
     out), give outputs that depend on the input, are still the released pretrained weights (far nearer to
@@ -295,6 +314,11 @@ def task3(answer: Answer, context: Context) -> Verdict:
                            "some weights are still all zero, and no signal passes through them"),
                       measured, advice, _curves(lambda: replay.task3(copy.deepcopy(model), weights,
                                                                      context.data_dir, epochs(3))))
+    other = _other_modules(answer.structure, model)
+    if other:
+        return routed(Line(f"обучаемая сеть устроена не как данная ResNet18 ({other}): kit обучает свою",
+                           f"the network trained is not built as the given ResNet18 ({other}): the kit "
+                           "trains its own"), measured)
     if answer.end is not None:       # broken again while it trained (the first epoch is watched)
         ended = start_weights(Answer(True, "", answer.end, "", (), {}))
         again = measure.dead_tensors(measure.model_from(ended))

@@ -90,7 +90,8 @@ ATTRS = _table({
     "introspect": "_getframe f_back f_globals f_locals f_builtins f_code gi_frame gi_code cr_frame ag_frame "
                   "tb_frame co_code co_consts __code__ __globals__ __closure__ __builtins__ __subclasses__ "
                   "__bases__ __base__ __mro__ __defaults__ __kwdefaults__ __dict__ __getattribute__ "
-                  "__setattr__ __delattr__ __self__ __func__ __wrapped__ __loader__ __spec__ __class__",
+                  "__setattr__ __delattr__ __self__ __func__ __wrapped__ __loader__ __spec__ __class__ "
+                  "findCaller stack_info extract_stack format_stack walk_stack",
     "process": "register_optimizer_step_pre_hook register_optimizer_step_post_hook register_step_pre_hook "
                "register_step_post_hook register_module_forward_pre_hook register_module_forward_hook "
                "register_module_full_backward_hook register_module_full_backward_pre_hook "
@@ -426,6 +427,16 @@ class _Cell:
         return self._based(base, depth, lambda name: name.startswith(SCHEDULER_MODULES)
                            or name.rpartition(".")[2].endswith("LRScheduler"), self.is_scheduler)
 
+    def is_dataset(self, base: ast.expr, depth: int = 0) -> bool:
+        """Is ``base`` a torch dataset (``torch.utils.data.*``) or a class of the cell based on one?"""
+        return self._based(base, depth, lambda name: name.startswith("torch.utils.data."), self.is_dataset)
+
+    @property
+    def datasets(self) -> set[str]:
+        """The cell's dataset classes."""
+        return {d.name for d in ast.walk(self.tree) if isinstance(d, ast.ClassDef)
+                and any(self.is_dataset(b) for b in d.bases)}
+
     def _based(self, base: ast.expr, depth: int, test: Callable[[str], bool],
                again: Callable[[ast.expr, int], bool]) -> bool:
         if depth > 8 or not self._step():
@@ -627,6 +638,16 @@ def _plain_flag(cell: _Cell, value: ast.AST) -> bool:
                for v in cell.bindings.get(value.id, ()))
 
 
+def _shuffles(keyword: ast.keyword) -> list[ast.expr]:
+    """The values a keyword passes as ``shuffle``: ``shuffle=v``, or ``**{'shuffle': v}``."""
+    if keyword.arg == "shuffle":
+        return [keyword.value]
+    if keyword.arg is None and isinstance(keyword.value, ast.Dict):
+        return [v for k, v in zip(keyword.value.keys, keyword.value.values, strict=True)
+                if isinstance(k, ast.Constant) and k.value == "shuffle"]
+    return []
+
+
 def _given_method(cell: _Cell, method: ast.FunctionDef | ast.AsyncFunctionDef, edited: bool) -> bool:
     """A method copied from the given code as it is, or, in a given network written again under its own
     name (``edited``), with parts of it taken out (what a variant's fix of a bug in the given network does:
@@ -685,6 +706,8 @@ def _check(cell: _Cell) -> Iterator[Finding]:
             entry = _match(cell.dotted(node), NAMES)
             if entry:
                 yield Finding(NAMES[entry], entry, line)
+            if (cell.dotted(node) or "").startswith("torch._foreach"):
+                yield Finding("training", f"{cell.dotted(node)} (torch's private API)", line)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
                     and node.id in cell.rebound_modules:
                 yield Finding("patch", f"{node.id} = (a module of the given code)", line)
@@ -699,8 +722,8 @@ def _check(cell: _Cell) -> Iterator[Finding]:
             yield from _call(cell, node, line)
         elif isinstance(node, ast.ClassDef):
             yield from _class(cell, node)
-        elif isinstance(node, ast.keyword) and node.arg == "shuffle" and not _plain_flag(cell, node.value):
-            yield Finding("training", f"shuffle={ast.unparse(node.value)[:40]} (computed: the order may "
+        elif isinstance(node, ast.keyword) and any(not _plain_flag(cell, v) for v in _shuffles(node)):
+            yield Finding("training", f"shuffle in {ast.unparse(node)[:40]} (computed: the order may "
                           "change after the epochs the kit watches)", getattr(node.value, "lineno", 0))
         elif isinstance(node, ast.Constant):
             value = node.value
@@ -753,7 +776,7 @@ def _training(cell: _Cell) -> Iterator[Finding]:
     for scope in ast.walk(cell.tree):
         if isinstance(scope, FUNCTION | ast.For | ast.While) and id(scope) not in cell.skip \
                 and _calls_any(scope, {"backward", "step"}):
-            for finding, node_id in [*_reloads(cell, scope), *_sorts(cell, scope)]:
+            for finding, node_id in [*_reloads(cell, _from_first_step(scope)), *_sorts(cell, scope)]:
                 if node_id not in seen:
                     seen.add(node_id)
                     yield finding
@@ -761,10 +784,10 @@ def _training(cell: _Cell) -> Iterator[Finding]:
         if not isinstance(func, FUNCTION) or id(func) in cell.skip \
                 or not _calls_any(func, {"backward", "step", "train"}):
             continue
+        yield from _phases(func)
         for node in ast.walk(func):
-            if isinstance(node, ast.For | ast.comprehension) and _calls_any(node.iter, PARAM_SOURCES):
-                names = _targets(node.target)
-                body = node.body if isinstance(node, ast.For) else []
+            for loop, body in _param_loops(node):
+                names = _targets(loop.target)
                 for inner in (n for stmt in body for n in ast.walk(stmt)):
                     if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
                             and inner.func.attr.endswith("_") and inner.func.attr not in HARMLESS_INPLACE \
@@ -785,6 +808,88 @@ def _training(cell: _Cell) -> Iterator[Finding]:
                     and _calls_any(node, {"parameters", "named_parameters"}):
                 yield Finding("training", "a sum over the parameters (a penalty in the loss?)",
                               getattr(node, "lineno", 0))
+            if isinstance(node, ast.Name | ast.Attribute) \
+                    and (cell.dotted(node) or getattr(node, "attr", "")).endswith("parameters_to_vector"):
+                yield Finding("training", "parameters_to_vector in a training (a penalty in the loss?)",
+                              getattr(node, "lineno", 0))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in RNG_STATES:
+                yield Finding("training", f".{node.func.attr}() in a training (an order predicted or "
+                              "replayed)", getattr(node, "lineno", 0))
+        yield from _dataset_stores(cell, func)
+    yield from _seed_values(cell)
+
+
+RNG_STATES = {"get_state", "set_state", "get_rng_state", "set_rng_state", "graphsafe_get_state",
+              "graphsafe_set_state"}
+
+
+def _from_first_step(scope: ast.AST) -> ast.AST:
+    """A function's body from its first statement that steps or trains (weights loaded before, a repair of
+    the start weights, are the start the kit takes); a loop as it is."""
+    if not isinstance(scope, FUNCTION):
+        return scope
+    body = list(scope.body)
+    while body and not _calls_any(body[0], {"backward", "step", "train"}):
+        body.pop(0)
+    return ast.Module(body=body, type_ignores=[])
+
+
+def _param_loops(node: ast.AST) -> Iterator[tuple[ast.For | ast.comprehension, list[ast.AST]]]:
+    """(loop, body) of a for loop or a comprehension over the parameters (a comprehension's body: its
+    element)."""
+    if isinstance(node, ast.For) and _calls_any(node.iter, PARAM_SOURCES):
+        yield node, list(node.body)
+    elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for gen in node.generators:
+            if _calls_any(gen.iter, PARAM_SOURCES):
+                yield gen, elements
+
+
+def _phases(func: ast.AST) -> Iterator[Finding]:
+    """A training run in phases: a trainer's ``train(n)`` (``super().train(2)``, ``Trainer.train(self, n)``)
+    called twice in one function; what is changed between the calls, after the epochs the kit watches,
+    is not replayed (``model.train()``, ``model.train(False)`` set a mode: not counted)."""
+    calls = [n for n in ast.walk(func) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "train" and _trainer_call(n)]
+    if len(calls) > 1:
+        yield Finding("training", f"the training runs in phases (train() called {len(calls)} times: the kit "
+                      "watches the first epochs)", getattr(calls[1], "lineno", 0))
+
+
+def _trainer_call(call: ast.Call) -> bool:
+    """``super().train(n)`` or ``X.train(self, n)``: with an argument that is no bool constant."""
+    args = [*call.args, *(k.value for k in call.keywords)]
+    value = call.func.value if isinstance(call.func, ast.Attribute) else None
+    is_super = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super"
+    is_self = bool(call.args) and isinstance(call.args[0], ast.Name) and call.args[0].id == "self"
+    rest = args[1:] if is_self else args
+    return (is_super or is_self) and any(not (isinstance(a, ast.Constant) and isinstance(a.value, bool))
+                                         for a in rest)
+
+
+def _dataset_stores(cell: _Cell, func: ast.AST) -> Iterator[Finding]:
+    """In a function that trains: an attribute stored on an instance of a dataset class of the cell (its
+    items would change between the capture's reading and the training's)."""
+    for node in ast.walk(func):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name) and node.value.id != "self" \
+                and any(isinstance(v, ast.Call) and isinstance(v.func, ast.Name)
+                        and v.func.id in cell.datasets for v in cell.bindings.get(node.value.id, ())):
+            yield Finding("training", f"{node.value.id}.{node.attr} = on a dataset in a training (its items "
+                          "change as it trains)", getattr(node, "lineno", 0))
+
+
+def _seed_values(cell: _Cell) -> Iterator[Finding]:
+    """A seed function passed as a value (``functools.partial(torch.manual_seed, 0)``): a reseed the epoch
+    rule cannot read."""
+    for node in ast.walk(cell.tree):
+        if isinstance(node, ast.Name | ast.Attribute) and id(node) not in cell.callees \
+                and isinstance(node.ctx, ast.Load) and (cell.dotted(node) in SEEDS or isinstance(
+                    node, ast.Attribute) and node.attr == "manual_seed"):
+            yield Finding("training", f"{ast.unparse(node)[:40]} passed as a value (a reseed the kit cannot "
+                          "read)", getattr(node, "lineno", 0))
 
 
 def _reloads(cell: _Cell, scope: ast.AST) -> Iterator[tuple[Finding, int]]:
@@ -878,8 +983,9 @@ def _later_epochs(loop: ast.For) -> Iterator[Finding]:
             if changed:
                 yield Finding("training", f"the training changes {', '.join(sorted(changed)[:3])} after some "
                               "epochs (the kit watches the first)", getattr(node, "lineno", 0))
-        elif isinstance(node, ast.keyword) and node.arg in LATER_CHANGES and epoch & _mentions([node.value]):
-            yield Finding("training", f"{node.arg}= depends on the epoch (the kit watches the first)",
+        elif isinstance(node, ast.keyword) and (node.arg in LATER_CHANGES or node.arg is None) \
+                and epoch & _mentions([node.value]):
+            yield Finding("training", f"{node.arg or '**'}= depends on the epoch (the kit watches the first)",
                           getattr(node.value, "lineno", 0))
         elif isinstance(node, ast.Assign | ast.AugAssign) and epoch & _mentions([node.value]) and \
                 _mentions(node.targets if isinstance(node, ast.Assign) else [node.target]) & LATER_CHANGES:
@@ -1082,6 +1188,15 @@ def _class(cell: _Cell, node: ast.ClassDef) -> Iterator[Finding]:
         for name in sorted(names & NETWORK_OVERRIDES - copied):
             yield Finding("network", f"{node.name}.{name} (a subclass of a torch layer or the given network)",
                           line)
+    torch_based = any(b.startswith("torch.") for b in bases) or any(cell.is_network(b) for b in node.bases)
+    if node.decorator_list and torch_based:
+        yield Finding("spoof", f"@{ast.unparse(node.decorator_list[0])[:40]} on class {node.name} (a torch "
+                      "class's subclass, changed by a decorator)", line)
+    if any(b.startswith("torch.optim.") and not b.startswith(SCHEDULER_MODULES) for b in bases):
+        for name in sorted(n for n in names if n.startswith("_") and not n.startswith("__")):
+            yield Finding("patch", f"{node.name}.{name} (a private method of torch's optimizer)", line)
+    if any(cell.is_dataset(b) for b in node.bases):
+        yield from _stateful_items(node)
     if any(cell.is_scheduler(b) for b in node.bases):
         yield Finding("training", f"class {node.name}({ast.unparse(node.bases[0])[:40]}) (a scheduler of the "
                       "cell's own: the kit's replay does not run it)", line)
@@ -1089,6 +1204,29 @@ def _class(cell: _Cell, node: ast.ClassDef) -> Iterator[Finding]:
         yield Finding("spoof", f"{node.name}.{name}", line)
     for name in sorted(reporters):
         yield Finding("patch", f"{node.name}.{name} (read by the recorder)", line)
+
+
+ITEM_METHODS = {"__getitem__", "__getitems__", "__len__", "__iter__"}
+
+
+def _stateful_items(node: ast.ClassDef) -> Iterator[Finding]:
+    """A dataset that counts its reads (``self.read += 1``, ``self.next = self.next + 1`` in
+    ``__getitem__``): its items depend on how often it is read, so the capture's reading is not the
+    training's (a state set anew, ``self.perm = permutation(...)``, is not a count)."""
+    for method in node.body:
+        if isinstance(method, FUNCTION) and method.name in ITEM_METHODS and method.args.args:
+            me = method.args.args[0].arg
+            for inner in ast.walk(method):
+                targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target] \
+                    if isinstance(inner, ast.AugAssign | ast.AnnAssign) else []
+                stored = {t.attr for target in targets for t in ast.walk(target)
+                          if isinstance(t, ast.Attribute) and _root(t) == me}
+                value = inner.value if targets and inner.value is not None else ast.Pass()
+                read = {n.attr for n in ast.walk(value) if isinstance(n, ast.Attribute) and _root(n) == me}
+                if stored and (isinstance(inner, ast.AugAssign) or stored & read):
+                    yield Finding("training", f"{node.name}.{method.name} changes the dataset as it is read",
+                                  getattr(inner, "lineno", 0))
+                    return
 
 
 def findings(source: str, given: Given | None = None) -> list[Finding]:
