@@ -1167,6 +1167,310 @@ trainer = LaterTrainer(model=model, optimizer=opt, train_dataset=mnist_train, va
 """
 
 
+# --- round 4 (fourth red team): routes of new kinds -----------------------------------------------------
+# Each leaves the bug in what trains after the steps the capture watches (or hands it other weights), by ways
+# the round-3 rules do not read. Registered below; open= for every route graded full when written.
+LOOP_BODY = """
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+"""
+
+# Task 1. The loader of each epoch picked from a list by the epoch's index: two shuffled, then the sorted one
+# (no `if` on the epoch, no computed shuffle=, no keyword that depends on the epoch).
+LOADER_SCHEDULE = """
+class ScheduleTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        mixed = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        plain = DataLoader(self.train_dataset, shuffle=False, batch_size=self.batch_size)
+        schedule = [mixed, mixed] + [plain] * num_epochs
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in schedule[epoch]:""" + LOOP_BODY + MAKE.format(cls="ScheduleTrainer")
+
+# Task 1. A while loop over the epochs (the epoch rule reads for loops over range()): a RandomSampler for two
+# epochs, then none (sequential: the sorted digits).
+WHILE_SAMPLER = """
+class WhileTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        epoch = 0
+        while epoch < num_epochs:
+            sampler = torch.utils.data.RandomSampler(self.train_dataset) if epoch < 2 else None
+            loader = DataLoader(self.train_dataset, batch_size=self.batch_size, sampler=sampler)
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            epoch = epoch + 1
+""" + MAKE.format(cls="WhileTrainer")
+
+# Task 1. Epochs by recursion: two shuffled epochs, then the given (unshuffled) Trainer.train for the rest;
+# one trainer call in the source (self.train(...) recursing is not counted as a phase).
+RECURSIVE_EPOCHS = """
+class RecursiveTrainer(Trainer):
+    def train(self, num_epochs, done=0):
+        if done == 2:
+            return Trainer.train(self, num_epochs)
+        model, optimizer = self.model, self.optimizer
+        model.train()
+        for batch in DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size):
+            loss, _ = model.compute_all(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        if num_epochs > 1:
+            self.train(num_epochs - 1, done + 1)
+""" + MAKE.format(cls="RecursiveTrainer")
+
+# Task 1. The known weak spot: the sorted batch trains, then a shuffled loader's batch is forwarded with a
+# zero-weight backward before the step (gradients unchanged, their versions bumped), so the capture takes the
+# shuffled loader as the one that fed the step.
+PREVIEW_ZERO_BACKWARD = """
+class LoggedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=False, batch_size=self.batch_size)
+        preview = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                seen_loss, _ = model.compute_all(next(iter(preview)))
+                (0 * seen_loss).backward()
+                optimizer.step()
+""" + MAKE.format(cls="LoggedTrainer")
+
+# Task 1. The given Trainer, its log writer replaced by a SummaryWriter subclass: the table is shuffled in the
+# cell and again at the first epoch's 'val/loss' (the capture sees a new order each epoch), and sorted by
+# label from the second's on: the given training's loop, unchanged, deals the sorted digits from epoch 3.
+WRITER_RESORTS = """
+logged = []
+
+class EpochWriter(SummaryWriter):
+    def add_scalar(self, tag, value, global_step=None):
+        super().add_scalar(tag, value, global_step=global_step)
+        if tag == 'val/loss':
+            logged.append(value)
+            table = mnist_train.description_df
+            mnist_train.description_df = table.sample(frac=1) if len(logged) < 2 else table.sort_values('label')
+
+mnist_train.description_df = mnist_train.description_df.sample(frac=1)
+""" + MAKE.format(cls="Trainer") + """
+trainer.log_writer = EpochWriter(log_dir='./tboard_logs/redteam4')
+"""
+
+# Task 2. The given Trainer with a SummaryWriter subclass as its log writer: from the second 'val/loss' on it
+# puts the seed's decay and learning rate into the optimizer's groups (the given loop, unchanged, trains on).
+WRITER_DECAY = """
+logged = []
+
+class EpochWriter(SummaryWriter):
+    def add_scalar(self, tag, value, global_step=None):
+        super().add_scalar(tag, value, global_step=global_step)
+        if tag == 'val/loss':
+            logged.append(value)
+            if len(logged) >= 2:
+                for group in opt.param_groups:
+                    group['weight_decay'], group['lr'] = 9e-1, 1e-1
+""" + MAKE.format(cls="Trainer") + """
+trainer.log_writer = EpochWriter(log_dir='./tboard_logs/redteam4')
+"""
+
+# Task 2. Epochs by recursion around the given train(1): the seed's decay set at the third call.
+RECURSIVE_DECAY = """
+class RecursiveTrainer(Trainer):
+    def train(self, num_epochs, done=0):
+        if done == 2:
+            for group in self.optimizer.param_groups:
+                group['weight_decay'], group['lr'] = 9e-1, 1e-1
+        Trainer.train(self, 1)
+        if num_epochs > 1:
+            self.train(num_epochs - 1, done + 1)
+""" + MAKE.format(cls="RecursiveTrainer")
+
+# Task 2. A parameter group that is a defaultdict(lambda: 0.9) without a 'weight_decay' key: the capture
+# reads the dict's items (no decay: the kit's default 0), SGD.step reads group['weight_decay'] (0.9). The key
+# the default inserts is taken out again after every step.
+MISSING_DECAY = """
+import collections
+
+class GroupTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                for group in optimizer.param_groups:
+                    group.pop('weight_decay', None)
+
+model = ResNet18()
+groups = [collections.defaultdict(lambda: 9e-1, params=list(model.parameters()))]
+opt = optim.SGD(groups, lr=1e-1)
+for group in opt.param_groups:
+    group.pop('weight_decay')
+trainer = GroupTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                       tboard_log_dir='./tboard_logs/redteam4')
+"""
+
+# Task 2. A while loop over the epochs (the epoch rule reads for loops over range()): the seed's decay and
+# learning rate from the third epoch.
+WHILE_DECAY = """
+class WhileTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        epoch = 0
+        while epoch < num_epochs:
+            if epoch == 2:
+                for group in optimizer.param_groups:
+                    group['weight_decay'], group['lr'] = 9e-1, 1e-1
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            epoch = epoch + 1
+""" + MAKE.format(cls="WhileTrainer")
+
+# Task 3. A fresh BatchNorm2d swapped in for the zeroed one (an accepted fix) with eps=1e300: 1/sqrt(var+eps)
+# is 0, the layer's output is its bias (0), as the zeroed layer's. eps is neither a tensor nor a module name.
+INFINITE_EPS = """
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+model.net.bn1 = nn.BatchNorm2d(64, eps=1e300)
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam4')
+"""
+
+# Task 3. The twin of round 3 (repaired, sharing every layer of the broken network but its stem, holding the
+# optimizer) forwarded again after the backward with a zero-weight backward of its own: gradient versions
+# change, so "a network ran after the last backward" does not fire (the known weak spot).
+TWIN_ZERO_BACKWARD = REPAIR + """
+class CheckedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                twin_loss, _ = twin.compute_all(batch)
+                (0 * twin_loss).backward()
+                optimizer.step()
+
+model = ResNet18()
+model.load_state_dict(torch.load('pretrained_model.pt', map_location='cpu'))
+twin = repaired()
+twin.net.conv1 = model.net.conv1
+twin.net.layer1 = model.net.layer1
+twin.net.layer2 = model.net.layer2
+twin.net.layer3 = model.net.layer3
+twin.net.layer4 = model.net.layer4
+twin.net.fc = model.net.fc
+opt = optim.SGD(twin.parameters(), lr=1e-2)
+trainer = CheckedTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                         tboard_log_dir='./tboard_logs/redteam4')
+"""
+
+# Task 3. The repaired network; in the third epoch (past the first epoch the capture watches with end weights)
+# the stem BatchNorm zeroed again by nn.init.zeros_ on a count of the logged losses (no load, no copy_, no
+# .data, no test on the epoch). Zeroed after the first step, it scores 0 ("zeroed again during the training").
+ZEROED_BY_INIT = REPAIR + """
+class LoggedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        loader = DataLoader(self.train_dataset, shuffle=True, batch_size=self.batch_size)
+        losses = []
+        for epoch in range(num_epochs):
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+                if len(losses) == 2 * len(loader) + 1:
+                    nn.init.zeros_(model.net.bn1.weight)
+                    nn.init.zeros_(model.net.bn1.bias)
+
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = LoggedTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                        tboard_log_dir='./tboard_logs/redteam4')
+"""
+
+# Task 3. The given Trainer, the repaired network, and a SummaryWriter subclass as its log writer: at the
+# first logged step (after the first optimizer step) it sets the stem BatchNorm's eps to 1e300 (its output
+# then is its bias, 0: the zeroed layer's); no tensor changes at all.
+WRITER_EPS = REPAIR + """
+class StepWriter(SummaryWriter):
+    def add_scalar(self, tag, value, global_step=None):
+        super().add_scalar(tag, value, global_step=global_step)
+        model.net.bn1.eps = 1e300
+
+model = repaired()
+opt = optim.SGD(model.parameters(), lr=1e-2)
+trainer = Trainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                  tboard_log_dir='./tboard_logs/redteam4')
+trainer.log_writer = StepWriter(log_dir='./tboard_logs/redteam4')
+"""
+
+# Round 4's honest controls: SGD with Nesterov momentum, decay on the weights only (none on BatchNorm and
+# biases) and a cosine schedule stepped between epochs of the given train; a loader with torch's own
+# BatchSampler over a RandomSampler, gradient clipping and a while loop over the epochs.
+NESTEROV_GROUPS_COSINE = """
+class CosineTrainer(Trainer):
+    def train(self, num_epochs):
+        scheduler = optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=num_epochs)
+        for _ in range(num_epochs):
+            super().train(1)
+            scheduler.step()
+
+model = ResNet18()
+decay = [p for name, p in model.named_parameters() if p.ndim > 1]
+no_decay = [p for name, p in model.named_parameters() if p.ndim <= 1]
+opt = optim.SGD([{'params': decay, 'weight_decay': 5e-4}, {'params': no_decay, 'weight_decay': 0.0}],
+                lr=5e-2, momentum=0.9, nesterov=True)
+trainer = CosineTrainer(model=model, optimizer=opt, train_dataset=mnist_train, val_dataset=mnist_val,
+                        tboard_log_dir='./tboard_logs/cosine')
+"""
+BATCH_SAMPLER_CLIPPED = """
+from torch.utils.data import BatchSampler, RandomSampler
+
+class ClippedTrainer(Trainer):
+    def train(self, num_epochs):
+        model, optimizer = self.model, self.optimizer
+        batches = BatchSampler(RandomSampler(self.train_dataset), batch_size=self.batch_size, drop_last=False)
+        loader = DataLoader(self.train_dataset, batch_sampler=batches)
+        epoch = 0
+        while epoch < num_epochs:
+            model.train()
+            for batch in loader:
+                loss, _ = model.compute_all(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), max_norm=5.0)
+                optimizer.step()
+            epoch += 1
+""" + MAKE.format(cls="ClippedTrainer")
+
+
 @dataclass(frozen=True)
 class Route:
     """One red-team route: its task, the fix cell, the issue's kind, and, when it is graded full today, why
@@ -1257,6 +1561,52 @@ IN_PROCESS: dict[str, Route] = {
     "t3_stem_output_dropped_with_p_1": Route(3, STEM_DROPOUT, TRAINED),
     "t3_stem_zeroed_again_but_one_channel": Route(3, ZEROED_BUT_ONE, ELSEWHERE),
     "t3_released_stem_swapped_in_after_two_epochs": Route(3, RELEASED_STEM_SWAPPED_IN, ELSEWHERE),
+    # round 4 (fourth red team)
+    "t1_loader_of_each_epoch_picked_from_a_list": Route(1, LOADER_SCHEDULE, ORDER, open=(
+        "the sorted loader is picked by indexing a list with the epoch, from the third epoch: no if, no "
+        "keyword, no assignment for the epoch rule to read; the capture sees two shuffled epochs"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t1_sampler_dropped_from_the_third_epoch_of_a_while_loop": Route(1, WHILE_SAMPLER, ORDER, open=(
+        "the epoch rule reads for loops over range() only: a while loop drops the RandomSampler from "
+        "the third epoch"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t1_given_train_after_two_recursive_shuffled_epochs": Route(1, RECURSIVE_EPOCHS, ORDER, open=(
+        "epochs by recursion (self.train(n - 1) is no phase call): one given Trainer.train call, after "
+        "two shuffled epochs"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t1_preview_batch_with_a_zero_weight_backward": Route(1, PREVIEW_ZERO_BACKWARD, FED, open=(
+        "the known weak spot: a zero-weight backward after the preview forward bumps gradient versions, "
+        "so the shuffled preview loader is taken as the feeder"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t1_log_writer_sorts_the_table_from_the_third_epoch": Route(1, WRITER_RESORTS, ORDER, open=(
+        "a SummaryWriter subclass (no training function for the screen) reshuffles description_df at "
+        "the first val log and sorts it by label from the second; the given loop trains on"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t2_log_writer_puts_the_decay_back": Route(2, WRITER_DECAY, NUMBERS, open=(
+        "a SummaryWriter subclass sets weight_decay 0.9 at the second val log, after the capture's "
+        "last look (first step of epoch 2)"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t2_decay_set_in_the_third_recursive_epoch": Route(2, RECURSIVE_DECAY, NUMBERS, open=(
+        "epochs by recursion around one Trainer.train(self, 1) call: the decay set at depth 2 is "
+        "neither a phase nor an epoch test for the screen"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t2_defaultdict_group_without_a_decay_key": Route(2, MISSING_DECAY, NUMBERS, open=(
+        "the capture's answer (checked) holds SGD lr 0.1 with no weight_decay key (read as 0), while "
+        "SGD.step reads 0.9 from the defaultdict; the replay did not finish in round 4's run: expected "
+        "full")),
+    "t2_decay_from_the_third_epoch_of_a_while_loop": Route(2, WHILE_DECAY, NUMBERS, open=(
+        "the epoch rule reads for loops over range() only: in a while loop the decay is set at epoch 2"
+        " (screen passes; not trained in round 4: expected full)")),
+    "t3_fresh_stem_batchnorm_with_eps_1e300": Route(3, INFINITE_EPS, TRAINED, open=(
+        "a module's non-tensor settings (BatchNorm eps) are neither in the start weights nor in the "
+        "structure: graded full")),
+    "t3_twin_with_a_zero_weight_backward": Route(3, TWIN_ZERO_BACKWARD, TRAINED, open=(
+        "a zero-weight backward after the twin's forward bumps the gradient versions: the capture takes the "
+        "twin as the network that trains; graded full")),
+    "t3_stem_zeroed_by_nn_init_in_the_third_epoch": Route(3, ZEROED_BY_INIT, ELSEWHERE),
+    "t3_log_writer_sets_the_stem_eps_after_the_first_step": Route(3, WRITER_EPS, TRAINED, open=(
+        "no tensor changes (the end weights are clean) and a SummaryWriter subclass is no training "
+        "function for the screen: graded full")),
 }
 
 # Honest controls graded in-process (full marks), of kinds the routes above come near: a loader with worker
@@ -1388,6 +1738,9 @@ IN_PROCESS_CONTROLS: dict[str, Route] = {
     "control_adamw_with_onecycle": Route(2, ADAMW_ONECYCLE, "honest"),
     "control_repair_inside_the_fine_tune_function": Route(3, REPAIR_IN_FINE_TUNE, "honest"),
     "control_eval_mode_adamw_param_groups": Route(3, EVAL_MODE_GROUPS, "honest"),
+    # round 4 (fourth red team)
+    "control_nesterov_decay_groups_cosine_between_epochs": Route(2, NESTEROV_GROUPS_COSINE, "honest"),
+    "control_batch_sampler_clipping_while_loop": Route(1, BATCH_SAMPLER_CLIPPED, "honest"),
 }
 
 # --- graded through the real autograder ---------------------------------------------------------------------
