@@ -1576,12 +1576,10 @@ IN_PROCESS: dict[str, Route] = {
         " (screen passes; not trained in round 4: expected full)")),
     "t1_preview_batch_with_a_zero_weight_backward": Route(1, PREVIEW_ZERO_BACKWARD, FED, open=(
         "the known weak spot: a zero-weight backward after the preview forward bumps gradient versions, "
-        "so the shuffled preview loader is taken as the feeder"
-        " (screen passes; not trained in round 4: expected full)")),
+        "so the shuffled preview loader is taken as the feeder: graded full")),
     "t1_log_writer_sorts_the_table_from_the_third_epoch": Route(1, WRITER_RESORTS, ORDER, open=(
         "a SummaryWriter subclass (no training function for the screen) reshuffles description_df at "
-        "the first val log and sorts it by label from the second; the given loop trains on"
-        " (screen passes; not trained in round 4: expected full)")),
+        "the first val log and sorts it by label from the second; the given loop trains on: graded full")),
     "t2_log_writer_puts_the_decay_back": Route(2, WRITER_DECAY, NUMBERS, open=(
         "a SummaryWriter subclass sets weight_decay 0.9 at the second val log, after the capture's "
         "last look (first step of epoch 2)"
@@ -1603,7 +1601,9 @@ IN_PROCESS: dict[str, Route] = {
     "t3_twin_with_a_zero_weight_backward": Route(3, TWIN_ZERO_BACKWARD, TRAINED, open=(
         "a zero-weight backward after the twin's forward bumps the gradient versions: the capture takes the "
         "twin as the network that trains; graded full")),
-    "t3_stem_zeroed_by_nn_init_in_the_third_epoch": Route(3, ZEROED_BY_INIT, ELSEWHERE),
+    "t3_stem_zeroed_by_nn_init_in_the_third_epoch": Route(3, ZEROED_BY_INIT, ELSEWHERE, open=(
+        "the end weights are taken at the first step of epoch 2: zeroed again in the third epoch (nn.init, "
+        "no load/copy_/.data, no epoch test), the stem is not seen: graded full")),
     "t3_log_writer_sets_the_stem_eps_after_the_first_step": Route(3, WRITER_EPS, TRAINED, open=(
         "no tensor changes (the end weights are clean) and a SummaryWriter subclass is no training "
         "function for the screen: graded full")),
