@@ -1259,7 +1259,8 @@ class EpochWriter(SummaryWriter):
         if tag == 'val/loss':
             logged.append(value)
             table = mnist_train.description_df
-            mnist_train.description_df = table.sample(frac=1) if len(logged) < 2 else table.sort_values('label')
+            ordered = table.sort_values('label')
+            mnist_train.description_df = table.sample(frac=1) if len(logged) < 2 else ordered
 
 mnist_train.description_df = mnist_train.description_df.sample(frac=1)
 """ + MAKE.format(cls="Trainer") + """
