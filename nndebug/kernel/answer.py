@@ -192,7 +192,8 @@ class _Watch:
         if id(module) in self.starts:
             self.last_input = _args[0] if _args else None
             self.last_network = module
-            self.grads = self._grads()
+            if self.module is None:                 # read at the first step only
+                self.grads = self._grads()
             return
         if sum(p.numel() for p in nn.Module.parameters(module)) < 1_000_000:
             return                                  # a layer of the network, not the network
@@ -204,7 +205,8 @@ class _Watch:
                                             if isinstance(v, self.torch.Tensor)})
         self.last_input = _args[0] if _args else None
         self.last_network = module
-        self.grads = self._grads()
+        if self.module is None:
+            self.grads = self._grads()
 
     def _grads(self, params: Any = None) -> dict[int, tuple[int, int]]:
         """Each parameter's gradient as (its id, its version): what a backward pass changes."""

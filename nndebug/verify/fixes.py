@@ -158,6 +158,15 @@ def _not_replayable(err: Exception, measured: tuple[Line, ...] = ()) -> Verdict:
                        f"the fix cannot be replayed from data ({err})"), measured)
 
 
+def _several_optimizers(answer: Answer, which_ru: str, which_en: str,
+                        measured: tuple[Line, ...] = ()) -> Verdict:
+    """More than one optimizer stepped while watched: which one ``which`` cannot be told from data."""
+    count = len(answer.stepped)
+    return routed(Line(f"в обучении шагали {count} оптимизатора: какой из них {which_ru}, по данным не "
+                       "решить", f"{count} optimizers stepped in the training: which one {which_en} cannot "
+                       "be told from data"), measured)
+
+
 def task1(answer: Answer, context: Context) -> Verdict:
     """Shuffle: the order the student's loader deals mixes classes in every batch and changes every epoch,
     covers the given training digits, and a network the kit trains in that order learns."""
@@ -165,10 +174,7 @@ def task1(answer: Answer, context: Context) -> Verdict:
     if early:
         return early
     if len(answer.stepped) > 1:
-        return routed(Line(f"в обучении шагали {len(answer.stepped)} оптимизатора: какой из них обучает "
-                           "сеть на ответе, по данным не решить", f"{len(answer.stepped)} optimizers "
-                           "stepped in the training: which one trains on the answer cannot be told from "
-                           "data"))
+        return _several_optimizers(answer, "обучает сеть на ответе", "trains on the answer")
     try:
         dealt = order.replay(answer, context.data_dir, epochs(1))
     except NotReplayable as err:
@@ -234,9 +240,7 @@ def task2(answer: Answer, context: Context) -> Verdict:
                            "the cause is still there"), measured, advice,
                       _curves(lambda: replay.task2(answer, context.data_dir, epochs(2))))
     if len(answer.stepped) > 1:
-        return routed(Line(f"в обучении шагали {len(answer.stepped)} оптимизатора: какой из них ответ, "
-                           "по данным не решить", f"{len(answer.stepped)} optimizers stepped in the "
-                           "training: which one is the answer cannot be told from data"), measured)
+        return _several_optimizers(answer, "ответ", "is the answer", measured)
     if not context.replayable:
         return routed(Line("в вашем варианте причина не в настройках оптимизатора, и по ним исправление "
                            "не проверить", "in your variant the cause is not in the optimizer's settings, "

@@ -18,7 +18,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from nbformat import NotebookNode
 
@@ -431,9 +431,9 @@ class _Cell:
         """Is ``base`` a torch dataset (``torch.utils.data.*``) or a class of the cell based on one?"""
         return self._based(base, depth, lambda name: name.startswith("torch.utils.data."), self.is_dataset)
 
-    @property
+    @cached_property
     def datasets(self) -> set[str]:
-        """The cell's dataset classes."""
+        """The cell's dataset classes (read once: every attribute store in a training asks)."""
         return {d.name for d in ast.walk(self.tree) if isinstance(d, ast.ClassDef)
                 and any(self.is_dataset(b) for b in d.bases)}
 
